@@ -1,0 +1,74 @@
+"""The ``grapevine`` command line.
+
+Each command group lives in its own module under :mod:`range.commands` and exposes
+``register(subparsers)``; this module only assembles them and turns Grapevine errors
+into a one-line message and exit status 2 (usage) or 1 (refused).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from indicators.errors import GrapevineError
+from range.errors import UsageError
+
+# Command modules, in the order ``grapevine --help`` lists them. A module that is
+# missing is skipped, so a command group can land on its own.
+COMMAND_MODULES: tuple[str, ...] = (
+    "range.commands.play",
+    "range.commands.serve",
+    "range.commands.users",
+    "range.commands.taxii",
+    "range.commands.scenario",
+    "range.commands.indicators",
+    "range.commands.director",
+    "range.commands.team",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser with every command group that is installed."""
+    parser = _Parser(
+        prog="grapevine",
+        description="Grapevine cyber-defense exercise range and TAXII 2.1 indicator sharing.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the process exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        result = args.handler(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except GrapevineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Attack techniques: one module per technique family, registered by entry point."""

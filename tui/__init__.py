@@ -1,0 +1,1 @@
+"""Textual apps: team console, director console, scoreboard."""
