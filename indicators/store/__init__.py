@@ -1,0 +1,75 @@
+"""The STIX object store: every version of every object, per collection, with
+``date_added``, TLP level, markings, producer and RED recipients; TAXII status
+resources; teams and users.
+
+SQLite in WAL mode by default, one file; the SQL is SQLAlchemy Core with
+dialect-neutral types so a PostgreSQL URL can be given later. Use it directly::
+
+    store = Store.open("grapevine.db")
+    root = store.ensure_api_root("grapevine", "Grapevine exercise")
+    coll = store.create_collection("grapevine", "shared", can_read=True, can_write=True)
+    status = store.add_objects("grapevine", coll.id, [indicator], producer="cert-de")
+    page = store.query("grapevine", coll.id, Reader(is_director=True), limit=100)
+
+:class:`StoreReader` and :class:`StoreWriter` are the two sides (like stix2's
+DataSource and DataSink); :class:`Store` is both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from indicators.clock import Clock, SystemClock
+from indicators.store.cursor import CursorError
+from indicators.store.engine import load_secret, open_engines
+from indicators.store.query import ObjectFilter, QueryError
+from indicators.store.reader import (
+    ApiRootInfo,
+    CollectionInfo,
+    ObjectRow,
+    Page,
+    StatusRecord,
+    StoreReader,
+)
+from indicators.store.writer import DEFAULT_MAX_CONTENT_LENGTH, StoreWriter
+
+__all__ = [
+    "DEFAULT_MAX_CONTENT_LENGTH",
+    "ApiRootInfo",
+    "CollectionInfo",
+    "CursorError",
+    "ObjectFilter",
+    "ObjectRow",
+    "Page",
+    "QueryError",
+    "StatusRecord",
+    "Store",
+    "StoreReader",
+    "StoreWriter",
+]
+
+
+class Store(StoreWriter):
+    """The object store: the reader and writer sides over one database."""
+
+    def __init__(self, path_or_url: str | Path, clock: Clock | None = None) -> None:
+        self._read, self._write = open_engines(path_or_url)
+        self._secret = load_secret(self._write)
+        self._clock = clock or SystemClock()
+        self.location = str(path_or_url)
+
+    @classmethod
+    def open(cls, path_or_url: str | Path, clock: Clock | None = None) -> Store:
+        """Open (creating if needed) the store at a file path or SQLAlchemy URL."""
+        return cls(path_or_url, clock)
+
+    def close(self) -> None:
+        """Release every database connection."""
+        self._read.dispose()
+        self._write.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

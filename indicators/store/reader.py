@@ -1,0 +1,267 @@
+"""The read side of the store (like stix2's DataSource): API roots, collections,
+objects and manifests through TLP, statuses, users and teams.
+
+Every object read takes a :class:`~indicators.tlp.Reader` and filters by TLP inside
+the query, before the page is cut, so what a reader cannot see leaves no trace in
+counts, cursors or date headers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, and_, or_, select
+
+from indicators.errors import NotFoundError
+from indicators.store import cursor, schema
+from indicators.store.query import ObjectFilter, where_clauses
+from indicators.store.timestamps import format_us
+from indicators.tlp import Reader, Tlp
+from indicators.users import Role, User
+
+MEDIA_TYPE_STIX21 = "application/stix+json;version=2.1"
+
+
+@dataclass(frozen=True)
+class ApiRootInfo:
+    """An API root: its URL path segment and TAXII information."""
+
+    name: str
+    title: str
+    description: str | None
+    max_content_length: int
+    pk: int = field(repr=False, default=0)
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    """A collection and its own flags (before any user's role is applied)."""
+
+    id: str
+    title: str
+    description: str | None
+    alias: str | None
+    can_read: bool
+    can_write: bool
+    owner_team: str | None
+    default_tlp: Tlp
+    pk: int = field(repr=False, default=0)
+
+
+@dataclass(frozen=True)
+class ObjectRow:
+    """One stored version of one object in one collection."""
+
+    row: int
+    stix_id: str
+    version: str
+    date_added_us: int
+    spec_version: str
+    body: str
+
+    @property
+    def date_added(self) -> str:
+        """TAXII ``date_added`` text."""
+        return format_us(self.date_added_us)
+
+    def manifest_entry(self) -> dict[str, str]:
+        """The TAXII manifest record of this version."""
+        return {
+            "id": self.stix_id,
+            "date_added": self.date_added,
+            "version": self.version,
+            "media_type": f"application/stix+json;version={self.spec_version}",
+        }
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a read: the rows, whether more follow, and the cursor to them."""
+
+    rows: list[ObjectRow]
+    more: bool
+    next: str | None
+
+    @property
+    def date_added_first(self) -> str | None:
+        return self.rows[0].date_added if self.rows else None
+
+    @property
+    def date_added_last(self) -> str | None:
+        return self.rows[-1].date_added if self.rows else None
+
+
+@dataclass(frozen=True)
+class StatusRecord:
+    """A stored TAXII status resource and who created it."""
+
+    owner: str | None
+    resource: dict
+
+
+class StoreReader:
+    """Queries; never writes (except creating the schema when the store opens)."""
+
+    _read: Engine
+    _secret: bytes
+
+    # -- API roots and collections -------------------------------------------------
+
+    def api_roots(self) -> list[ApiRootInfo]:
+        """Every API root, in creation order."""
+        t = schema.api_roots
+        with self._read.connect() as conn:
+            rows = conn.execute(select(t).order_by(t.c.pk)).all()
+        return [_api_root(r) for r in rows]
+
+    def api_root(self, name: str) -> ApiRootInfo:
+        """The API root ``name``, or :class:`NotFoundError`."""
+        t = schema.api_roots
+        with self._read.connect() as conn:
+            row = conn.execute(select(t).where(t.c.name == name)).first()
+        if row is None:
+            raise NotFoundError(f"API root {name!r} not found")
+        return _api_root(row)
+
+    def collections(self, api_root: str) -> list[CollectionInfo]:
+        """Every collection of ``api_root``, in creation order."""
+        root = self.api_root(api_root)
+        t = schema.collections
+        with self._read.connect() as conn:
+            rows = conn.execute(select(t).where(t.c.api_root_pk == root.pk).order_by(t.c.pk)).all()
+        return [_collection(r) for r in rows]
+
+    def collection(self, api_root: str, collection_id: str) -> CollectionInfo:
+        """One collection, or :class:`NotFoundError` naming what is missing."""
+        root = self.api_root(api_root)
+        t = schema.collections
+        with self._read.connect() as conn:
+            row = conn.execute(
+                select(t).where(t.c.api_root_pk == root.pk, t.c.collection_id == collection_id)
+            ).first()
+        if row is None:
+            raise NotFoundError(f"collection {collection_id!r} not found in API root {api_root!r}")
+        return _collection(row)
+
+    def team_collection(self, api_root: str, team: str) -> CollectionInfo | None:
+        """The collection team ``team`` owns in ``api_root``, if any."""
+        for info in self.collections(api_root):
+            if info.owner_team == team:
+                return info
+        return None
+
+    # -- objects ----------------------------------------------------------------------
+
+    def query(
+        self,
+        api_root: str,
+        collection_id: str,
+        reader: Reader,
+        flt: ObjectFilter | None = None,
+        *,
+        limit: int | None = None,
+        next: str | None = None,  # noqa: A002 - the TAXII parameter's name
+        object_id: str | None = None,
+        purpose: str = "objects",
+    ) -> Page:
+        """One page of the versions ``reader`` may see, in ``(date_added, row)`` order.
+
+        ``next`` is a cursor from an earlier page of the same query (same collection,
+        reader, filters, object id and purpose); ``limit=None`` reads everything.
+        """
+        flt = flt or ObjectFilter()
+        info = self.collection(api_root, collection_id)
+        digest = cursor.query_digest(api_root, collection_id, reader, flt.key(), object_id, purpose)
+        o = schema.objects
+        where = where_clauses(o, info.pk, reader, flt, object_id)
+        if next is not None:
+            after = cursor.decode(self._secret, next, digest)
+            where.append(
+                or_(
+                    o.c.date_added_us > after.date_added_us,
+                    and_(o.c.date_added_us == after.date_added_us, o.c.row > after.row),
+                )
+            )
+        stmt = (
+            select(o.c.row, o.c.stix_id, o.c.version, o.c.date_added_us, o.c.spec_version, o.c.body)
+            .where(*where)
+            .order_by(o.c.date_added_us, o.c.row)
+        )
+        if limit is not None:
+            stmt = stmt.limit(limit + 1)
+        with self._read.connect() as conn:
+            rows = [ObjectRow(*r) for r in conn.execute(stmt)]
+        more = limit is not None and len(rows) > limit
+        if more:
+            rows = rows[:limit]
+            last = rows[-1]
+            token = cursor.encode(self._secret, cursor.Cursor(last.date_added_us, last.row), digest)
+        else:
+            token = None
+        return Page(rows=rows, more=more, next=token)
+
+    # -- statuses ---------------------------------------------------------------------
+
+    def status(self, api_root: str, status_id: str) -> StatusRecord:
+        """A status resource of ``api_root``, or :class:`NotFoundError`."""
+        root = self.api_root(api_root)
+        t = schema.statuses
+        with self._read.connect() as conn:
+            row = conn.execute(
+                select(t.c.owner, t.c.body).where(
+                    t.c.api_root_pk == root.pk, t.c.status_id == status_id
+                )
+            ).first()
+        if row is None:
+            raise NotFoundError(f"status {status_id!r} not found in API root {api_root!r}")
+        return StatusRecord(owner=row.owner, resource=json.loads(row.body))
+
+    # -- users and teams --------------------------------------------------------------
+
+    def user(self, name: str) -> tuple[User, str] | None:
+        """``(user, password hash)`` of ``name``, or ``None``."""
+        t = schema.users
+        with self._read.connect() as conn:
+            row = conn.execute(select(t).where(t.c.name == name)).first()
+        if row is None:
+            return None
+        return User(name=row.name, role=Role(row.role), team=row.team), row.password_hash
+
+    def users(self) -> list[User]:
+        """Every user, by name."""
+        t = schema.users
+        with self._read.connect() as conn:
+            rows = conn.execute(select(t.c.name, t.c.role, t.c.team).order_by(t.c.name)).all()
+        return [User(name=r.name, role=Role(r.role), team=r.team) for r in rows]
+
+    def teams(self) -> dict[str, str]:
+        """``{team name: identity id}`` of every team."""
+        t = schema.teams
+        with self._read.connect() as conn:
+            rows = conn.execute(select(t.c.name, t.c.identity_id).order_by(t.c.name)).all()
+        return {r.name: r.identity_id for r in rows}
+
+
+def _api_root(row) -> ApiRootInfo:  # noqa: ANN001
+    return ApiRootInfo(
+        name=row.name,
+        title=row.title,
+        description=row.description,
+        max_content_length=row.max_content_length,
+        pk=row.pk,
+    )
+
+
+def _collection(row) -> CollectionInfo:  # noqa: ANN001
+    return CollectionInfo(
+        id=row.collection_id,
+        title=row.title,
+        description=row.description,
+        alias=row.alias,
+        can_read=bool(row.can_read),
+        can_write=bool(row.can_write),
+        owner_team=row.owner_team,
+        default_tlp=Tlp(row.default_tlp),
+        pk=row.pk,
+    )

@@ -1,0 +1,136 @@
+"""The tables of the object store, in SQLAlchemy Core with dialect-neutral types.
+
+Every TAXII filter has an index: ``added_after`` and the keyset cursor use
+``(collection, date_added, row)``; ``match[id]`` and ``match[version]`` use
+``(collection, stix id, version)``; ``match[type]`` uses ``(collection, type,
+date_added)``; TLP filtering uses ``(collection, tlp, producer)`` and the indexed
+marking and recipient tables. Timestamps are integers (microseconds since the Unix
+epoch) so they sort and compare the same way on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+# SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL wants BIGINT.
+RowId = BigInteger().with_variant(Integer(), "sqlite")
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+api_roots = Table(
+    "api_roots",
+    metadata,
+    Column("pk", RowId, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("title", String(256), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("max_content_length", BigInteger, nullable=False),
+)
+
+collections = Table(
+    "collections",
+    metadata,
+    Column("pk", RowId, primary_key=True, autoincrement=True),
+    Column("api_root_pk", ForeignKey("api_roots.pk", ondelete="CASCADE"), nullable=False),
+    Column("collection_id", String(64), nullable=False),
+    Column("title", String(256), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("alias", String(128), nullable=True),
+    Column("can_read", Boolean, nullable=False),
+    Column("can_write", Boolean, nullable=False),
+    Column("owner_team", String(64), nullable=True),
+    Column("default_tlp", Integer, nullable=False),
+    UniqueConstraint("api_root_pk", "collection_id", name="uq_collection_id"),
+)
+
+teams = Table(
+    "teams",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("identity_id", String(128), nullable=False, unique=True),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("team", ForeignKey("teams.name"), nullable=True),
+    Column("password_hash", Text, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+)
+
+objects = Table(
+    "objects",
+    metadata,
+    Column("row", RowId, primary_key=True, autoincrement=True),
+    Column("collection_pk", ForeignKey("collections.pk", ondelete="CASCADE"), nullable=False),
+    Column("stix_id", String(128), nullable=False),
+    Column("stix_type", String(64), nullable=False),
+    Column("version", String(40), nullable=False),
+    Column("version_us", BigInteger, nullable=False),
+    Column("spec_version", String(8), nullable=False),
+    Column("date_added_us", BigInteger, nullable=False),
+    Column("tlp", Integer, nullable=False),
+    Column("producer", String(64), nullable=True),
+    Column("posted_by", String(64), nullable=True),
+    Column("body", Text, nullable=False),
+    UniqueConstraint("collection_pk", "stix_id", "version_us", name="uq_object_version"),
+    Index("ix_objects_page", "collection_pk", "date_added_us", "row"),
+    Index("ix_objects_type", "collection_pk", "stix_type", "date_added_us"),
+    Index("ix_objects_tlp", "collection_pk", "tlp", "producer"),
+    Index("ix_objects_spec", "collection_pk", "spec_version"),
+)
+
+object_markings = Table(
+    "object_markings",
+    metadata,
+    Column("object_row", ForeignKey("objects.row", ondelete="CASCADE"), primary_key=True),
+    Column("marking_ref", String(128), primary_key=True),
+    Index("ix_markings_ref", "marking_ref", "object_row"),
+)
+
+object_extensions = Table(
+    "object_extensions",
+    metadata,
+    Column("object_row", ForeignKey("objects.row", ondelete="CASCADE"), primary_key=True),
+    Column("extension_id", String(128), primary_key=True),
+    Index("ix_extensions_id", "extension_id", "object_row"),
+)
+
+object_recipients = Table(
+    "object_recipients",
+    metadata,
+    Column("object_row", ForeignKey("objects.row", ondelete="CASCADE"), primary_key=True),
+    Column("team", String(64), primary_key=True),
+    Index("ix_recipients_team", "team", "object_row"),
+)
+
+statuses = Table(
+    "statuses",
+    metadata,
+    Column("status_id", String(64), primary_key=True),
+    Column("api_root_pk", ForeignKey("api_roots.pk", ondelete="CASCADE"), nullable=False),
+    Column("owner", String(64), nullable=True),
+    Column("request_us", BigInteger, nullable=False),
+    Column("body", Text, nullable=False),
+)
