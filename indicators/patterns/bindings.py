@@ -1,0 +1,159 @@
+"""Observation expressions: binding observations to ``[...]`` leaves (STIX 2.1 §9.6, §9.7).
+
+A *binding* says which observations satisfy the pattern together. An observed-data
+with ``number_observed = n`` stands for ``n`` observations, so a binding is a
+multiset ``{observation: how many of its instances}``, never more than ``n``. Two
+bindings can be combined (``AND``, ``FOLLOWEDBY``, ``REPEATS``) when their sum
+stays within every observation's count: that is the "different observations"
+rule, and counting instances instead of naming them keeps the search small (the
+instances of one observed-data are interchangeable).
+
+The qualifiers only need two numbers per binding, kept alongside it:
+``max_first`` (latest ``first_observed``) and ``min_last`` (earliest
+``last_observed``):
+
+* ``A FOLLOWEDBY B``: ``A.max_first <= B.min_last`` (B's observations can be
+  placed no earlier than A's);
+* ``WITHIN s``: an interval of ``s`` seconds touches every observation interval,
+  i.e. ``max_first <= min_last + s``;
+* ``START a STOP b``: every observation interval overlaps ``[a, b)``, i.e.
+  ``max_first < b`` and ``min_last >= a`` (and nothing matches when ``a >= b``).
+
+These are the semantics stix2-matcher implements; the evaluation is pure: it
+takes which observations each leaf matched and their times, and returns bindings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from indicators.patterns.ast import (
+    FollowedBy,
+    ObsAnd,
+    ObservationLeaf,
+    ObsNode,
+    ObsOr,
+    Repeats,
+    StartStop,
+    Within,
+)
+
+Counts = tuple[tuple[int, int], ...]
+"""Sorted ``(observation position, instances used)`` pairs."""
+
+
+class BindingLimitError(RuntimeError):
+    """The search produced more partial bindings than the caller allowed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """A multiset of observation instances and its time summary."""
+
+    counts: Counts
+    max_first: datetime
+    min_last: datetime
+
+    def positions(self) -> tuple[int, ...]:
+        return tuple(pos for pos, _ in self.counts)
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """The times and counts of the observations a search runs over, by position."""
+
+    first: Sequence[datetime]
+    last: Sequence[datetime]
+    count: Sequence[int]
+
+
+def _merge(a: Binding, b: Binding, tl: Timeline) -> Binding | None:
+    merged = dict(a.counts)
+    for pos, n in b.counts:
+        total = merged.get(pos, 0) + n
+        if total > tl.count[pos]:
+            return None
+        merged[pos] = total
+    return Binding(
+        tuple(sorted(merged.items())),
+        max(a.max_first, b.max_first),
+        min(a.min_last, b.min_last),
+    )
+
+
+class _Search:
+    def __init__(self, tl: Timeline, hits: Mapping[int, Sequence[int]], limit: int | None) -> None:
+        self.tl = tl
+        self.hits = hits
+        self.limit = limit
+
+    def _check(self, out: dict[Counts, Binding]) -> None:
+        if self.limit is not None and len(out) > self.limit:
+            raise BindingLimitError(f"more than {self.limit} partial bindings")
+
+    def _join(self, left: list[Binding], right: list[Binding], ordered: bool) -> list[Binding]:
+        out: dict[Counts, Binding] = {}
+        for a in left:
+            for b in right:
+                if ordered and a.max_first > b.min_last:
+                    continue
+                m = _merge(a, b, self.tl)
+                if m is not None and m.counts not in out:
+                    out[m.counts] = m
+            self._check(out)
+        return list(out.values())
+
+    def run(self, node: ObsNode) -> list[Binding]:
+        tl = self.tl
+        if isinstance(node, ObservationLeaf):
+            return [
+                Binding(((pos, 1),), tl.first[pos], tl.last[pos])
+                for pos in self.hits.get(node.index, ())
+            ]
+        if isinstance(node, ObsOr):
+            out = {b.counts: b for b in self.run(node.left)}
+            for b in self.run(node.right):
+                out.setdefault(b.counts, b)
+            return list(out.values())
+        if isinstance(node, ObsAnd | FollowedBy):
+            left = self.run(node.left)
+            if not left:
+                return []
+            right = self.run(node.right)
+            return self._join(left, right, ordered=isinstance(node, FollowedBy))
+        if isinstance(node, Within):
+            span = timedelta(seconds=node.seconds)
+            return [b for b in self.run(node.child) if b.max_first <= b.min_last + span]
+        if isinstance(node, StartStop):
+            if node.start >= node.stop:
+                return []
+            return [
+                b
+                for b in self.run(node.child)
+                if b.max_first < node.stop and b.min_last >= node.start
+            ]
+        assert isinstance(node, Repeats)
+        base = self.run(node.child)
+        acc = base
+        for _ in range(node.times - 1):
+            if not acc:
+                break
+            acc = self._join(acc, base, ordered=False)
+        return acc
+
+
+def find_bindings(
+    node: ObsNode,
+    timeline: Timeline,
+    hits: Mapping[int, Sequence[int]],
+    limit: int | None = None,
+) -> list[Binding]:
+    """Every binding of ``node`` over the observations of ``timeline``.
+
+    ``hits`` maps a leaf index to the positions of the observations that leaf
+    matched. ``limit`` bounds the number of partial bindings any step may hold
+    (:class:`BindingLimitError` beyond it); ``None`` means no bound.
+    """
+    return _Search(timeline, hits, limit).run(node)

@@ -1,0 +1,129 @@
+"""A compiled pattern: the node tree plus, per ``[...]`` leaf, a test per SCO type."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from indicators.patterns.ast import (
+    Comparison,
+    ObservationLeaf,
+    ObsNode,
+    iter_comparisons,
+    iter_leaves,
+)
+from indicators.patterns.bindings import Binding, Timeline, find_bindings
+from indicators.patterns.compiler import build
+from indicators.patterns.observations import Observation
+from indicators.patterns.predicates import RootTest, root_test
+
+
+@dataclass(frozen=True, slots=True)
+class LeafTest:
+    """How to test one ``[...]`` against one observation: a test per root SCO type."""
+
+    leaf: ObservationLeaf
+    by_type: tuple[tuple[str, RootTest], ...]
+
+    def __call__(self, obs: Observation) -> bool:
+        for object_type, test in self.by_type:
+            roots = obs.by_type.get(object_type)
+            if roots:
+                resolve = obs.resolve
+                for root in roots:
+                    if test(root, resolve):
+                        return True
+        return False
+
+
+class CompiledPattern:
+    """A STIX pattern compiled once; thread-safe and reusable.
+
+    ``source`` is the pattern text, ``root`` the node tree (see
+    :mod:`indicators.patterns.ast`), ``leaves`` the ``[...]`` tests by index.
+    """
+
+    __slots__ = ("_comparisons", "leaves", "root", "source")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.root, _ = build(source)
+        tests: list[LeafTest] = []
+        for leaf in iter_leaves(self.root):
+            types = dict.fromkeys(c.object_type for c in iter_comparisons(leaf.expression))
+            by_type = tuple(
+                (t, test) for t in types if (test := root_test(leaf.expression, t)) is not None
+            )
+            tests.append(LeafTest(leaf, by_type))
+        self.leaves: tuple[LeafTest, ...] = tuple(tests)
+        self._comparisons = tuple(iter_comparisons(self.root))
+
+    def __repr__(self) -> str:
+        return f"CompiledPattern({self.source!r})"
+
+    @property
+    def is_simple(self) -> bool:
+        """True for a single ``[...]`` without qualifiers: one observation decides."""
+        return isinstance(self.root, ObservationLeaf)
+
+    def object_types(self) -> set[str]:
+        """The SCO types the pattern's object paths start from."""
+        return {c.object_type for c in self._comparisons}
+
+    def comparisons(self) -> tuple[Comparison, ...]:
+        """Every comparison, left to right: ``object_type``, ``path`` (an
+        :class:`~indicators.patterns.paths.ObjectPath`; ``steps`` is its tuple of
+        ``str`` / ``int`` / ``ANY_INDEX``), ``operator``, ``negated``, ``value``."""
+        return self._comparisons
+
+    def matching_leaves(self, obs: Observation) -> list[int]:
+        """Indexes of the ``[...]`` leaves that this one observation satisfies."""
+        return [i for i, test in enumerate(self.leaves) if test(obs)]
+
+    def bindings(
+        self,
+        observations: Sequence[Observation],
+        hits: dict[int, list[int]] | None = None,
+        limit: int | None = None,
+    ) -> list[Binding]:
+        """Every binding of the pattern over ``observations`` (positions into it).
+
+        ``hits`` (leaf index -> positions) may be given when already known.
+        """
+        if hits is None:
+            hits = {}
+            for pos, obs in enumerate(observations):
+                for i in self.matching_leaves(obs):
+                    hits.setdefault(i, []).append(pos)
+        if not hits:
+            return []
+        timeline = Timeline(
+            [o.first for o in observations],
+            [o.last for o in observations],
+            [o.count for o in observations],
+        )
+        return find_bindings(self.root, timeline, hits, limit)
+
+    def matches(self, observations: Sequence[Observation]) -> bool:
+        """True if the pattern matches the observations taken together."""
+        if self.is_simple:
+            test = self.leaves[0]
+            return any(test(o) for o in observations)
+        return bool(self.bindings(observations))
+
+
+@lru_cache(maxsize=4096)
+def _compile_cached(text: str) -> CompiledPattern:
+    return CompiledPattern(text)
+
+
+def compile_pattern(pattern: str | CompiledPattern) -> CompiledPattern:
+    """Compile a STIX 2.1 pattern (cached); raises :class:`~indicators.errors.PatternError`."""
+    if isinstance(pattern, CompiledPattern):
+        return pattern
+    if not isinstance(pattern, str):
+        from indicators.errors import PatternError
+
+        raise PatternError(f"a pattern must be a string, not {type(pattern).__name__}")
+    return _compile_cached(pattern)
