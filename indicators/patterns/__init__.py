@@ -13,8 +13,8 @@ from indicators.patterns.validation import PatternWarning, validate_pattern
 
 __all__ = [
     "ANY_INDEX",
-    "CompiledPattern",
     "Comparison",
+    "CompiledPattern",
     "ObjectPath",
     "PatternWarning",
     "compile_pattern",

@@ -9,7 +9,6 @@ from functools import lru_cache
 from indicators.patterns.ast import (
     Comparison,
     ObservationLeaf,
-    ObsNode,
     iter_comparisons,
     iter_leaves,
 )

@@ -21,8 +21,8 @@ from stix2patterns.v21.grammars.STIXPatternParser import STIXPatternParser as P
 from indicators.errors import PatternError
 from indicators.patterns.ast import (
     CompAnd,
-    CompNode,
     Comparison,
+    CompNode,
     CompOr,
     FollowedBy,
     ObsAnd,

@@ -23,7 +23,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from indicators.patterns.ast import CompAnd, CompNode, Comparison, CompOr
+from indicators.patterns.ast import CompAnd, Comparison, CompNode, CompOr
 from indicators.patterns.literals import (
     comparable_pair,
     equality_key,

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 
 from indicators.patterns.ast import (
     CompAnd,
-    CompNode,
     Comparison,
-    CompOr,
+    CompNode,
     ObsNode,
     StartStop,
     iter_comparisons,
@@ -59,7 +58,7 @@ def _and_conflicts(node: CompNode, out: list[PatternWarning]) -> None:
         # share no possible type can never hold for a single SCO
         common: set[str] | None = None
         for operand in node.operands:
-            possible = _types(operand) if isinstance(operand, CompOr) else _types(operand)
+            possible = _types(operand)
             common = possible if common is None else common & possible
         if not common:
             first = iter_comparisons(node)[0]
