@@ -1,0 +1,382 @@
+"""Load scenario YAML with exact positions, and report every error at once.
+
+The loader reads a file with ruamel.yaml's round-trip parser, which knows the line
+and column of every key and item, converts it to plain data while remembering those
+positions, and validates it in two steps: each part of the scenario on its own
+(pydantic), then the rules across parts (:func:`scenarios.references.check`) on the
+parts that were valid. Every problem becomes an :class:`Issue` naming the file,
+line, column (1-based) and field path, formatted the way compilers do so an editor
+can jump to it::
+
+    tutorial.yaml:41:15: injects[2].target.host: team 'fr' has no host 'portl' (...)
+
+Everything here is pure apart from :func:`load`, which reads the file.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from io import StringIO
+from pathlib import Path
+from typing import Any, Union
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from scenarios.errors import ScenarioError
+from scenarios.model import (
+    COUNTRY_PATTERN,
+    DOMAIN_PATTERN,
+    MAC_PATTERN,
+    SLUG_PATTERN,
+    Scenario,
+)
+from scenarios.references import Problem, check, format_path, pydantic_message
+from scenarios.techniques.base import Technique
+
+Techniques = Mapping[str, type[Technique]]
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem in a scenario file, at a 1-based line and column."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    """The field path, like ``injects[2].target.host``; ``<yaml>`` for syntax errors."""
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.path or '<document>'}: {self.message}"
+
+
+class ScenarioValidationError(ScenarioError):
+    """A scenario file is invalid; ``issues`` lists every problem, in file order."""
+
+    def __init__(self, issues: Sequence[Issue]) -> None:
+        self.issues: list[Issue] = sorted(issues, key=lambda i: (i.line, i.column, i.path))
+        super().__init__("\n".join(map(str, self.issues)))
+
+
+# --- reading YAML with positions ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Pos:
+    key: tuple[int, int]
+    """Where the entry starts: its key in a mapping, the item in a sequence (0-based)."""
+    value: tuple[int, int]
+    scalar: bool
+
+
+class _Document:
+    """Plain data converted from a ruamel node tree, and the position of every path."""
+
+    def __init__(self, root: object) -> None:
+        self.positions: dict[tuple[str | int, ...], _Pos] = {(): _Pos((0, 0), (0, 0), False)}
+        self.data = self._plain(root, ())
+
+    def _plain(self, node: object, path: tuple[str | int, ...]) -> Any:
+        if isinstance(node, CommentedMap):
+            out: dict[Any, Any] = {}
+            for key, value in node.items():
+                plain_key = self._scalar(key)
+                child = (*path, str(plain_key))
+                k_line, k_col = node.lc.key(key)
+                v_line, v_col = node.lc.value(key)
+                scalar = not isinstance(value, CommentedMap | CommentedSeq)
+                if not scalar or value is None:
+                    v_line, v_col = k_line, k_col
+                self.positions[child] = _Pos((k_line, k_col), (v_line, v_col), scalar)
+                out[plain_key] = self._plain(value, child)
+            return out
+        if isinstance(node, CommentedSeq):
+            items = []
+            for i, value in enumerate(node):
+                line, col = node.lc.item(i)
+                scalar = not isinstance(value, CommentedMap | CommentedSeq)
+                self.positions[(*path, i)] = _Pos((line, col), (line, col), scalar)
+                items.append(self._plain(value, (*path, i)))
+            return items
+        return self._scalar(node)
+
+    @staticmethod
+    def _scalar(node: object) -> Any:
+        if node is None or isinstance(node, bool):
+            return node
+        if isinstance(node, int):
+            return int(node)
+        if isinstance(node, float):
+            return float(node)
+        if isinstance(node, str):
+            return str(node)
+        if isinstance(node, datetime):
+            return datetime(
+                node.year, node.month, node.day, node.hour, node.minute, node.second,
+                node.microsecond, tzinfo=node.tzinfo,
+            )  # fmt: skip
+        if isinstance(node, date):
+            return date(node.year, node.month, node.day)
+        return node
+
+    def locate(self, path: Sequence[str | int]) -> tuple[int, int]:
+        """1-based (line, column) for ``path``, or its nearest ancestor present in the file."""
+        path = tuple(path)
+        if path in self.positions:
+            pos = self.positions[path]
+            line, col = pos.value if pos.scalar else pos.key
+            return line + 1, col + 1
+        for end in range(len(path) - 1, -1, -1):
+            pos = self.positions.get(path[:end])
+            if pos is not None:
+                return pos.key[0] + 1, pos.key[1] + 1
+        return 1, 1
+
+
+def _parse(text: str, filename: str) -> _Document:
+    yaml = YAML(typ="rt")
+    try:
+        root = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
+        raise ScenarioValidationError([Issue(filename, line, col, "<yaml>", message)]) from None
+    except YAMLError as exc:
+        raise ScenarioValidationError([Issue(filename, 1, 1, "<yaml>", str(exc))]) from None
+    if root is None:
+        raise ScenarioValidationError([Issue(filename, 1, 1, "", "the file holds no scenario")])
+    return _Document(root)
+
+
+# --- validating in parts -----------------------------------------------------------
+
+_PATTERN_HINTS = {
+    SLUG_PATTERN: "lower-case letters, digits and dashes",
+    DOMAIN_PATTERN: "a lower-case DNS name ending in .example",
+    COUNTRY_PATTERN: "a two-letter upper-case ISO 3166 country code such as FR",
+    MAC_PATTERN: "a MAC address like 02:00:c0:00:02:0a",
+}
+
+
+def _strip(tp: Any) -> Any:
+    """``Annotated[X, ...]`` -> X; ``X | None`` -> X."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            if len(args) != 1:
+                return tp
+            tp = args[0]
+        else:
+            return tp
+
+
+def _model_at(path: Sequence[str | int]) -> type[BaseModel] | None:
+    """The model class whose fields sit at ``path`` of a scenario, if there is one."""
+    tp: Any = Scenario
+    for part in path:
+        tp = _strip(tp)
+        origin = typing.get_origin(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = tp.model_fields.get(part) if isinstance(part, str) else None
+            if field is None:
+                return None
+            tp = field.annotation
+        elif origin is list and isinstance(part, int):
+            tp = typing.get_args(tp)[0]
+        elif origin is dict:
+            tp = typing.get_args(tp)[1]
+        else:
+            return None
+    tp = _strip(tp)
+    return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def _message(error: Mapping[str, Any], path: tuple[str | int, ...]) -> str:
+    kind = error.get("type")
+    given = error.get("input")
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        model = _model_at(path[:-1])
+        known = f" (expected one of: {', '.join(model.model_fields)})" if model else ""
+        return f"unknown field{known}"
+    if kind == "string_pattern_mismatch":
+        pattern = (error.get("ctx") or {}).get("pattern")
+        hint = _PATTERN_HINTS.get(pattern, f"text matching {pattern}")
+        return f"expected {hint}, got {given!r}"
+    return pydantic_message(error)
+
+
+def _clean_loc(loc: Sequence[str | int]) -> tuple[str | int, ...]:
+    """Drop pydantic's schema-branch names (``function-after[...]``) from a location."""
+    return tuple(p for p in loc if isinstance(p, int) or p == "[key]" or "[" not in p)
+
+
+@cache
+def _field_adapter(name: str) -> TypeAdapter[Any]:
+    field = Scenario.model_fields[name]
+    if not field.metadata:
+        return TypeAdapter(field.annotation)
+    return TypeAdapter(typing.Annotated[(field.annotation, *field.metadata)])  # type: ignore[valid-type]
+
+
+@cache
+def _item_adapter(name: str) -> TypeAdapter[Any] | None:
+    tp = _strip(Scenario.model_fields[name].annotation)
+    if typing.get_origin(tp) is list:
+        return TypeAdapter(typing.get_args(tp)[0])
+    return None
+
+
+_PLACEHOLDERS: dict[str, Any] = {"duration": float("inf"), "teams": [], "title": "", "seed": 0}
+
+
+def _validate(data: Any, techniques: Techniques) -> tuple[Scenario | None, list[Problem]]:
+    """The scenario, or every problem found in ``data`` (paths into ``data``)."""
+    if not isinstance(data, dict):
+        return None, [Problem((), f"a scenario is a mapping of fields, got {type(data).__name__}")]
+    problems: list[Problem] = []
+    parts: dict[str, Any] = {}
+    kept: dict[str, list[int]] = {}
+    unusable: dict[str, set[str] | None] = {}
+    """Field -> ids/names of failed items (None: the whole field failed)."""
+    for key in data:
+        if key not in Scenario.model_fields:
+            known = ", ".join(Scenario.model_fields)
+            problems.append(Problem((str(key),), f"unknown field (expected one of: {known})"))
+    for name, field in Scenario.model_fields.items():
+        if name not in data:
+            if field.is_required():
+                problems.append(Problem((name,), "required field is missing"))
+                unusable[name] = None
+            continue
+        try:
+            parts[name] = _field_adapter(name).validate_python(data[name])
+        except ValidationError as exc:
+            errors = exc.errors()
+            for error in errors:
+                path = (name, *_clean_loc(error["loc"]))
+                problems.append(Problem(path, _message(error, path)))
+            item = _item_adapter(name)
+            value = data[name]
+            if item is None or not isinstance(value, list):
+                unusable[name] = None
+                continue
+            bad = {e["loc"][0] for e in errors if e["loc"] and isinstance(e["loc"][0], int)}
+            kept[name] = [i for i in range(len(value)) if i not in bad]
+            parts[name] = [item.validate_python(value[i]) for i in kept[name]]
+            unusable[name] = {
+                str(value[i].get("id", value[i].get("name")))
+                for i in bad
+                if isinstance(value[i], dict)
+            }
+    scenario = Scenario.model_construct(
+        **{k: v for k, v in _PLACEHOLDERS.items() if k not in parts}, **parts
+    )
+    for problem in check(scenario, techniques):
+        if _refers_to_unusable(scenario, problem.path, unusable):
+            continue
+        path = problem.path
+        if path and path[0] in kept and len(path) > 1 and isinstance(path[1], int):
+            path = (path[0], kept[str(path[0])][path[1]], *path[2:])
+        problems.append(Problem(path, problem.message))
+    if problems:
+        return None, problems
+    try:
+        return Scenario.model_validate(data, context={"techniques": techniques}), []
+    except ValidationError as exc:  # pragma: no cover - the parts agreed; kept as a net
+        return None, [Problem(_clean_loc(e["loc"]), _message(e, ())) for e in exc.errors()]
+
+
+def _refers_to_unusable(
+    scenario: Scenario, path: tuple[str | int, ...], unusable: Mapping[str, set[str] | None]
+) -> bool:
+    """True if a cross-reference problem only arises because the referenced part failed."""
+    if len(path) < 3 or not isinstance(path[1], int):
+        return False
+
+    def failed(field: str, ref: str) -> bool:
+        if field not in unusable:
+            return False
+        names = unusable[field]
+        return names is None or ref in names
+
+    if path[0] == "injects" and path[1] < len(scenario.injects):
+        inject = scenario.injects[path[1]]
+        if path[2] == "target":
+            return failed("teams", inject.team)
+        if path[2] == "attacker":
+            return failed("attackers", inject.attacker) or failed("teams", "")
+    if path[0] == "messages" and path[2] == "to" and path[1] < len(scenario.messages):
+        message = scenario.messages[path[1]]
+        return len(path) > 3 and failed("teams", message.to[int(path[3])])
+    return False
+
+
+# --- public API ----------------------------------------------------------------------
+
+
+def _techniques(techniques: Techniques | None) -> Techniques:
+    if techniques is not None:
+        return techniques
+    from scenarios.techniques import registry
+
+    return registry.all_techniques()
+
+
+def loads(
+    text: str, filename: str = "<string>", *, techniques: Techniques | None = None
+) -> Scenario:
+    """Parse and validate scenario YAML; ScenarioValidationError lists every issue.
+
+    ``techniques`` (name -> class) defaults to the ``grapevine.techniques`` registry.
+    """
+    document = _parse(text, filename)
+    scenario, problems = _validate(document.data, _techniques(techniques))
+    if scenario is None:
+        issues = [
+            Issue(filename, *document.locate(p.path), format_path(p.path), p.message)
+            for p in problems
+        ]
+        raise ScenarioValidationError(issues)
+    return scenario
+
+
+def load(path: str | Path, *, techniques: Techniques | None = None) -> Scenario:
+    """Read and validate the scenario file at ``path`` (see :func:`loads`)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: no such scenario file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read the scenario file: {exc}") from None
+    return loads(text, str(path), techniques=techniques)
+
+
+def to_data(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as plain YAML/JSON data (defaults left out); :func:`loads` reads it back."""
+    return scenario.model_dump(mode="json", exclude_defaults=True)
+
+
+def dumps(scenario: Scenario) -> str:
+    """The scenario as YAML text that :func:`loads` turns back into an equal scenario."""
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
+    out = StringIO()
+    yaml.dump(to_data(scenario), out)
+    return out.getvalue()

@@ -1,0 +1,633 @@
+"""The scenario model: what an exercise director's YAML file declares, validated.
+
+All models are frozen pydantic v2 models; unknown keys are errors. Field-level rules
+(types, ranges, documentation address space, ``.example`` domains) live on the
+fields, so an error points at the field; rules across fields (references between
+teams, hosts, techniques and attackers, addresses inside networks, times inside the
+duration) live in :mod:`scenarios.references` and run when a :class:`Scenario` is
+built, each with its own field path.
+
+The names traffic generation relies on:
+
+* :class:`Scenario`: ``title``, ``briefing``, ``duration`` (seconds), ``seed``,
+  ``start`` (aware UTC datetime; :data:`DEFAULT_START` unless declared), ``teams``,
+  ``partners``, ``attackers``, ``benign`` (profile per :class:`HostRole`),
+  ``injects``, ``messages``, ``scoring``, ``skill``; helpers :meth:`Scenario.team`,
+  :meth:`Scenario.attacker_for`, :meth:`Scenario.target_for`,
+  :meth:`Scenario.context_for`, :meth:`Scenario.params_for`,
+  :meth:`Scenario.benign_for`, :meth:`Scenario.epoch`.
+* :class:`Team`: ``id``, ``name``, ``country``, ``domain`` (``.example``),
+  ``networks``, ``hosts``, ``gateway`` (address; first usable address of the first
+  network unless declared), ``dns`` (name of the resolver host; the first ``dns``
+  host unless declared), :attr:`Team.resolver`, :meth:`Team.gateway_endpoint`.
+* :class:`Host`: ``name``, ``role``, ``ip``, ``services`` (name -> port; the role's
+  defaults unless declared), ``mac`` (``02:00`` + the IPv4 bytes unless declared),
+  :meth:`Host.endpoint`.
+* :class:`Inject`: ``id``, ``at`` (seconds from the start), ``technique``,
+  ``target`` (``team`` and ``host``; also as :attr:`Inject.team`, :attr:`Inject.host`),
+  ``attacker`` (an address or the name of an entry of ``attackers``), ``params``
+  (validated against the technique's ``Params``), ``impact`` (seconds after ``at``)
+  or ``impact_at`` (seconds from the start), :attr:`Inject.impact_time`.
+
+Durations are seconds; in YAML they may also be written ``"15m"``, ``"1h30m"``,
+``"90s"``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import random
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
+
+from scenarios.errors import ScenarioError
+from scenarios.roles import HostRole, role_info
+from scenarios.techniques.base import Context, Endpoint, Technique, TechniqueParams
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+DEFAULT_START = datetime(2026, 1, 5, 8, 0, 0, tzinfo=UTC)
+"""When a scenario starts unless it says otherwise (fixed, so output is deterministic)."""
+
+MAX_DURATION = 7 * 24 * 3600.0
+"""The longest exercise a scenario may declare: one week."""
+
+DOCUMENTATION_NETWORKS: tuple[IPNetwork, ...] = (
+    ipaddress.ip_network("192.0.2.0/24"),
+    ipaddress.ip_network("198.51.100.0/24"),
+    ipaddress.ip_network("203.0.113.0/24"),
+    ipaddress.ip_network("2001:db8::/32"),
+)
+"""RFC 5737 and RFC 3849 documentation space: every scenario address lies inside it."""
+
+_DOC_SPACE = ", ".join(map(str, DOCUMENTATION_NETWORKS))
+
+
+# --- durations -------------------------------------------------------------------
+
+_DURATION_RE = re.compile(
+    r"^(?=\d)(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+(?:\.\d+)?)s?)?$", re.IGNORECASE
+)
+
+
+def parse_duration(value: object) -> float:
+    """Seconds from ``90``, ``90.5``, ``"90s"``, ``"15m"``, ``"1h30m"`` or ``"2m30s"``."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a duration (seconds, or like 15m, 1h30m), got {value!r}")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str):
+        match = _DURATION_RE.match(value.strip().replace(" ", ""))
+        if not match:
+            raise ValueError(
+                f"expected a duration like 90s, 15m, 1h30m or a number of seconds, got {value!r}"
+            )
+        hours, minutes, secs = (match.group(g) for g in "hms")
+        seconds = int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(secs or 0)
+    else:
+        raise ValueError(f"expected a duration (seconds, or like 15m, 1h30m), got {value!r}")
+    if not math.isfinite(seconds):
+        raise ValueError(f"a duration must be finite, got {value!r}")
+    return seconds
+
+
+def format_duration(seconds: float) -> str | float:
+    """``"1h30m"`` for whole seconds (``"0s"`` for zero), the plain number otherwise."""
+    if seconds != int(seconds):
+        return seconds
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
+    return text + (f"{secs}s" if secs or not text else "")
+
+
+Duration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    Field(ge=0),
+    PlainSerializer(format_duration, when_used="json"),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0},
+                {"type": "string", "pattern": r"^(?=\d)(\d+h)?(\d+m)?(\d+(\.\d+)?s?)?$"},
+            ],
+            "description": "seconds, or a duration like 90s, 15m, 1h30m",
+        }
+    ),
+]
+"""Seconds; YAML may say ``90``, ``"90s"``, ``"15m"``, ``"1h30m"``."""
+
+
+# --- addresses -------------------------------------------------------------------
+
+
+def in_documentation_space(value: IPAddress | IPNetwork) -> bool:
+    """True if the address or the whole network lies inside documentation space."""
+    if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
+        return any(value in net for net in DOCUMENTATION_NETWORKS)
+    return any(
+        value.version == net.version and value.subnet_of(net)  # type: ignore[arg-type]
+        for net in DOCUMENTATION_NETWORKS
+    )
+
+
+def _parse_network(value: object) -> IPNetwork:
+    if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
+        network = value
+    elif isinstance(value, str):
+        try:
+            network = ipaddress.ip_network(value.strip())
+        except ValueError:
+            try:
+                loose = ipaddress.ip_network(value.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{value!r} is not an IP network like 192.0.2.0/26") from None
+            raise ValueError(f"{value} has host bits set (did you mean {loose}?)") from None
+    else:
+        raise ValueError(f"expected an IP network like 192.0.2.0/26, got {value!r}")
+    if not in_documentation_space(network):
+        raise ValueError(f"{network} is outside documentation space ({_DOC_SPACE})")
+    return network
+
+
+def _parse_address(value: object) -> IPAddress:
+    if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
+        address = value
+    elif isinstance(value, str):
+        try:
+            address = ipaddress.ip_address(value.strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IP address") from None
+    else:
+        raise ValueError(f"expected an IP address like 192.0.2.10, got {value!r}")
+    if not in_documentation_space(address):
+        raise ValueError(f"{address} is outside documentation space ({_DOC_SPACE})")
+    return address
+
+
+DocNetwork = Annotated[
+    IPNetwork,
+    PlainValidator(_parse_network),
+    PlainSerializer(str),
+    WithJsonSchema(
+        {"type": "string", "description": f"an IP network inside documentation space: {_DOC_SPACE}"}
+    ),
+]
+DocAddress = Annotated[
+    IPAddress,
+    PlainValidator(_parse_address),
+    PlainSerializer(str),
+    WithJsonSchema(
+        {"type": "string", "description": f"an IP address inside documentation space: {_DOC_SPACE}"}
+    ),
+]
+
+
+def mac_for(ip: IPAddress) -> str:
+    """The MAC a host gets unless it declares one: locally administered, from its address.
+
+    IPv4: ``02:00`` + the four address bytes. IPv6: ``02:06`` + the last four bytes.
+    """
+    prefix = "02:00" if ip.version == 4 else "02:06"
+    return prefix + "".join(f":{b:02x}" for b in ip.packed[-4:])
+
+
+# --- names -----------------------------------------------------------------------
+
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
+DOMAIN_PATTERN = r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*example$"
+COUNTRY_PATTERN = r"^[A-Z]{2}$"
+MAC_PATTERN = r"^[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}$"
+
+Slug = Annotated[
+    str,
+    Field(
+        pattern=SLUG_PATTERN,
+        description="lower-case letters, digits and dashes (a DNS label)",
+    ),
+]
+ExampleDomain = Annotated[
+    str,
+    Field(
+        pattern=DOMAIN_PATTERN,
+        max_length=253,
+        description="a lower-case DNS name under .example",
+    ),
+]
+Text = Annotated[str, Field(min_length=1)]
+Country = Annotated[str, Field(pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2 code")]
+MacAddress = Annotated[
+    str,
+    AfterValidator(str.lower),
+    Field(pattern=MAC_PATTERN, description="like 02:00:c0:00:02:0a"),
+]
+Port = Annotated[int, Field(ge=1, le=65535)]
+Probability = Annotated[float, Field(ge=0, le=1)]
+Weight = Annotated[float, Field(ge=0)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _parse_or_none(parse: Any, value: object) -> Any:
+    try:
+        return parse(value)
+    except (ValueError, TypeError):
+        return None
+
+
+# --- hosts and teams -------------------------------------------------------------
+
+
+class Host(_Model):
+    """A machine a team defends."""
+
+    name: Slug
+    role: HostRole
+    ip: DocAddress
+    services: dict[Slug, Port] = Field(default_factory=dict)
+    """Service name -> port; the role's default services unless declared."""
+    mac: MacAddress | None = None
+    """Always set after validation: declared, or :func:`mac_for` the address."""
+    description: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        data = dict(data)
+        if "services" not in data and isinstance(data.get("role"), str):
+            info = _parse_or_none(role_info, data["role"])
+            if info is not None:
+                data["services"] = info.default_services()
+        if data.get("mac") is None and "ip" in data:
+            ip = _parse_or_none(ipaddress.ip_address, data["ip"])
+            if ip is not None:
+                data["mac"] = mac_for(ip)
+        return data
+
+    def fqdn(self, domain: str) -> str:
+        """The host's DNS name inside ``domain``."""
+        return f"{self.name}.{domain}"
+
+    def endpoint(self, domain: str = "example") -> Endpoint:
+        """The host as a technique sees it."""
+        return Endpoint(
+            ip=str(self.ip),
+            mac=self.mac or mac_for(self.ip),
+            hostname=self.fqdn(domain),
+            role=self.role.value,
+            services=dict(self.services),
+        )
+
+
+class Skill(_Model):
+    """How well a simulated CERT plays (probabilities 0..1, delays in seconds)."""
+
+    detection: Probability = 0.7
+    """Chance of detecting an inject against the team on its own."""
+    detection_delay: Duration = 180.0
+    """Mean time from an inject's first packet to the simulated detection."""
+    sharing: Probability = 0.8
+    """Chance that a detection is turned into a shared indicator."""
+    sharing_delay: Duration = 120.0
+    adoption: Probability = 0.9
+    """Chance of deploying an indicator another team shared."""
+    adoption_delay: Duration = 60.0
+    response: Probability = 0.6
+    """Chance of blocking the source once detected."""
+    false_positives: Probability = 0.05
+    """Chance that a deployed indicator of its own also fires on benign traffic."""
+
+
+class Team(_Model):
+    """A CERT and the slice of infrastructure it defends."""
+
+    id: Slug
+    name: Text
+    country: Country
+    domain: ExampleDomain
+    networks: list[DocNetwork] = Field(min_length=1)
+    hosts: list[Host] = Field(min_length=1)
+    gateway: DocAddress | None = None
+    """The border router; the first usable address of the first network unless declared.
+
+    Always set after validation (``None`` only in the schema, for "derive it")."""
+    dns: Slug | None = None
+    """Name of the team's resolver host; the first ``dns``-role host unless declared."""
+    skill: Skill | None = None
+    """How this team plays when simulated; the scenario's ``skill`` unless declared."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        data = dict(data)
+        networks = data.get("networks")
+        if "gateway" not in data and isinstance(networks, list) and networks:
+            first = _parse_or_none(lambda n: ipaddress.ip_network(n, strict=False), networks[0])
+            if first is not None:
+                data["gateway"] = str(first[1] if first.num_addresses > 2 else first[0])
+        hosts = data.get("hosts")
+        if "dns" not in data and isinstance(hosts, list):
+            data["dns"] = next(
+                (
+                    h.get("name")
+                    for h in hosts
+                    if isinstance(h, Mapping) and h.get("role") == HostRole.DNS.value
+                ),
+                None,
+            )
+        return data
+
+    def host(self, name: str) -> Host:
+        """The host called ``name``; ScenarioError if the team has none."""
+        for host in self.hosts:
+            if host.name == name:
+                return host
+        raise ScenarioError(f"team {self.id!r} has no host {name!r}")
+
+    def host_names(self) -> list[str]:
+        return [h.name for h in self.hosts]
+
+    @property
+    def resolver(self) -> Host | None:
+        """The team's DNS resolver host, if it has one."""
+        return next((h for h in self.hosts if h.name == self.dns), None)
+
+    @property
+    def gateway_ip(self) -> IPAddress:
+        """The border router's address (declared or derived)."""
+        if self.gateway is not None:
+            return self.gateway
+        first = self.networks[0]
+        return first[1] if first.num_addresses > 2 else first[0]
+
+    def gateway_endpoint(self) -> Endpoint:
+        """The border router as a technique sees it."""
+        return Endpoint(
+            ip=str(self.gateway_ip),
+            mac=mac_for(self.gateway_ip),
+            hostname=f"gw.{self.domain}",
+            role="gateway",
+        )
+
+    def contains(self, ip: IPAddress) -> bool:
+        """True if ``ip`` lies inside one of the team's networks."""
+        return any(ip.version == n.version and ip in n for n in self.networks)
+
+
+class Partner(_Model):
+    """An organisation that pulls indicators over TAXII (a NATO or national SOC tool)."""
+
+    id: Slug
+    name: Text
+    country: Country | None = None
+    description: str = ""
+
+
+class Attacker(_Model):
+    """A named attacker address injects can refer to, outside every team's networks."""
+
+    name: Slug
+    ip: DocAddress
+    mac: MacAddress | None = None
+    """Always set after validation: declared, or :func:`mac_for` the address."""
+    hostname: ExampleDomain | None = None
+    description: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and data.get("mac") is None and "ip" in data:
+            ip = _parse_or_none(ipaddress.ip_address, data["ip"])
+            if ip is not None:
+                data = {**data, "mac": mac_for(ip)}
+        return data
+
+    def endpoint(self) -> Endpoint:
+        return Endpoint(
+            ip=str(self.ip),
+            mac=self.mac or mac_for(self.ip),
+            hostname=self.hostname or "",
+            role="attacker",
+        )
+
+
+# --- the timeline ----------------------------------------------------------------
+
+
+class Target(_Model):
+    """Which team's host an inject attacks."""
+
+    team: Slug
+    host: Slug
+
+
+class Inject(_Model):
+    """One attack on the timeline."""
+
+    id: Slug
+    at: Duration
+    """Seconds from the scenario start."""
+    technique: Slug
+    """A registered technique name (``scenarios.techniques.registry.names()``)."""
+    target: Target
+    attacker: str
+    """An address in documentation space outside every team, or an ``attackers:`` name."""
+    params: dict[str, Any] = Field(default_factory=dict)
+    """Validated against the technique's ``Params`` model."""
+    impact: Duration | None = None
+    """Seconds after ``at`` when the attack has its effect (give this or ``impact_at``)."""
+    impact_at: Duration | None = None
+    """Seconds from the start when the attack has its effect (or ``impact``)."""
+    description: str = ""
+
+    @property
+    def team(self) -> str:
+        return self.target.team
+
+    @property
+    def host(self) -> str:
+        return self.target.host
+
+    @property
+    def impact_time(self) -> float:
+        """Seconds from the scenario start when the attack has its effect."""
+        if self.impact_at is not None:
+            return self.impact_at
+        return self.at + (self.impact or 0.0)
+
+
+class Message(_Model):
+    """Something the director tells teams at a given time."""
+
+    at: Duration
+    text: Text
+    to: list[Slug] = Field(default_factory=list)
+    """Team ids; empty means every team."""
+
+
+class BenignProfile(_Model):
+    """Background traffic towards the hosts of one role."""
+
+    sessions_per_minute: Annotated[float, Field(ge=0, le=6000)]
+    """Benign sessions per minute towards each host of the role (0 turns it off)."""
+    clients: Annotated[int, Field(ge=1, le=250)] = 8
+    """Distinct client addresses the sessions come from."""
+    services: list[Slug] | None = None
+    """Which of the hosts' services see traffic; all of them unless given."""
+    lookalikes: bool = True
+    """Include legitimate traffic that resembles attacks (admin logins, CDN names, uploads)."""
+
+
+class Scoring(_Model):
+    """Points per category (see DESIGN.md, Scoring)."""
+
+    detection: Weight = 100.0
+    """Points for detecting an inject at once; they shrink to zero over ``detection_window``."""
+    detection_window: Duration = 900.0
+    response: Weight = 50.0
+    """Points for stopping an inject's packets before its impact."""
+    sharing: Weight = 50.0
+    """Points to the producer when its shared indicator gives another team a detection."""
+    availability: Weight = 1.0
+    """Points lost per benign session the team's own blocks dropped."""
+    false_positive: Weight = 5.0
+    """Points lost per alert on benign traffic."""
+    false_positive_cap: Weight = 100.0
+    """At most this many points lost to false positives per team."""
+
+
+def _aware_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("start needs a time zone, e.g. 2026-03-02T08:00:00Z")
+    return value.astimezone(UTC)
+
+
+class Scenario(_Model):
+    """A validated exercise scenario (see the module docstring for the field names)."""
+
+    title: Text
+    briefing: str = ""
+    duration: Annotated[Duration, Field(gt=0, le=MAX_DURATION)]
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)]
+    start: Annotated[datetime, AfterValidator(_aware_utc)] = DEFAULT_START
+    teams: list[Team] = Field(min_length=1)
+    partners: list[Partner] = Field(default_factory=list)
+    attackers: list[Attacker] = Field(default_factory=list)
+    benign: dict[HostRole, BenignProfile] = Field(default_factory=dict)
+    injects: list[Inject] = Field(default_factory=list)
+    messages: list[Message] = Field(default_factory=list)
+    scoring: Scoring = Field(default_factory=Scoring)
+    skill: Skill = Field(default_factory=Skill)
+    """How simulated CERTs play unless their team declares its own."""
+
+    @model_validator(mode="after")
+    def _check_references(self, info: ValidationInfo) -> Scenario:
+        from scenarios.references import check, format_path
+
+        context = info.context or {}
+        problems = check(self, context.get("techniques"))
+        if problems:
+            raise ValueError(
+                "; ".join(f"{format_path(p.path) or '(scenario)'}: {p.message}" for p in problems)
+            )
+        return self
+
+    # -- look-ups ---------------------------------------------------------------
+
+    def team(self, team_id: str) -> Team:
+        """The team ``team_id``; ScenarioError if there is none."""
+        for team in self.teams:
+            if team.id == team_id:
+                return team
+        raise ScenarioError(f"no team {team_id!r} (teams: {', '.join(self.team_ids())})")
+
+    def team_ids(self) -> list[str]:
+        return [t.id for t in self.teams]
+
+    def inject(self, inject_id: str) -> Inject:
+        """The inject ``inject_id``; ScenarioError if there is none."""
+        for inject in self.injects:
+            if inject.id == inject_id:
+                return inject
+        raise ScenarioError(f"no inject {inject_id!r}")
+
+    def attacker_named(self, name: str) -> Attacker | None:
+        return next((a for a in self.attackers if a.name == name), None)
+
+    def epoch(self, offset: float) -> float:
+        """Unix time (seconds) of ``offset`` seconds after the start."""
+        return self.start.timestamp() + offset
+
+    def benign_for(self, role: HostRole | str) -> BenignProfile:
+        """The declared benign profile of ``role``, or the role table's default."""
+        role = HostRole(role)
+        declared = self.benign.get(role)
+        if declared is not None:
+            return declared
+        return BenignProfile(sessions_per_minute=role_info(role).sessions_per_minute)
+
+    def skill_for(self, team_id: str) -> Skill:
+        """How the team plays when simulated."""
+        return self.team(team_id).skill or self.skill
+
+    # -- what techniques are given ----------------------------------------------
+
+    def attacker_for(self, inject: Inject) -> Endpoint:
+        """The inject's attacker, resolved from a name or taken as an address."""
+        named = self.attacker_named(inject.attacker)
+        if named is not None:
+            return named.endpoint()
+        ip = ipaddress.ip_address(inject.attacker)
+        return Endpoint(ip=str(ip), mac=mac_for(ip), role="attacker")
+
+    def target_for(self, inject: Inject) -> Endpoint:
+        team = self.team(inject.team)
+        return team.host(inject.host).endpoint(team.domain)
+
+    def params_for(
+        self, inject: Inject, techniques: Mapping[str, type[Technique]] | None = None
+    ) -> TechniqueParams:
+        """The inject's parameters, validated by its technique's ``Params`` model."""
+        from scenarios.techniques import registry
+
+        cls = techniques[inject.technique] if techniques else registry.get(inject.technique)
+        return cls.Params.model_validate(inject.params)
+
+    def context_for(self, inject: Inject, rng: random.Random) -> Context:
+        """Everything a technique needs to generate ``inject`` (``rng`` seeded by the caller)."""
+        team = self.team(inject.team)
+        resolver = team.resolver
+        return Context(
+            attacker=self.attacker_for(inject),
+            target=self.target_for(inject),
+            start=self.epoch(inject.at),
+            rng=rng,
+            gateway=team.gateway_endpoint(),
+            dns=resolver.endpoint(team.domain) if resolver else None,
+            domain=team.domain,
+        )
