@@ -60,10 +60,20 @@ class Context:
 
 @dataclass(frozen=True, slots=True)
 class TimedPacket:
-    """A packet built with Scapy and the time (epoch seconds) it is on the wire."""
+    """A packet built with Scapy and the time (epoch seconds) it is on the wire.
+
+    ``packet`` is a Scapy packet, or the bytes of one already serialised (repeated
+    frames rendered from a :class:`scenarios.packets.FrameTemplate`); ``bytes(packet)``
+    gives the wire bytes either way.
+    """
 
     time: float
-    packet: Packet
+    packet: Packet | bytes
+
+    @property
+    def data(self) -> bytes:
+        """The wire bytes of the packet."""
+        return self.packet if isinstance(self.packet, bytes) else bytes(self.packet)
 
 
 @dataclass(frozen=True, slots=True)

