@@ -1,0 +1,95 @@
+"""The TAXII 2.1 server as a Flask application factory.
+
+``create_app(config)`` builds a new app every call: no module-global app, nothing
+happens at import. The HTTP surface is medallion's blueprints (discovery,
+collections, objects, manifest) over :class:`~indicators.taxii.backend.GrapevineBackend`;
+what medallion gets wrong for us is replaced at the edges of the request:
+
+* authentication: ``before_request`` against argon2 hashes, no default users
+  (see :mod:`indicators.taxii.auth`);
+* errors: TAXII error bodies for every failure, including Flask's own 404/405 and
+  malformed JSON (see :mod:`indicators.taxii.errors`);
+* body size: refused with 413 from the ``Content-Length`` header before the body is
+  read, and Flask's ``MAX_CONTENT_LENGTH`` stops reading a body that lies about it;
+* ``limit``: medallion clamps any positive value to the page size; a value no
+  client could mean (above 2**31-1) is refused with 400 instead.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from medallion.views import collections, discovery, manifest, objects
+
+from indicators.clock import Clock
+from indicators.store import Store
+from indicators.taxii.auth import Authenticator, RequestUsers
+from indicators.taxii.backend import GrapevineBackend
+from indicators.taxii.config import MAX_LIMIT, ServerConfig
+from indicators.taxii.errors import TaxiiError, register_error_handlers
+
+
+def create_app(
+    config: ServerConfig, store: Store | None = None, clock: Clock | None = None
+) -> Flask:
+    """A new TAXII 2.1 app over ``store`` (or the store at ``config.db``).
+
+    The configured API root is created if the store has none of that name; users
+    are never created here.
+    """
+    store = store or Store.open(config.db, clock)
+    store.ensure_api_root(
+        config.api_root,
+        config.title,
+        description=config.description,
+        max_content_length=config.max_content_length,
+    )
+    app = Flask("indicators.taxii")
+    app.config["MAX_CONTENT_LENGTH"] = config.max_content_length
+    app.json.sort_keys = False
+    # medallion's views read these three attributes of current_app.
+    app.taxii_config = {"max_page_size": config.max_page_size}
+    app.medallion_backend = GrapevineBackend(store, config)
+    app.users_backend = RequestUsers()
+    authenticator = Authenticator(store)
+    app.extensions["grapevine"] = {"store": store, "config": config}
+
+    @app.before_request
+    def _guard() -> None:
+        authenticator.authenticate_request()
+        _check_limit()
+        if request.method in ("POST", "PUT"):
+            _check_length(config.max_content_length)
+
+    register_error_handlers(app)
+    for blueprint in (
+        discovery.discovery_bp,
+        collections.collections_bp,
+        manifest.manifest_bp,
+        objects.objects_bp,
+    ):
+        app.register_blueprint(blueprint)
+    return app
+
+
+def _check_limit() -> None:
+    value = request.args.get("limit")
+    if value is None:
+        return
+    text = value.strip()
+    if not text.lstrip("-").isdigit() or len(text) > 12 or not 0 < int(text) <= MAX_LIMIT:
+        raise TaxiiError(
+            400,
+            "Bad Request",
+            f"limit={value!r} is invalid: give a whole number from 1 to {MAX_LIMIT}"
+            " (the server returns at most its page size)",
+        )
+
+
+def _check_length(maximum: int) -> None:
+    length = request.content_length
+    if length is not None and length > maximum:
+        raise TaxiiError(
+            413,
+            "Content Too Large",
+            f"the request body has {length} bytes; this server accepts at most {maximum}",
+        )

@@ -1,0 +1,269 @@
+"""medallion's backend interface implemented on the Grapevine store.
+
+medallion's views call these methods after checking the Accept/Content-Type headers,
+that the API root and collection exist, and the ``can_read``/``can_write`` flags we
+return for the current user. Everything else happens here, inside the store's
+queries: TLP filtering, filters, keyset pagination, the date headers.
+
+What we do differently from medallion's memory backend, and why:
+
+* discovery URLs come from ``public_url`` or the request, not from a data file;
+* ``can_read``/``can_write`` are per user (role, team, collection flags), and a
+  collection the user may neither read nor write does not exist for them (404);
+* a hidden object answers exactly like a missing one (404), and hidden versions
+  never count towards ``more``, ``next`` or the ``X-TAXII-Date-Added-*`` headers;
+* ``next`` is a signed keyset cursor, not a server-side session that expires;
+* a status resource is visible to the user who POSTed (and the director) only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from flask import request
+from medallion.backends.base import Backend
+from medallion.exceptions import ProcessingError
+
+from indicators.errors import NotFoundError
+from indicators.store import CollectionInfo, ObjectFilter, Page, Store
+from indicators.store.query import FILTER_PARAMETERS
+from indicators.taxii.auth import current_user
+from indicators.taxii.config import ServerConfig
+from indicators.users import Role, access
+
+MEDIA_TYPE_TAXII_V21 = "application/taxii+json;version=2.1"
+MEDIA_TYPE_STIX_V21 = "application/stix+json;version=2.1"
+
+_PAGING = frozenset({"limit", "next", "added_after"})
+ALLOWED = {
+    "objects": FILTER_PARAMETERS,
+    "manifest": FILTER_PARAMETERS,
+    "object": _PAGING | {"match[version]", "match[spec_version]"},
+    "versions": _PAGING | {"match[spec_version]"},
+    "delete": frozenset({"match[version]", "match[spec_version]"}),
+}
+"""The query parameters each endpoint accepts (TAXII 2.1 sections 5.3-5.8)."""
+
+
+class GrapevineBackend(Backend):
+    """A medallion backend over a :class:`~indicators.store.Store`."""
+
+    def __init__(self, store: Store, config: ServerConfig) -> None:
+        self.store = store
+        self.config = config
+
+    # -- server information --------------------------------------------------------
+
+    def _base_url(self) -> str:
+        return (self.config.public_url or request.host_url).rstrip("/") + "/"
+
+    def server_discovery(self) -> dict[str, Any]:
+        base = self._base_url()
+        roots = [base + root.name + "/" for root in self.store.api_roots()]
+        discovery: dict[str, Any] = {
+            "title": self.config.title,
+            "description": self.config.description,
+            "api_roots": roots,
+        }
+        if self.config.contact:
+            discovery["contact"] = self.config.contact
+        default = base + self.config.api_root + "/"
+        if default in roots:
+            discovery["default"] = default
+        return discovery
+
+    def get_api_root_information(self, api_root: str) -> dict[str, Any] | None:
+        try:
+            root = self.store.api_root(api_root)
+        except NotFoundError:
+            return None
+        info: dict[str, Any] = {
+            "title": root.title,
+            "versions": [MEDIA_TYPE_TAXII_V21],
+            "max_content_length": min(root.max_content_length, self.config.max_content_length),
+        }
+        if root.description:
+            info["description"] = root.description
+        return info
+
+    def get_status(self, api_root: str, status_id: str) -> dict[str, Any] | None:
+        try:
+            record = self.store.status(api_root, status_id)
+        except NotFoundError:
+            return None
+        user = current_user()
+        if user.role is not Role.DIRECTOR and record.owner != user.name:
+            return None
+        return record.resource
+
+    # -- collections --------------------------------------------------------------
+
+    def _resource(self, info: CollectionInfo) -> dict[str, Any] | None:
+        user = current_user()
+        rights = access(user, info.owner_team, info.can_read, info.can_write)
+        if not (rights.can_read or rights.can_write):
+            return None
+        resource: dict[str, Any] = {
+            "id": info.id,
+            "title": info.title,
+            "can_read": rights.can_read,
+            "can_write": rights.can_write,
+            "media_types": [MEDIA_TYPE_STIX_V21],
+        }
+        if info.description:
+            resource["description"] = info.description
+        if info.alias:
+            resource["alias"] = info.alias
+        return resource
+
+    def get_collections(self, api_root: str) -> dict[str, Any]:
+        found = [self._resource(info) for info in self.store.collections(api_root)]
+        listed = [c for c in found if c is not None]
+        return {"collections": listed} if listed else {}
+
+    def get_collection(self, api_root: str, collection_id: str) -> dict[str, Any] | None:
+        try:
+            info = self.store.collection(api_root, collection_id)
+        except NotFoundError:
+            return None
+        return self._resource(info)
+
+    # -- reading objects ----------------------------------------------------------
+
+    def _page(
+        self,
+        purpose: str,
+        api_root: str,
+        collection_id: str,
+        filter_args: Mapping[str, str],
+        limit: int,
+        object_id: str | None = None,
+    ) -> Page:
+        default_version = "all" if purpose == "versions" else "last"
+        flt = ObjectFilter.from_taxii(filter_args, ALLOWED[purpose], default_version)
+        page = self.store.query(
+            api_root,
+            collection_id,
+            current_user().reader,
+            flt,
+            limit=limit,
+            next=filter_args.get("next"),
+            object_id=object_id,
+            purpose=purpose,
+        )
+        if object_id is not None and not page.rows and "next" not in filter_args:
+            # Missing and hidden look the same; present but filtered out is an empty 200.
+            anything = self.store.query(
+                api_root,
+                collection_id,
+                current_user().reader,
+                ObjectFilter(versions=frozenset({"all"})),
+                limit=1,
+                object_id=object_id,
+                purpose="exists",
+            )
+            if not anything.rows:
+                raise ProcessingError(
+                    f"object {object_id!r} not found in collection {collection_id!r}", 404
+                )
+        return page
+
+    @staticmethod
+    def _envelope(page: Page, key: str, items: list[Any]) -> tuple[dict[str, Any], dict]:
+        resource: dict[str, Any] = {"more": page.more}
+        if page.next:
+            resource["next"] = page.next
+        if items:
+            resource[key] = items
+        headers = {}
+        if page.rows:
+            headers["X-TAXII-Date-Added-First"] = page.date_added_first
+            headers["X-TAXII-Date-Added-Last"] = page.date_added_last
+        return resource, headers
+
+    def get_objects(
+        self,
+        api_root: str,
+        collection_id: str,
+        filter_args: Mapping[str, str],
+        allowed_filters: tuple,
+        limit: int,
+    ) -> tuple[dict[str, Any], dict]:
+        page = self._page("objects", api_root, collection_id, filter_args, limit)
+        return self._envelope(page, "objects", [json.loads(r.body) for r in page.rows])
+
+    def get_object_manifest(
+        self,
+        api_root: str,
+        collection_id: str,
+        filter_args: Mapping[str, str],
+        allowed_filters: tuple,
+        limit: int,
+    ) -> tuple[dict[str, Any], dict]:
+        page = self._page("manifest", api_root, collection_id, filter_args, limit)
+        return self._envelope(page, "objects", [r.manifest_entry() for r in page.rows])
+
+    def get_object(
+        self,
+        api_root: str,
+        collection_id: str,
+        object_id: str,
+        filter_args: Mapping[str, str],
+        allowed_filters: tuple,
+        limit: int,
+    ) -> tuple[dict[str, Any], dict]:
+        page = self._page("object", api_root, collection_id, filter_args, limit, object_id)
+        return self._envelope(page, "objects", [json.loads(r.body) for r in page.rows])
+
+    def get_object_versions(
+        self,
+        api_root: str,
+        collection_id: str,
+        object_id: str,
+        filter_args: Mapping[str, str],
+        allowed_filters: tuple,
+        limit: int,
+    ) -> tuple[dict[str, Any], dict]:
+        page = self._page("versions", api_root, collection_id, filter_args, limit, object_id)
+        return self._envelope(page, "versions", [r.version for r in page.rows])
+
+    # -- writing objects ----------------------------------------------------------
+
+    def add_objects(
+        self, api_root: str, collection_id: str, objs: object, request_time: object
+    ) -> dict[str, Any]:
+        if not isinstance(objs, Mapping) or not isinstance(objs.get("objects"), list):
+            shape = type(objs).__name__ if not isinstance(objs, Mapping) else "object"
+            raise ProcessingError(
+                f"the request body is not a TAXII envelope: expected a JSON object with an"
+                f" 'objects' list, got a JSON {shape}"
+                + (" without an 'objects' list" if isinstance(objs, Mapping) else ""),
+                400,
+            )
+        extra = sorted(set(objs) - {"objects", "more", "next"})
+        if extra:
+            raise ProcessingError(
+                f"the envelope has properties a TAXII 2.1 envelope does not: {', '.join(extra)}",
+                400,
+            )
+        return self.store.add_objects(
+            api_root, collection_id, objs["objects"], poster=current_user()
+        )
+
+    def delete_object(
+        self,
+        api_root: str,
+        collection_id: str,
+        object_id: str,
+        filter_args: Mapping[str, str],
+        allowed_filters: tuple,
+    ) -> None:
+        flt = ObjectFilter.from_taxii(filter_args, ALLOWED["delete"], default_version="all")
+        try:
+            self.store.delete_objects(
+                api_root, collection_id, object_id, current_user().reader, flt
+            )
+        except NotFoundError as exc:
+            raise ProcessingError(str(exc), 404) from None
