@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from indicators.patterns.literals import Literal
-from indicators.patterns.paths import ObjectPath, Step
+from indicators.patterns.literals import Literal, format_literal
+from indicators.patterns.paths import ObjectPath, Step, format_steps
 
 OPERATORS = (
     "=",
@@ -40,26 +40,38 @@ OPERATORS = (
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
-    """One comparison: ``[NOT] path OPERATOR value`` (or ``[NOT] EXISTS path``).
+    """One comparison: ``[NOT] type:path OPERATOR value`` (or ``[NOT] EXISTS type:path``).
 
-    ``value`` is the Python value of the literal: a tuple for ``IN``, ``None`` for
-    ``EXISTS``, the regex/LIKE/CIDR text for ``MATCHES``/``LIKE``/``ISSUBSET``/
-    ``ISSUPERSET``.
+    ``path`` is the tuple of steps after the type: ``str`` property names, ``int``
+    list indexes and :data:`~indicators.patterns.paths.ANY_INDEX` (which equals
+    ``"*"``) for ``[*]``. ``value`` is the Python value of the literal: a tuple for
+    ``IN``, ``None`` for ``EXISTS``, the regex/LIKE/CIDR text for ``MATCHES``/
+    ``LIKE``/``ISSUBSET``/``ISSUPERSET``.
     """
 
-    path: ObjectPath
+    object_type: str
+    path: tuple[Step, ...]
     operator: str
     negated: bool
     value: Literal | tuple[Literal, ...] | None
     position: int = field(default=0, compare=False)
 
     @property
-    def object_type(self) -> str:
-        return self.path.object_type
+    def object_path(self) -> ObjectPath:
+        return ObjectPath(self.object_type, self.path)
 
     @property
-    def steps(self) -> tuple[Step, ...]:
-        return self.path.steps
+    def dotted_path(self) -> str:
+        """The path as a pattern writes it: ``hashes.'SHA-256'``, ``values[*].name``."""
+        return format_steps(self.path)
+
+    def describe(self) -> str:
+        """The comparison written back as pattern text, for messages."""
+        op = f"NOT {self.operator}" if self.negated else self.operator
+        target = f"{self.object_type}:{self.dotted_path}"
+        if self.operator == "EXISTS":
+            return f"{op} {target}"
+        return f"{target} {op} {format_literal(self.value)}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,9 +71,9 @@ class CompiledPattern:
         return {c.object_type for c in self._comparisons}
 
     def comparisons(self) -> tuple[Comparison, ...]:
-        """Every comparison, left to right: ``object_type``, ``path`` (an
-        :class:`~indicators.patterns.paths.ObjectPath`; ``steps`` is its tuple of
-        ``str`` / ``int`` / ``ANY_INDEX``), ``operator``, ``negated``, ``value``."""
+        """Every comparison, left to right: ``object_type``, ``path`` (a tuple of
+        ``str`` / ``int`` / ``ANY_INDEX`` steps), ``operator``, ``negated``, ``value``
+        (see :class:`~indicators.patterns.ast.Comparison`)."""
         return self._comparisons
 
     def matching_leaves(self, obs: Observation) -> list[int]:

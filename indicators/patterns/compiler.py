@@ -235,7 +235,7 @@ class _Builder:
         else:
             assert isinstance(ctx, P.PropTestExistsContext)
             op, value = "EXISTS", None
-        return Comparison(path, op, negated, value, pos)
+        return Comparison(path.object_type, path.steps, op, negated, value, pos)
 
     def path(self, ctx: P.ObjectPathContext) -> ObjectPath:
         type_ctx = ctx.objectType()

@@ -207,3 +207,20 @@ def type_name(literal: Literal) -> str:
     if isinstance(literal, bytes):
         return "binary"
     return "timestamp"
+
+
+def format_literal(value: Literal | tuple[Literal, ...] | None) -> str:
+    """Write a literal back as pattern text (``'x'``, ``h'00ff'``, ``t'...Z'``, ``(1, 2)``)."""
+    if value is None:
+        return ""
+    if isinstance(value, tuple):
+        return "(" + ", ".join(format_literal(v) for v in value) + ")"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    if isinstance(value, bytes):
+        return "h'" + value.hex() + "'"
+    if isinstance(value, datetime):
+        return "t'" + value.strftime("%Y-%m-%dT%H:%M:%S.%fZ") + "'"
+    return repr(value)

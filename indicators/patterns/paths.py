@@ -26,27 +26,21 @@ from typing import Any, Final
 from indicators.patterns.literals import convert_suffixed
 
 
-class _AnyIndex:
-    """The ``[*]`` step: every element of a list."""
+class _AnyIndex(str):
+    """The ``[*]`` step: every element of a list. Equal to ``"*"`` for callers that
+    compare steps with strings; the matcher itself tests identity (``is``), so a
+    quoted property literally named ``'*'`` stays a property name."""
 
-    _instance: _AnyIndex | None = None
-
-    def __new__(cls) -> _AnyIndex:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
+    __slots__ = ()
 
     def __repr__(self) -> str:
         return "ANY_INDEX"
 
-    def __reduce__(self) -> str:
-        return "ANY_INDEX"
 
-
-ANY_INDEX: Final = _AnyIndex()
+ANY_INDEX: Final = _AnyIndex("*")
 """The ``[*]`` path step."""
 
-Step = str | int | _AnyIndex
+Step = str | int
 """One step of an object path."""
 
 Resolver = Callable[[str], Any]

@@ -155,7 +155,7 @@ def value_predicate(c: Comparison) -> ValuePredicate:
 
 
 def _comparison_test(c: Comparison) -> RootTest:
-    select = compile_steps(c.path.steps)
+    select = compile_steps(c.path)
     if c.operator == "EXISTS":
         if c.negated:
             return lambda root, resolve: not select(root, resolve)

@@ -117,12 +117,19 @@ def validate_pattern(
                     c.position,
                 )
             )
-        if any(isinstance(s, int) and s < 0 for s in c.path.steps):
+        if any(isinstance(s, int) and s < 0 for s in c.path):
             out.append(
-                PatternWarning(f"negative list index in {c.path} selects nothing", c.position)
+                PatternWarning(
+                    f"negative list index in {c.object_type}:{c.dotted_path} selects nothing",
+                    c.position,
+                )
             )
         if c.operator == "IN" and c.value == ():
-            out.append(PatternWarning(f"IN () on {c.path} is an empty set", c.position))
+            out.append(
+                PatternWarning(
+                    f"IN () on {c.object_type}:{c.dotted_path} is an empty set", c.position
+                )
+            )
     for leaf in iter_leaves(compiled.root):
         _and_conflicts(leaf.expression, out)
     for ss in _start_stop(compiled.root):
