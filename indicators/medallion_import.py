@@ -3,7 +3,7 @@
 medallion (the OASIS reference TAXII 2.1 server) keeps everything its memory backend
 serves in one JSON file. This module turns such a file into plain records and
 validates every part of it, without touching any store (:func:`parse_medallion_data`
-is pure: a decoded document in, records out). :mod:`indicators.medallion_store`
+is pure: a decoded document in, records out); :mod:`indicators.medallion_store`
 writes the records into the Grapevine object store.
 
 The file, as medallion 3.0 reads it::
@@ -136,6 +136,8 @@ class MedallionObjectVersion:
     date_added_text: str
     media_type: str
     stix: Mapping[str, Any]
+    path: str = ""
+    """Where the object is in the file (a JSON path), for error messages."""
 
 
 @dataclass(frozen=True)
@@ -473,6 +475,7 @@ class _Parser:
     ) -> list[MedallionObjectVersion]:
         versions: list[MedallionObjectVersion] = []
         seen: set[tuple[str, datetime]] = set()
+        unversioned: dict[str, str] = {}
         for i, item in enumerate(self.sequence(value, path, "'objects'")):
             opath = f"{path}[{i}]"
             raw = self.mapping(item, opath, "a STIX object")
@@ -492,7 +495,16 @@ class _Parser:
             version = self.timestamp(version_text, _member(opath, version_key), object_id)
             if (object_id, version) in seen:
                 raise self.fail(opath, f"a second copy of version {version_text}", object_id)
+            if version_key == "_date_added" and object_id in unversioned:
+                raise self.fail(
+                    opath,
+                    "a second version of an object without 'modified'/'created' "
+                    f"(first at {unversioned[object_id]}); such objects have one version",
+                    object_id,
+                )
             seen.add((object_id, version))
+            if version_key == "_date_added":
+                unversioned[object_id] = opath
             date_added_text, media_type = self.object_meta(raw, opath, object_id, version, manifest)
             if version_key == "_date_added" and parse_timestamp(date_added_text) != version:
                 raise self.fail(
@@ -513,6 +525,7 @@ class _Parser:
                     date_added_text=date_added_text,
                     media_type=media_type,
                     stix=stix,
+                    path=opath,
                 )
             )
         for (object_id, _), (epath, entry) in manifest.items():
