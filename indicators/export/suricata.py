@@ -43,7 +43,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from indicators.export.intake import Skipped, parse_timestamp, select_indicators
-from indicators.export.shape import Comparison, Observation, UntranslatableError, observations
+from indicators.export.shape import Observation, UntranslatableError, observations
 from indicators.export.suricata_terms import (
     ANY_IPV4,
     ANY_IPV6,
@@ -53,6 +53,7 @@ from indicators.export.suricata_terms import (
     escape_msg,
     like_mode,
 )
+from indicators.patterns.ast import Comparison
 
 SID_FIRST = 1_000_000
 SID_LAST = 1_999_999
@@ -258,12 +259,16 @@ def _conjunct_rules(comparisons: tuple[Comparison, ...], tls_sni: bool) -> list[
     state = _Conjunct()
     for c in comparisons:
         _apply(state, c)
-    if state.either is not None and (state.src or state.dst or state.sport or state.dport):
-        raise UntranslatableError(
-            "an address at either end combined with flow endpoints or ports: direction is ambiguous"
-        )
-    if not state.domains:
-        return [_body(state)]
+    if state.domains:
+        return _domain_rules(state, tls_sni)
+    if (state.sport or state.dport) and not (state.app or state.transport):
+        # ports exist in TCP, UDP and SCTP flows; one rule for each of the usual two
+        return [_body(replace(state, transport=name)) for name in ("tcp", "udp")]
+    return [_body(state)]
+
+
+def _domain_rules(state: _Conjunct, tls_sni: bool) -> list[RuleBody]:
+    """A domain name is looked up (dns.query) and named in TLS handshakes (tls.sni)."""
     apps = [state.app] if state.app else ["dns", *(["tls"] if tls_sni else [])]
     bodies = []
     for app in apps:
@@ -299,13 +304,14 @@ def _body(state: _Conjunct) -> RuleBody:
     if app and _transport_conflict(replace(state, app=app)):
         raise UntranslatableError(f"{app} does not run over {state.transport}")
     options = tuple(c.render() for c in state.contents)
-    # An application protocol that runs over both transports (dns) is narrowed by
-    # naming the transport in the header; its sticky buffers still select the parser.
     protocol = app or state.transport or "ip"
     if app and state.transport and APP_TRANSPORT.get(app) is None:
+        # dns (say) runs over both transports: name the transport in the header and
+        # the application protocol in the options
         protocol = state.transport
+        options = (f"app-layer-protocol:{app}", *options)
     if (state.sport or state.dport) and protocol in ("ip", "icmp"):
-        raise UntranslatableError("ports without a transport protocol (add protocols[*] = 'tcp')")
+        raise UntranslatableError(f"ports on a {protocol} flow")
     if state.either is not None:
         return RuleBody(protocol, state.either.render(), "any", "<>", "any", "any", options)
     return RuleBody(

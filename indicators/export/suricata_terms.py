@@ -9,7 +9,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from indicators.export.shape import Comparison, UntranslatableError
+from indicators.export.shape import UntranslatableError
+from indicators.patterns.ast import Comparison
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

@@ -35,7 +35,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from indicators.export.intake import Skipped, select_indicators
-from indicators.export.shape import Comparison, UntranslatableError, observations
+from indicators.export.shape import UntranslatableError, observations
+from indicators.patterns.ast import Comparison
 
 FIELDS = ("indicator", "indicator_type", "meta.source", "meta.desc", "meta.url")
 HEADER = "#fields\t" + "\t".join(FIELDS)
