@@ -237,8 +237,8 @@ Text = Annotated[str, Field(min_length=1)]
 Country = Annotated[str, Field(pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2 code")]
 MacAddress = Annotated[
     str,
-    AfterValidator(str.lower),
     Field(pattern=MAC_PATTERN, description="like 02:00:c0:00:02:0a"),
+    AfterValidator(str.lower),
 ]
 Port = Annotated[int, Field(ge=1, le=65535)]
 Probability = Annotated[float, Field(ge=0, le=1)]
@@ -246,7 +246,7 @@ Weight = Annotated[float, Field(ge=0)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 def _parse_or_none(parse: Any, value: object) -> Any:
