@@ -242,10 +242,12 @@ class GrapevineBackend(Backend):
                 + (" without an 'objects' list" if isinstance(objs, Mapping) else ""),
                 400,
             )
-        extra = sorted(set(objs) - {"objects", "more", "next"})
-        if extra:
+        # stix2's TAXIICollectionSink posts a STIX bundle rather than an envelope; both
+        # carry an 'objects' list, so a bundle is accepted, any other typed object is not.
+        if "type" in objs and objs["type"] != "bundle":
             raise ProcessingError(
-                f"the envelope has properties a TAXII 2.1 envelope does not: {', '.join(extra)}",
+                f"the request body is a STIX {objs['type']!r} object, not a TAXII envelope"
+                " (or STIX bundle) holding an 'objects' list",
                 400,
             )
         return self.store.add_objects(
