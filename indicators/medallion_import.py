@@ -237,7 +237,7 @@ class _Parser:
             return None
         value = parent[key]
         if not isinstance(value, str):
-            raise self.fail(_member(path, key), f"must be a string, got {_kind(value)}")
+            raise self.fail(member_path(path, key), f"must be a string, got {_kind(value)}")
         return value
 
     def flag(self, parent: Mapping[str, Any], key: str, path: str) -> bool:
@@ -245,7 +245,7 @@ class _Parser:
             raise self.fail(path, f"missing required member {key!r}")
         value = parent[key]
         if not isinstance(value, bool):
-            raise self.fail(_member(path, key), f"must be true or false, got {_kind(value)}")
+            raise self.fail(member_path(path, key), f"must be true or false, got {_kind(value)}")
         return value
 
     def count(self, parent: Mapping[str, Any], key: str, path: str) -> int:
@@ -253,17 +253,19 @@ class _Parser:
             raise self.fail(path, f"missing required member {key!r}")
         value = parent[key]
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise self.fail(_member(path, key), f"must be a non-negative integer, got {value!r}")
+            raise self.fail(
+                member_path(path, key), f"must be a non-negative integer, got {value!r}"
+            )
         return value
 
     def texts(self, parent: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
         if key not in parent:
             raise self.fail(path, f"missing required member {key!r}")
-        items = self.sequence(parent[key], _member(path, key), repr(key))
+        items = self.sequence(parent[key], member_path(path, key), repr(key))
         for i, item in enumerate(items):
             if not isinstance(item, str):
                 raise self.fail(
-                    f"{_member(path, key)}[{i}]", f"must be a string, got {_kind(item)}"
+                    f"{member_path(path, key)}[{i}]", f"must be a string, got {_kind(item)}"
                 )
         return tuple(items)
 
@@ -289,13 +291,13 @@ class _Parser:
             )
         discovery = None
         if DISCOVERY_KEY in document:
-            discovery = self.discovery(document[DISCOVERY_KEY], _member("$", DISCOVERY_KEY))
+            discovery = self.discovery(document[DISCOVERY_KEY], member_path("$", DISCOVERY_KEY))
         api_roots: list[MedallionApiRoot] = []
         collections: list[MedallionCollection] = []
         objects: list[MedallionObjectVersion] = []
         statuses: list[MedallionStatus] = []
         for name in roots:
-            path = _member("$", name)
+            path = member_path("$", name)
             if not _ROOT_NAME.fullmatch(name):
                 raise self.fail(path, f"{name!r} cannot be an API root name (one URL path segment)")
             body = self.mapping(document[name], path, f"API root {name!r}")
@@ -337,13 +339,13 @@ class _Parser:
         default = self.text(body, "default", path, required=False)
         urls = self.texts(body, "api_roots", path) if "api_roots" in body else ()
         names = tuple(
-            self.root_name(u, f"{_member(path, 'api_roots')}[{i}]") for i, u in enumerate(urls)
+            self.root_name(u, f"{member_path(path, 'api_roots')}[{i}]") for i, u in enumerate(urls)
         )
         return MedallionDiscovery(
             title=title or "",
             description=self.text(body, "description", path, required=False),
             contact=self.text(body, "contact", path, required=False),
-            default=self.root_name(default, _member(path, "default")) if default else None,
+            default=self.root_name(default, member_path(path, "default")) if default else None,
             api_roots=names,
         )
 
@@ -354,7 +356,7 @@ class _Parser:
         return segments[-1]
 
     def check_discovery(self, discovery: MedallionDiscovery, held: Sequence[str]) -> None:
-        where = f"{self.source}: {_member('$', DISCOVERY_KEY)}"
+        where = f"{self.source}: {member_path('$', DISCOVERY_KEY)}"
         for name in discovery.api_roots:
             if name not in held:
                 self.warnings.append(
@@ -375,7 +377,7 @@ class _Parser:
     def api_root(self, name: str, body: Mapping[str, Any], path: str) -> MedallionApiRoot:
         if "information" not in body:
             raise self.fail(path, "not an API root: missing required member 'information'")
-        ipath = _member(path, "information")
+        ipath = member_path(path, "information")
         info = self.mapping(body["information"], ipath, "'information'")
         return MedallionApiRoot(
             name=name,
@@ -391,10 +393,10 @@ class _Parser:
         state = self.text(body, "status", path, required=True)
         if state not in _STATUS_VALUES:
             raise self.fail(
-                _member(path, "status"), f"must be 'complete' or 'pending', got {state!r}"
+                member_path(path, "status"), f"must be 'complete' or 'pending', got {state!r}"
             )
         if "request_timestamp" in body:
-            self.timestamp(body["request_timestamp"], _member(path, "request_timestamp"))
+            self.timestamp(body["request_timestamp"], member_path(path, "request_timestamp"))
         counts = {key: self.count(body, key, path) for key in _COUNT_MEMBERS}
         if (
             counts["total_count"]
@@ -406,8 +408,8 @@ class _Parser:
         for key in _DETAIL_LISTS:
             if key not in body:
                 continue
-            for i, detail in enumerate(self.sequence(body[key], _member(path, key), repr(key))):
-                dpath = f"{_member(path, key)}[{i}]"
+            for i, detail in enumerate(self.sequence(body[key], member_path(path, key), repr(key))):
+                dpath = f"{member_path(path, key)}[{i}]"
                 detail = self.mapping(detail, dpath, "a status detail")
                 self.text(detail, "id", dpath, required=True)
                 self.text(detail, "version", dpath, required=True)
@@ -428,9 +430,9 @@ class _Parser:
             can_write=self.flag(body, "can_write", path),
             media_types=self.texts(body, "media_types", path) if "media_types" in body else (),
         )
-        manifest = self.manifest(body.get("manifest", []), _member(path, "manifest"))
+        manifest = self.manifest(body.get("manifest", []), member_path(path, "manifest"))
         versions = self.objects(
-            collection, body.get("objects", []), _member(path, "objects"), manifest
+            collection, body.get("objects", []), member_path(path, "objects"), manifest
         )
         return collection, versions
 
@@ -448,12 +450,12 @@ class _Parser:
                 )
             version = self.timestamp(
                 self.text(entry, "version", epath, required=True),
-                _member(epath, "version"),
+                member_path(epath, "version"),
                 object_id,
             )
             self.timestamp(
                 self.text(entry, "date_added", epath, required=True),
-                _member(epath, "date_added"),
+                member_path(epath, "date_added"),
                 object_id,
             )
             self.text(entry, "media_type", epath, required=False)
@@ -492,7 +494,7 @@ class _Parser:
                     object_id,
                 )
             version_text = raw[version_key]
-            version = self.timestamp(version_text, _member(opath, version_key), object_id)
+            version = self.timestamp(version_text, member_path(opath, version_key), object_id)
             if (object_id, version) in seen:
                 raise self.fail(opath, f"a second copy of version {version_text}", object_id)
             if version_key == "_date_added" and object_id in unversioned:
@@ -508,7 +510,7 @@ class _Parser:
             date_added_text, media_type = self.object_meta(raw, opath, object_id, version, manifest)
             if version_key == "_date_added" and parse_timestamp(date_added_text) != version:
                 raise self.fail(
-                    _member(opath, "_date_added"),
+                    member_path(opath, "_date_added"),
                     f"an object without 'modified'/'created' is versioned by its date_added "
                     f"({date_added_text}), but '_date_added' says {version_text}",
                     object_id,
@@ -547,10 +549,10 @@ class _Parser:
         """(date_added text, media type) of one version, from ``__meta`` or the manifest."""
         entry = manifest.pop((object_id, version), None)
         if "__meta" in raw:
-            mpath = _member(path, "__meta")
+            mpath = member_path(path, "__meta")
             meta = self.mapping(raw["__meta"], mpath, "'__meta'")
             date_added = self.text(meta, "date_added", mpath, required=True) or ""
-            self.timestamp(date_added, _member(mpath, "date_added"), object_id)
+            self.timestamp(date_added, member_path(mpath, "date_added"), object_id)
             media_type = self.text(meta, "media_type", mpath, required=False)
             if entry is not None and parse_timestamp(entry[1]["date_added"]) != parse_timestamp(
                 date_added
@@ -607,7 +609,8 @@ def _no_duplicates(parser: _Parser, ids: Sequence[str], path: str, what: str) ->
         seen.add(value)
 
 
-def _member(path: str, key: str) -> str:
+def member_path(path: str, key: str) -> str:
+    """``path`` followed by member ``key``: ``$.partners`` or ``$["cert-vineland"]``."""
     return f"{path}.{key}" if _IDENTIFIER.fullmatch(key) else f"{path}[{json.dumps(key)}]"
 
 

@@ -56,6 +56,7 @@ from indicators.medallion_import import (
     MedallionData,
     MedallionDataError,
     MedallionObjectVersion,
+    member_path,
 )
 from indicators.store import Store, StoreReader
 from indicators.store.ingest import prepare
@@ -175,7 +176,7 @@ def plan_import(
         if not _SEGMENT.fullmatch(root.name) or root.name == "taxii2":
             raise MedallionDataError(
                 data.source,
-                f'$["{root.name}"]',
+                member_path("$", root.name),
                 "cannot be a Grapevine API root name "
                 "(letters, digits, '.', '_', '-'; not 'taxii2')",
             )
@@ -186,7 +187,9 @@ def plan_import(
             )
         if root.max_content_length <= 0:
             raise MedallionDataError(
-                data.source, f'$["{root.name}"].information.max_content_length', "must be positive"
+                data.source,
+                member_path("$", root.name) + ".information.max_content_length",
+                "must be positive",
             )
         if tuple(root.versions) != (TAXII21_VERSION,):
             report.warnings.append(
@@ -199,7 +202,7 @@ def plan_import(
         if not _SEGMENT.fullmatch(collection.id):
             raise MedallionDataError(
                 data.source,
-                f'$["{collection.api_root}"].collections',
+                member_path("$", collection.api_root) + ".collections",
                 f"collection id {collection.id!r} cannot be a Grapevine collection id",
             )
         if collection.media_types and tuple(collection.media_types) != (STIX21_MEDIA_TYPE,):
