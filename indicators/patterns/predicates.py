@@ -5,7 +5,9 @@
 converted (regexes compiled, ``LIKE`` turned into a regex, CIDRs parsed, ``IN``
 sets hashed). ``NOT`` negates the operator for each selected value, so
 ``a:x[*] NOT = 1`` holds when some element differs from 1, and a comparison on a
-property the object does not have is false whatever its operator.
+property the object does not have is false whatever its operator. An order
+operator (``<``, ``<=``, ``>``, ``>=``) on operand types it does not apply to
+(a boolean, a string against a number, ...) is false with or without ``NOT``.
 
 :func:`root_test` specialises a whole comparison expression for one object type:
 ``test(root_sco, resolve) -> bool``, or ``None`` when no SCO of that type could
@@ -85,12 +87,19 @@ def _base_predicate(c: Comparison) -> ValuePredicate:
         return lambda v: equals(v, lit)  # type: ignore[arg-type]
     if op in _ORDER:
         cmp = _ORDER[op]
+        negated = c.negated
 
         def order(v: Any) -> bool:
+            # Operand types the order operators do not apply to make the whole
+            # comparison false, NOT included; a string with code points >= 256
+            # against a binary value is an ordinary false that NOT inverts.
             if isinstance(v, bool):
                 return False
             pair = comparable_pair(v, lit)  # type: ignore[arg-type]
-            return pair is not None and cmp(pair[0], pair[1])
+            if pair is None:
+                mixed = isinstance(v, str | bytes) and isinstance(lit, str | bytes)
+                return negated and mixed and type(v) is not type(lit)
+            return cmp(pair[0], pair[1]) != negated
 
         return order
     if op == "IN":
@@ -148,6 +157,8 @@ def _base_predicate(c: Comparison) -> ValuePredicate:
 def value_predicate(c: Comparison) -> ValuePredicate:
     """``pred(value)`` for one comparison, with ``!=`` and ``NOT`` applied."""
     base = _base_predicate(c)
+    if c.operator in _ORDER:
+        return base  # applies NOT itself (see _base_predicate)
     flip = (c.operator == "!=") != c.negated
     if flip:
         return lambda v: not base(v)
