@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from indicators.errors import PatternError
+from indicators.errors import IndicatorError, PatternError
 from indicators.patterns import CompiledPattern, compile_pattern
 from indicators.patterns.ast import Within
 from indicators.patterns.bindings import BindingLimitError
@@ -113,6 +113,11 @@ class StreamMatcher:
     def deployed(self) -> list[str]:
         """The ids of the deployed indicators."""
         return list(self._deployed)
+
+    def state_size(self, indicator_id: str) -> int:
+        """How many observations the indicator's temporal state holds (0 if none)."""
+        deployed = self._deployed.get(indicator_id)
+        return len(deployed.state) if deployed is not None else 0
 
     def deploy(self, indicator_id: str, pattern: str | CompiledPattern) -> None:
         """Deploy (or replace) an indicator; ``PatternError`` if the pattern is bad.
@@ -207,7 +212,7 @@ class StreamMatcher:
         """
         deployed = self._deployed.get(indicator_id)
         if deployed is None:
-            raise KeyError(f"indicator {indicator_id!r} is not deployed")
+            raise IndicatorError(f"retro-hunt: indicator {indicator_id!r} is not deployed")
         replay = _Deployed(indicator_id, deployed.pattern, deployed.horizon)
         built = sorted(
             (_observation(o, None) for o in observations), key=lambda o: (o.first, o.last)
