@@ -98,6 +98,7 @@ class ImportReport:
     collections: list[CollectionPlan] = field(default_factory=list)
     statuses: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     batch_statuses: list[str] = field(default_factory=list)
 
     @property
@@ -123,6 +124,7 @@ class ImportReport:
                     f"{plan.objects} objects, {plan.versions} versions"
                 )
         out += [f"  warning: {w}" for w in self.warnings]
+        out += [f"  note: {n}" for n in self.notes]
         if self.batch_statuses:
             out.append(
                 f"  the store recorded {len(self.batch_statuses)} status resources for the "
@@ -168,6 +170,8 @@ def plan_import(
     """Check ``data`` against ``store`` and say what an import would do; writes nothing."""
     owner_of = resolve_owners(data, owners or {})
     report = ImportReport(source=data.source, dry_run=True, warnings=list(data.warnings))
+    if data.discovery is not None:
+        report.notes += _discovery_notes(data)
     existing = {r.name for r in store.api_roots()}
     known_teams = set(store.teams()) | set(owner_of.values())
     identities = set(store.teams().values())
@@ -222,6 +226,28 @@ def plan_import(
             )
         )
     return report
+
+
+def _discovery_notes(data: MedallionData) -> list[str]:
+    """How to keep medallion's discovery resource: it is server configuration here."""
+    discovery = data.discovery
+    assert discovery is not None
+    notes = []
+    if discovery.default:
+        notes.append(
+            f"medallion announced /{discovery.default}/ as its default API root; serve with "
+            f"--api-root {discovery.default} to keep it (else the server creates and "
+            "announces its own)"
+        )
+    kept = {"title": discovery.title, "description": discovery.description}
+    if discovery.contact:
+        kept["contact"] = discovery.contact
+    notes.append(
+        "the discovery "
+        + ", ".join(f"{k} {v!r}" for k, v in kept.items() if v)
+        + " is server configuration in Grapevine (ServerConfig), not imported"
+    )
+    return notes
 
 
 def _check_with_store(

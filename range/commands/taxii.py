@@ -20,6 +20,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from indicators.errors import GrapevineError
 from indicators.medallion_import import read_medallion_file
 from indicators.medallion_store import import_medallion_data
 from indicators.store import Store
@@ -107,10 +108,17 @@ def run_import(args: argparse.Namespace) -> int:
                 data, store, owners, default_tlp=default_tlp, dry_run=True
             )
     else:
-        with Store.open(args.db) as store:
-            report = import_medallion_data(
-                data, store, owners, default_tlp=default_tlp, dry_run=args.dry_run
-            )
+        created = not Path(args.db).exists()
+        try:
+            with Store.open(args.db) as store:
+                report = import_medallion_data(
+                    data, store, owners, default_tlp=default_tlp, dry_run=args.dry_run
+                )
+        except GrapevineError:
+            if created:  # a refused import into a new store leaves no store behind
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{args.db}{suffix}").unlink(missing_ok=True)
+            raise
     for line in report.lines():
         print(line)
     return 0
