@@ -50,7 +50,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from indicators.errors import NotFoundError, StixValidationError, StoreError
+from sqlalchemy.exc import SQLAlchemyError
+
+from indicators.errors import GrapevineError, StixValidationError, StoreError
 from indicators.medallion_import import (
     MedallionCollection,
     MedallionData,
@@ -306,7 +308,7 @@ def import_medallion_data(
         for status in data.statuses:
             store.add_status(status.api_root, dict(status.resource))
             written.append(f"status {status.api_root}/{status.id}")
-    except (StoreError, StixValidationError, NotFoundError) as exc:
+    except (GrapevineError, SQLAlchemyError, OSError) as exc:
         raise MedallionImportError(f"{data.source}: import failed: {exc}", written) from exc
     return report
 

@@ -14,7 +14,12 @@ import pytest
 from indicators.clock import ManualClock
 from indicators.errors import StixValidationError, StoreError
 from indicators.medallion_import import MedallionDataError, parse_medallion_data
-from indicators.medallion_store import import_medallion_data, plan_import, resolve_owners
+from indicators.medallion_store import (
+    MedallionImportError,
+    import_medallion_data,
+    plan_import,
+    resolve_owners,
+)
 from indicators.store import ObjectFilter, Store
 from indicators.store.timestamps import to_us
 from indicators.tlp import Reader, Tlp
@@ -284,3 +289,27 @@ def test_the_report_says_what_was_imported_and_what_changed_on_the_way(store: St
     assert "owner=cert-de  5 objects, 8 versions" in text
     assert "warning: medallion.json: API root 'partners': versions" in text
     assert "become ['application/taxii+json;version=2.1']" in text
+
+
+def test_a_write_that_fails_part_way_says_what_was_written(lived_in: Store) -> None:
+    """A failure no check can foresee (here a database trigger refusing one row, as a
+    full disk or a concurrent writer would): the error lists what was stored, and
+    nothing stored before the import changed."""
+    data = _data()
+    victim = data.collections[-1]  # partners' collection, written last
+    connection = sqlite3.connect(lived_in.location)
+    connection.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON objects WHEN NEW.stix_id LIKE 'attack-pattern--%'"
+        " BEGIN SELECT RAISE(ABORT, 'simulated failure'); END"
+    )
+    connection.commit()
+    connection.close()
+    before = set(_dump(lived_in))
+    with pytest.raises(MedallionImportError) as caught:
+        import_medallion_data(data, lived_in)
+    message = str(caught.value)
+    assert "simulated failure" in message
+    assert "Written before the failure: API root 'cert-vineland'; API root 'partners';" in message
+    assert f"collection partners/{victim.id}" in message
+    assert caught.value.written[-1] == f"collection partners/{victim.id}"
+    assert before <= set(_dump(lived_in))
