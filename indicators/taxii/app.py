@@ -17,7 +17,9 @@ what medallion gets wrong for us is replaced at the edges of the request:
 
 from __future__ import annotations
 
-from flask import Flask, request
+from typing import NoReturn
+
+from flask import Flask, Request, request
 from medallion.views import collections, discovery, manifest, objects
 
 from indicators.clock import Clock
@@ -44,6 +46,7 @@ def create_app(
         max_content_length=config.max_content_length,
     )
     app = Flask("indicators.taxii")
+    app.request_class = TaxiiRequest
     app.config["MAX_CONTENT_LENGTH"] = config.max_content_length
     app.json.sort_keys = False
     # medallion's views read these three attributes of current_app.
@@ -69,6 +72,15 @@ def create_app(
     ):
         app.register_blueprint(blueprint)
     return app
+
+
+class TaxiiRequest(Request):
+    """A request whose malformed JSON body is a TAXII 400 saying where it broke
+    (Flask's default message does not say what was wrong)."""
+
+    def on_json_loading_failed(self, e: ValueError | None) -> NoReturn:
+        where = f": {e}" if e is not None else ""
+        raise TaxiiError(400, "Bad Request", f"the request body is not valid JSON{where}")
 
 
 def _check_limit() -> None:

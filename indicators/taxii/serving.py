@@ -7,9 +7,38 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from flask import json
 from waitress import create_server, wasyncore
+from waitress.channel import HTTPChannel
+from waitress.task import ErrorTask
 
 from indicators.errors import StoreError
+from indicators.taxii.errors import MEDIA_TYPE_TAXII_V21
+
+
+class _TaxiiErrorTask(ErrorTask):
+    """waitress answers some errors itself, before the app runs (a body over
+    ``max_request_body_size`` gets 413 from the headers alone, a malformed request
+    400); give those a TAXII error body too instead of waitress's plain text."""
+
+    def execute(self) -> None:
+        error = self.request.error
+        body = json.dumps(
+            {
+                "title": error.reason,
+                "description": str(error.body),
+                "http_status": str(error.code),
+            }
+        ).encode()
+        self.status = f"{error.code} {error.reason}"
+        self.response_headers.append(("Content-Type", MEDIA_TYPE_TAXII_V21))
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class _TaxiiChannel(HTTPChannel):
+    error_task_class = _TaxiiErrorTask
 
 
 class TaxiiServer:
@@ -39,6 +68,8 @@ class TaxiiServer:
             )
         except OSError as exc:
             raise StoreError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        # Per server, not global: only this server's connections use TAXII error bodies.
+        self._server.channel_class = _TaxiiChannel
         self.host = host
         self.port: int = self._server.effective_port
         self._stopping = threading.Event()
