@@ -448,14 +448,7 @@ def test_any_damage_is_a_grapevine_error_or_harmless(
     path: tuple[Any, ...], value: Any, delete: bool
 ) -> None:
     """Damage anywhere in the file: a clear error or a successful parse, never a crash."""
-    document = _document()
-    node = document
-    for key in path[:-1]:
-        node = node[key]
-    if delete:
-        del node[path[-1]]
-    else:
-        node[path[-1]] = value
+    document = _mutate(path, value, delete=delete)
     try:
         parse_medallion_data(document, SOURCE)
     except (MedallionDataError, StixValidationError) as exc:

@@ -22,7 +22,7 @@ from indicators.medallion_store import (
 )
 from indicators.store import ObjectFilter, Store
 from indicators.store.timestamps import to_us
-from indicators.tlp import Reader, Tlp
+from indicators.tlp import RECIPIENTS_EXTENSION_ID, TLP2_MARKING_IDS, Reader, Tlp
 from indicators.users import Role, User, access
 
 DATA_FILE = Path(__file__).parent / "data" / "medallion_default_data.json"
@@ -141,17 +141,20 @@ def test_an_existing_api_root_is_never_added_to(lived_in: Store) -> None:
     assert _dump(lived_in) == before
 
 
-def test_a_bad_object_late_in_the_file_changes_nothing(lived_in: Store) -> None:
-    """RED recipients are checked against the store's teams before the first write."""
+def _red_for(recipient: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The data file with one object made TLP:RED for ``recipient`` (and that object)."""
     document = _document()
     target = document["partners"]["collections"][0]["objects"][1]
-    target["object_marking_refs"] = ["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]
+    target["object_marking_refs"] = [TLP2_MARKING_IDS[Tlp.RED]]
     target["extensions"] = {
-        "extension-definition--2f9d3c1e-5b7a-4c6e-9a8d-1e0f3b5c7d9a": {
-            "extension_type": "property-extension",
-            "recipients": ["cert-nowhere"],
-        }
+        RECIPIENTS_EXTENSION_ID: {"extension_type": "property-extension", "recipients": [recipient]}
     }
+    return document, target
+
+
+def test_a_bad_object_late_in_the_file_changes_nothing(lived_in: Store) -> None:
+    """RED recipients are checked against the store's teams before the first write."""
+    document, target = _red_for("cert-nowhere")
     before = _dump(lived_in)
     with pytest.raises(StixValidationError) as caught:
         import_medallion_data(_data(document), lived_in)
@@ -162,15 +165,7 @@ def test_a_bad_object_late_in_the_file_changes_nothing(lived_in: Store) -> None:
 
 
 def test_red_recipients_that_are_teams_are_accepted(lived_in: Store) -> None:
-    document = _document()
-    target = document["partners"]["collections"][0]["objects"][1]
-    target["object_marking_refs"] = ["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]
-    target["extensions"] = {
-        "extension-definition--2f9d3c1e-5b7a-4c6e-9a8d-1e0f3b5c7d9a": {
-            "extension_type": "property-extension",
-            "recipients": ["cert-de"],
-        }
-    }
+    document, target = _red_for("cert-de")
     import_medallion_data(_data(document), lived_in)
     collection = document["partners"]["collections"][0]["id"]
     cert_de = Reader(team="cert-de")
