@@ -190,17 +190,15 @@ class StreamMatcher:
         newest = len(entries) - 1
         try:
             bindings = d.pattern.bindings(
-                [e.obs for e in entries], leaf_hits, limit=self.max_bindings
+                [e.obs for e in entries], leaf_hits, limit=self.max_bindings, anchor=newest
             )
         except BindingLimitError:
             self.stats["binding_limit"] += 1
             return None
-        for binding in bindings:
-            positions = binding.positions()
-            if newest in positions:
-                ids = tuple(entries[p].obs.id for p in positions)
-                return Match(d.indicator_id, ids, obs.last)
-        return None
+        if not bindings:
+            return None
+        ids = tuple(entries[p].obs.id for p in bindings[0].positions())
+        return Match(d.indicator_id, ids, obs.last)
 
     def retro_hunt(
         self, indicator_id: str, observations: Iterable[Mapping[str, Any] | Observation]

@@ -88,60 +88,85 @@ class _Search:
         self.tl = tl
         self.hits = hits
         self.limit = limit
+        self._all: dict[int, list[Binding]] = {}
 
     def _check(self, out: dict[Counts, Binding]) -> None:
         if self.limit is not None and len(out) > self.limit:
             raise BindingLimitError(f"more than {self.limit} partial bindings")
 
-    def _join(self, left: list[Binding], right: list[Binding], ordered: bool) -> list[Binding]:
+    def _join(
+        self, pairs: Sequence[tuple[list[Binding], list[Binding]]], ordered: bool
+    ) -> list[Binding]:
         out: dict[Counts, Binding] = {}
-        for a in left:
-            for b in right:
-                if ordered and a.max_first > b.min_last:
-                    continue
-                m = _merge(a, b, self.tl)
-                if m is not None and m.counts not in out:
-                    out[m.counts] = m
-            self._check(out)
+        for left, right in pairs:
+            for a in left:
+                for b in right:
+                    if ordered and a.max_first > b.min_last:
+                        continue
+                    m = _merge(a, b, self.tl)
+                    if m is not None and m.counts not in out:
+                        out[m.counts] = m
+                self._check(out)
         return list(out.values())
 
-    def run(self, node: ObsNode) -> list[Binding]:
+    def all(self, node: ObsNode) -> list[Binding]:
+        """Every binding of ``node`` (memoised per node for this search)."""
+        key = id(node)
+        found = self._all.get(key)
+        if found is None:
+            found = self.run(node, None)
+            self._all[key] = found
+        return found
+
+    def run(self, node: ObsNode, anchor: int | None) -> list[Binding]:
+        """Bindings of ``node``; with ``anchor``, only those that use that position."""
         tl = self.tl
         if isinstance(node, ObservationLeaf):
-            return [
-                Binding(((pos, 1),), tl.first[pos], tl.last[pos])
-                for pos in self.hits.get(node.index, ())
-            ]
+            positions = self.hits.get(node.index, ())
+            if anchor is not None:
+                positions = [anchor] if anchor in positions else []
+            return [Binding(((pos, 1),), tl.first[pos], tl.last[pos]) for pos in positions]
         if isinstance(node, ObsOr):
-            out = {b.counts: b for b in self.run(node.left)}
-            for b in self.run(node.right):
+            out = {b.counts: b for b in self.sub(node.left, anchor)}
+            for b in self.sub(node.right, anchor):
                 out.setdefault(b.counts, b)
             return list(out.values())
         if isinstance(node, ObsAnd | FollowedBy):
-            left = self.run(node.left)
-            if not left:
-                return []
-            right = self.run(node.right)
-            return self._join(left, right, ordered=isinstance(node, FollowedBy))
+            ordered = isinstance(node, FollowedBy)
+            if anchor is None:
+                left = self.all(node.left)
+                return self._join([(left, self.all(node.right))], ordered) if left else []
+            pairs = []
+            left_anchor = self.run(node.left, anchor)
+            if left_anchor:
+                pairs.append((left_anchor, self.all(node.right)))
+            right_anchor = self.run(node.right, anchor)
+            if right_anchor:
+                pairs.append((self.all(node.left), right_anchor))
+            return self._join(pairs, ordered) if pairs else []
         if isinstance(node, Within):
             span = timedelta(seconds=node.seconds)
-            return [b for b in self.run(node.child) if b.max_first <= b.min_last + span]
+            return [b for b in self.sub(node.child, anchor) if b.max_first <= b.min_last + span]
         if isinstance(node, StartStop):
             if node.start >= node.stop:
                 return []
             return [
                 b
-                for b in self.run(node.child)
+                for b in self.sub(node.child, anchor)
                 if b.max_first < node.stop and b.min_last >= node.start
             ]
         assert isinstance(node, Repeats)
-        base = self.run(node.child)
-        acc = base
+        base = self.all(node.child)
+        # every k-combination using the anchor has one part that uses it
+        acc = base if anchor is None else self.run(node.child, anchor)
         for _ in range(node.times - 1):
             if not acc:
                 break
-            acc = self._join(acc, base, ordered=False)
+            acc = self._join([(acc, base)], ordered=False)
         return acc
+
+    def sub(self, node: ObsNode, anchor: int | None) -> list[Binding]:
+        return self.all(node) if anchor is None else self.run(node, anchor)
 
 
 def find_bindings(
@@ -149,11 +174,14 @@ def find_bindings(
     timeline: Timeline,
     hits: Mapping[int, Sequence[int]],
     limit: int | None = None,
+    anchor: int | None = None,
 ) -> list[Binding]:
     """Every binding of ``node`` over the observations of ``timeline``.
 
     ``hits`` maps a leaf index to the positions of the observations that leaf
-    matched. ``limit`` bounds the number of partial bindings any step may hold
+    matched. With ``anchor``, only the bindings that use the observation at that
+    position are searched for (the streaming matcher anchors on the newest one).
+    ``limit`` bounds the number of partial bindings any step may hold
     (:class:`BindingLimitError` beyond it); ``None`` means no bound.
     """
-    return _Search(timeline, hits, limit).run(node)
+    return _Search(timeline, hits, limit).run(node, anchor)

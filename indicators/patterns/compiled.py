@@ -85,10 +85,12 @@ class CompiledPattern:
         observations: Sequence[Observation],
         hits: dict[int, list[int]] | None = None,
         limit: int | None = None,
+        anchor: int | None = None,
     ) -> list[Binding]:
         """Every binding of the pattern over ``observations`` (positions into it).
 
-        ``hits`` (leaf index -> positions) may be given when already known.
+        ``hits`` (leaf index -> positions) may be given when already known; with
+        ``anchor``, only bindings that use that position are returned.
         """
         if hits is None:
             hits = {}
@@ -102,7 +104,7 @@ class CompiledPattern:
             [o.last for o in observations],
             [o.count for o in observations],
         )
-        return find_bindings(self.root, timeline, hits, limit)
+        return find_bindings(self.root, timeline, hits, limit, anchor)
 
     def matches(self, observations: Sequence[Observation]) -> bool:
         """True if the pattern matches the observations taken together."""
