@@ -1,0 +1,294 @@
+"""The object store used directly: writing, versions, TLP in SQL, pagination, durability."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import textwrap
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indicators.clock import ManualClock
+from indicators.errors import NotFoundError, StoreError
+from indicators.store import CursorError, ObjectFilter, QueryError, Store
+from indicators.store.timestamps import format_us, to_us
+from indicators.tlp import Reader, Tlp, may_read
+from indicators.users import Role, User, team_identity_id
+from tests.conftest import EPOCH
+from tests.indicators.factory import indicator, new_version
+
+ROOT = "root"
+ALL = ObjectFilter(versions=frozenset({"all"}))
+DIRECTOR = Reader(is_director=True)
+
+
+def open_store(path: Path) -> Store:
+    store = Store.open(path / "store.db", ManualClock(EPOCH, tick=timedelta(milliseconds=1)))
+    store.create_api_root(ROOT, "test root")
+    return store
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with open_store(tmp_path) as opened:
+        yield opened
+
+
+@pytest.fixture
+def coll(store: Store) -> str:
+    return store.create_collection(ROOT, "shared", collection_id="shared").id
+
+
+def ids(page) -> list[str]:
+    return [r.stix_id for r in page.rows]
+
+
+def test_sqlite_runs_in_wal_mode(store: Store) -> None:
+    with sqlite3.connect(store.location) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_identical_date_added_pages_neither_skip_nor_repeat(store: Store, coll: str) -> None:
+    rng = random.Random(1)
+    objs = [indicator(rng, created=i) for i in range(7)]
+    store.add_objects(ROOT, coll, objs, date_added=EPOCH)
+    seen, token, pages = [], None, 0
+    while True:
+        page = store.query(ROOT, coll, DIRECTOR, limit=3, next=token)
+        pages += 1
+        seen += ids(page)
+        assert {r.date_added_us for r in page.rows} == {to_us(EPOCH)}
+        if not page.more:
+            assert page.next is None
+            break
+        token = page.next
+    assert pages == 3 and seen == [o["id"] for o in objs]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    envelopes=st.lists(st.integers(min_value=1, max_value=12), min_size=1, max_size=6),
+    limit=st.integers(min_value=1, max_value=15),
+    seed=st.integers(min_value=0, max_value=2**16),
+)
+def test_paging_returns_every_row_once_in_order(
+    envelopes: list[int], limit: int, seed: int
+) -> None:
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp)) as store:
+        coll = store.create_collection(ROOT, "c").id
+        posted = []
+        for size in envelopes:
+            batch = [indicator(rng, created=rng.randrange(10**6)) for _ in range(size)]
+            # Envelopes sometimes share a date_added with the previous one.
+            when = EPOCH + timedelta(seconds=rng.choice([0, len(posted)]))
+            store.add_objects(ROOT, coll, batch, date_added=when)
+            posted += [(to_us(when), o["id"]) for o in batch]
+        expected = [i for _, i in sorted(posted, key=lambda p: p[0])]  # stable: row order
+        got, token = [], None
+        for _ in range(len(posted) + 1):
+            page = store.query(ROOT, coll, DIRECTOR, limit=limit, next=token)
+            assert len(page.rows) <= limit
+            got += ids(page)
+            token = page.next
+            if not page.more:
+                break
+        assert got == expected
+
+
+def test_versions_first_last_all_and_exact(store: Store, coll: str) -> None:
+    rng = random.Random(2)
+    v1 = indicator(rng, created=0)
+    v2, v3 = new_version(v1, 10), new_version(v1, 20)
+    store.add_objects(ROOT, coll, [v2, v1, v3])  # order of arrival does not matter
+
+    def versions(**kw: object) -> list[str]:
+        flt = ObjectFilter.from_taxii({k.replace("_", "["): v for k, v in kw.items()})
+        return [r.version for r in store.query(ROOT, coll, DIRECTOR, flt).rows]
+
+    assert versions() == [v3["modified"]]
+    assert versions(**{"match_version]": "first"}) == [v1["modified"]]
+    assert sorted(versions(**{"match_version]": "all"})) == sorted(
+        o["modified"] for o in (v1, v2, v3)
+    )
+    assert versions(**{"match_version]": v2["modified"]}) == [v2["modified"]]
+
+
+def test_unversioned_objects_take_date_added_and_are_immutable(store: Store, coll: str) -> None:
+    sco = {
+        "type": "ipv4-addr",
+        "spec_version": "2.1",
+        "id": "ipv4-addr--ff5b8d71-5c8a-5e59-a3d0-2b1c6c5b3a1e",
+        "value": "192.0.2.1",
+    }
+    first = store.add_objects(ROOT, coll, [sco], date_added=EPOCH)
+    again = store.add_objects(ROOT, coll, [sco], date_added=EPOCH + timedelta(seconds=5))
+    assert first["successes"][0]["version"] == format_us(to_us(EPOCH))
+    assert "unchanged" in again["successes"][0]["message"]
+    assert len(store.query(ROOT, coll, DIRECTOR, ALL).rows) == 1
+
+
+def test_sql_visibility_equals_the_reference_rule(store: Store, coll: str) -> None:
+    for team in ("a", "b", "c"):
+        store.ensure_team(team)
+    rng = random.Random(3)
+    cases = {}
+    for level, producer, recipients in itertools.product(
+        [*Tlp, None], ["a", "b", None], [[], ["b"], ["b", "c"]]
+    ):
+        obj = indicator(rng, tlp=level, recipients=recipients or None)
+        store.add_objects(ROOT, coll, [obj], producer=producer)
+        cases[obj["id"]] = (Tlp.AMBER if level is None else level, producer, recipients)
+    readers = [Reader(team=t) for t in ("a", "b", "c", "d")]
+    readers += [Reader(is_partner=True), Reader(is_director=True)]
+    for reader in readers:
+        got = set(ids(store.query(ROOT, coll, reader, ALL)))
+        expected = {i for i, (lv, prod, rec) in cases.items() if may_read(reader, lv, prod, rec)}
+        assert got == expected, reader
+
+
+def test_recipients_by_name_or_identity_and_unknown_ones_fail(store: Store, coll: str) -> None:
+    store.ensure_team("a")
+    store.ensure_team("b")
+    rng = random.Random(4)
+    by_id = indicator(rng, tlp=Tlp.RED, recipients=[team_identity_id("b")])
+    by_name = indicator(rng, tlp=Tlp.RED, recipients=["b"])
+    unknown = indicator(rng, tlp=Tlp.RED, recipients=["zz"])
+    status = store.add_objects(ROOT, coll, [by_id, by_name, unknown], producer="a")
+    assert status["success_count"] == 2
+    assert "'zz'" in status["failures"][0]["message"]
+    assert set(ids(store.query(ROOT, coll, Reader(team="b")))) == {by_id["id"], by_name["id"]}
+
+
+def test_marking_and_extension_rows_are_indexed(store: Store, coll: str) -> None:
+    rng = random.Random(5)
+    store.ensure_team("b")
+    obj = indicator(rng, tlp=Tlp.RED, recipients=["b"])
+    store.add_objects(ROOT, coll, [obj])
+    with sqlite3.connect(store.location) as conn:
+        refs = conn.execute("SELECT marking_ref FROM object_markings").fetchall()
+        exts = conn.execute("SELECT extension_id FROM object_extensions").fetchall()
+        plan = conn.execute(
+            "EXPLAIN QUERY PLAN SELECT object_row FROM object_markings WHERE marking_ref = ?",
+            (refs[0][0],),
+        ).fetchall()
+    assert refs == [(obj["object_marking_refs"][0],)]
+    assert len(exts) == 1
+    assert "ix_markings_ref" in str(plan)
+
+
+def test_team_posters_cannot_use_other_identities(store: Store, coll: str) -> None:
+    store.ensure_team("a")
+    store.ensure_team("b")
+    rng = random.Random(6)
+    poster = User("alice", Role.TEAM, "a")
+    forged = indicator(rng, created_by=team_identity_id("b"))
+    status = store.add_objects(ROOT, coll, [forged], poster=poster)
+    assert status["failure_count"] == 1 and "team 'b'" in status["failures"][0]["message"]
+    partner = store.add_objects(ROOT, coll, [indicator(rng)], poster=User("p", Role.PARTNER))
+    assert partner["failure_count"] == 1
+    assert store.query(ROOT, coll, DIRECTOR, ALL).rows == []
+
+
+def test_status_is_stored_with_its_envelope(store: Store, coll: str) -> None:
+    status = store.add_objects(ROOT, coll, [indicator(random.Random(7))], status_id="s-1")
+    record = store.status(ROOT, "s-1")
+    assert record.resource == status and record.owner is None
+    store.add_status(ROOT, {"id": "imported", "status": "complete"}, owner="x")
+    assert store.status(ROOT, "imported").owner == "x"
+    with pytest.raises(StoreError, match="already exists"):
+        store.add_status(ROOT, {"id": "imported"})
+    with pytest.raises(NotFoundError, match="status 'nope'"):
+        store.status(ROOT, "nope")
+
+
+def test_delete_only_what_the_reader_sees(store: Store, coll: str) -> None:
+    store.ensure_team("a")
+    rng = random.Random(8)
+    strict = indicator(rng, tlp=Tlp.AMBER_STRICT)
+    store.add_objects(ROOT, coll, [strict], producer="a")
+    with pytest.raises(NotFoundError):
+        store.delete_objects(ROOT, coll, strict["id"], Reader(team="b"))
+    assert store.delete_objects(ROOT, coll, strict["id"], Reader(team="a")) == 1
+    assert store.query(ROOT, coll, DIRECTOR, ALL).rows == []
+
+
+def test_cursor_is_bound_to_its_query(store: Store, coll: str) -> None:
+    rng = random.Random(9)
+    store.add_objects(ROOT, coll, [indicator(rng) for _ in range(3)])
+    page = store.query(ROOT, coll, DIRECTOR, limit=1)
+    with pytest.raises(CursorError):
+        store.query(ROOT, coll, Reader(team="x"), limit=1, next=page.next)
+    with pytest.raises(CursorError):
+        store.query(ROOT, coll, DIRECTOR, limit=1, next=page.next, purpose="manifest")
+    assert store.query(ROOT, coll, DIRECTOR, limit=5, next=page.next).rows  # limit may change
+
+
+def test_bad_names_and_duplicates_are_refused(store: Store, coll: str) -> None:
+    with pytest.raises(StoreError, match="already exists"):
+        store.create_api_root(ROOT, "again")
+    with pytest.raises(StoreError, match="URL path"):
+        store.create_api_root("has space", "x")
+    with pytest.raises(StoreError, match="already exists"):
+        store.create_collection(ROOT, "x", collection_id=coll)
+    with pytest.raises(NotFoundError, match="API root 'nope'"):
+        store.collections("nope")
+    with pytest.raises(NotFoundError, match="collection 'nope'"):
+        store.query(ROOT, "nope", DIRECTOR)
+    with pytest.raises(QueryError, match="match\\[colour\\]"):
+        ObjectFilter.from_taxii({"match[colour]": "red"})
+
+
+def test_users_add_change_remove(store: Store) -> None:
+    store.add_user(User("alice", Role.TEAM, "a"), "hash-1")
+    assert store.teams() == {"a": team_identity_id("a")}
+    with pytest.raises(StoreError, match="already exists"):
+        store.add_user(User("alice", Role.DIRECTOR), "hash-2")
+    store.set_password_hash("alice", "hash-3")
+    assert store.user("alice") == (User("alice", Role.TEAM, "a"), "hash-3")
+    store.remove_user("alice")
+    assert store.user("alice") is None and store.users() == []
+    with pytest.raises(NotFoundError):
+        store.remove_user("alice")
+
+
+def test_provision_team_is_idempotent(store: Store) -> None:
+    first = store.provision_team("cert-de", ROOT)
+    assert store.provision_team("cert-de", ROOT) == first
+    assert first.owner_team == "cert-de" and first.alias == "cert-de"
+
+
+def test_an_acknowledged_write_survives_a_kill(tmp_path: Path) -> None:
+    db = tmp_path / "crash.db"
+    script = textwrap.dedent(
+        f"""
+        import os, random, signal, sys
+        from indicators.store import Store
+        from tests.indicators.factory import indicator
+        store = Store.open({str(db)!r})
+        store.create_api_root("root", "r")
+        store.create_collection("root", "c", collection_id="c")
+        rng = random.Random(1)
+        status = store.add_objects("root", "c", [indicator(rng) for _ in range(50)])
+        print(status["success_count"], flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == -9 and done.stdout.strip() == "50"
+    with Store.open(db) as reopened:
+        assert len(reopened.query("root", "c", DIRECTOR, ALL).rows) == 50
