@@ -35,14 +35,13 @@ inside the file is :class:`~indicators.errors.StixValidationError` (validated wi
 stix2 as STIX 2.1, custom properties allowed, as the Grapevine server accepts them).
 STIX 2.0 content is rejected too: Grapevine serves STIX 2.1 only.
 
-Two discrepancies are not errors, because medallion itself tolerates them and the
-import does not lose data over them; they are reported in ``MedallionData.warnings``:
-the discovery resource advertising an API root the file does not hold (medallion
-would answer 404 for it), and an API root held but not advertised.
+Not errors, but ``MedallionData.warnings`` (medallion tolerates them, no data is
+lost): discovery advertising an API root the file lacks, or not advertising one it has.
 
-Permissions: medallion's ``can_read``/``can_write`` are collection-level flags for any
-authenticated user. They are kept on the imported collection; who may actually read
-or write is Grapevine's role model on top (see :mod:`indicators.medallion_store`).
+Permissions: medallion's ``can_read``/``can_write`` (flags for any authenticated user)
+are kept as the collection's flags; Grapevine's roles apply on top, and an imported
+collection belongs to no team (only the director writes it) unless the import names
+an owner team (see :mod:`indicators.medallion_store`).
 """
 
 from __future__ import annotations
@@ -230,33 +229,28 @@ class _Parser:
             raise self.fail(path, f"{what} must be a JSON array, got {_kind(value)}")
         return value
 
-    def text(self, parent: Mapping[str, Any], key: str, path: str, *, required: bool) -> str | None:
+    def member(
+        self, parent: Mapping[str, Any], key: str, path: str, kind: str, *, required: bool = True
+    ) -> Any:
+        """``parent[key]`` checked to be a ``kind`` (string, flag or count); absent: None."""
         if key not in parent:
             if required:
                 raise self.fail(path, f"missing required member {key!r}")
             return None
-        value = parent[key]
-        if not isinstance(value, str):
-            raise self.fail(member_path(path, key), f"must be a string, got {_kind(value)}")
+        value, ok, expected = parent[key], False, ""
+        if kind == "string":
+            ok, expected = isinstance(value, str), "a string"
+        elif kind == "flag":
+            ok, expected = isinstance(value, bool), "true or false"
+        elif kind == "count":
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+            expected = "a non-negative integer"
+        if not ok:
+            raise self.fail(member_path(path, key), f"must be {expected}, got {_kind(value)}")
         return value
 
-    def flag(self, parent: Mapping[str, Any], key: str, path: str) -> bool:
-        if key not in parent:
-            raise self.fail(path, f"missing required member {key!r}")
-        value = parent[key]
-        if not isinstance(value, bool):
-            raise self.fail(member_path(path, key), f"must be true or false, got {_kind(value)}")
-        return value
-
-    def count(self, parent: Mapping[str, Any], key: str, path: str) -> int:
-        if key not in parent:
-            raise self.fail(path, f"missing required member {key!r}")
-        value = parent[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise self.fail(
-                member_path(path, key), f"must be a non-negative integer, got {value!r}"
-            )
-        return value
+    def text(self, parent: Mapping[str, Any], key: str, path: str, *, required: bool) -> str | None:
+        return self.member(parent, key, path, "string", required=required)
 
     def texts(self, parent: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
         if key not in parent:
@@ -384,7 +378,7 @@ class _Parser:
             title=self.text(info, "title", ipath, required=True) or "",
             description=self.text(info, "description", ipath, required=False),
             versions=self.texts(info, "versions", ipath),
-            max_content_length=self.count(info, "max_content_length", ipath),
+            max_content_length=self.member(info, "max_content_length", ipath, "count"),
         )
 
     def status(self, api_root: str, value: object, path: str) -> MedallionStatus:
@@ -397,7 +391,7 @@ class _Parser:
             )
         if "request_timestamp" in body:
             self.timestamp(body["request_timestamp"], member_path(path, "request_timestamp"))
-        counts = {key: self.count(body, key, path) for key in _COUNT_MEMBERS}
+        counts = {key: self.member(body, key, path, "count") for key in _COUNT_MEMBERS}
         if (
             counts["total_count"]
             != counts["success_count"] + counts["failure_count"] + counts["pending_count"]
@@ -426,8 +420,8 @@ class _Parser:
             title=self.text(body, "title", path, required=True) or "",
             description=self.text(body, "description", path, required=False),
             alias=self.text(body, "alias", path, required=False),
-            can_read=self.flag(body, "can_read", path),
-            can_write=self.flag(body, "can_write", path),
+            can_read=self.member(body, "can_read", path, "flag"),
+            can_write=self.member(body, "can_write", path, "flag"),
             media_types=self.texts(body, "media_types", path) if "media_types" in body else (),
         )
         manifest = self.manifest(body.get("manifest", []), member_path(path, "manifest"))
@@ -615,16 +609,17 @@ def member_path(path: str, key: str) -> str:
 
 
 def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
+    """How a JSON value is described in error messages."""
+    for kinds, name in _KINDS:
+        if isinstance(value, kinds):
+            return name
+    return "null" if value is None else type(value).__name__
+
+
+_KINDS: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (bool, "a boolean"),
+    ((int, float), "a number"),
+    (str, "a string"),
+    (list, "an array"),
+    (dict, "an object"),
+)
