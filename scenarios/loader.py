@@ -42,6 +42,8 @@ from scenarios.references import Problem, check, format_path, pydantic_message
 from scenarios.techniques.base import Technique
 
 Techniques = Mapping[str, type[Technique]]
+ROOT = "<document>"
+"""The path of an issue about the file as a whole."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +54,12 @@ class Issue:
     line: int
     column: int
     path: str
-    """The field path, like ``injects[2].target.host``; ``<yaml>`` for syntax errors."""
+    """The field path, like ``injects[2].target.host``; ``<yaml>`` for syntax errors,
+    ``<document>`` for the file as a whole."""
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.path or '<document>'}: {self.message}"
+        return f"{self.file}:{self.line}:{self.column}: {self.path}: {self.message}"
 
 
 class ScenarioValidationError(ScenarioError):
@@ -154,7 +157,7 @@ def _parse(text: str, filename: str) -> _Document:
     except YAMLError as exc:
         raise ScenarioValidationError([Issue(filename, 1, 1, "<yaml>", str(exc))]) from None
     if root is None:
-        raise ScenarioValidationError([Issue(filename, 1, 1, "", "the file holds no scenario")])
+        raise ScenarioValidationError([Issue(filename, 1, 1, ROOT, "the file holds no scenario")])
     return _Document(root)
 
 
@@ -221,8 +224,9 @@ def _message(error: Mapping[str, Any], path: tuple[str | int, ...]) -> str:
 
 
 def _clean_loc(loc: Sequence[str | int]) -> tuple[str | int, ...]:
-    """Drop pydantic's schema-branch names (``function-after[...]``) from a location."""
-    return tuple(p for p in loc if isinstance(p, int) or p == "[key]" or "[" not in p)
+    """Drop pydantic's schema-branch names (``function-after[...]``) and the ``[key]``
+    marker of a bad mapping key (the key's own path names it) from a location."""
+    return tuple(p for p in loc if isinstance(p, int) or "[" not in p)
 
 
 @cache
@@ -348,7 +352,7 @@ def loads(
     scenario, problems = _validate(document.data, _techniques(techniques))
     if scenario is None:
         issues = [
-            Issue(filename, *document.locate(p.path), format_path(p.path), p.message)
+            Issue(filename, *document.locate(p.path), format_path(p.path) or ROOT, p.message)
             for p in problems
         ]
         raise ScenarioValidationError(issues)

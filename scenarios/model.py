@@ -347,7 +347,7 @@ class Team(_Model):
         data = dict(data)
         networks = data.get("networks")
         if "gateway" not in data and isinstance(networks, list) and networks:
-            first = _parse_or_none(lambda n: ipaddress.ip_network(n, strict=False), networks[0])
+            first = _parse_or_none(_parse_network, networks[0])
             if first is not None:
                 data["gateway"] = str(first[1] if first.num_addresses > 2 else first[0])
         hosts = data.get("hosts")
@@ -523,7 +523,7 @@ class Scoring(_Model):
 
 def _aware_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
-        raise ValueError("start needs a time zone, e.g. 2026-03-02T08:00:00Z")
+        raise ValueError("needs a time zone, e.g. 2026-03-02T08:00:00Z")
     return value.astimezone(UTC)
 
 

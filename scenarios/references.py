@@ -132,7 +132,7 @@ def _check_team(
         if not team.contains(host.ip):
             yield Problem(
                 (*path, "ip"),
-                f"{host.ip} is outside team {team.id!r}'s networks "
+                f"{host.ip} is outside the networks of team {team.id!r} "
                 f"({', '.join(map(str, team.networks))})",
             )
         else:
@@ -144,6 +144,7 @@ def _check_team(
         owner = addresses.setdefault(host.ip, f"host {host.name!r} of team {team.id!r}")
         if owner != f"host {host.name!r} of team {team.id!r}":
             yield Problem((*path, "ip"), f"{host.ip} is already {owner}")
+            continue  # a derived MAC repeats with the address: one problem, not two
         mac = host.mac or mac_for(host.ip)
         mac_owner = macs.setdefault(mac, f"host {host.name!r} of team {team.id!r}")
         if mac_owner != f"host {host.name!r} of team {team.id!r}":
@@ -178,7 +179,7 @@ def _outside_teams(scenario: Scenario, ip: IPAddress) -> str | None:
         return f"{ip} is outside documentation space"
     for team in scenario.teams:
         if team.contains(ip):
-            return f"{ip} is inside team {team.id!r}'s networks; attackers come from outside"
+            return f"{ip} is inside the networks of team {team.id!r}; attackers come from outside"
     return None
 
 

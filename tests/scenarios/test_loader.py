@@ -1,0 +1,195 @@
+"""scenarios/loader.py: positions, field paths and messages of every kind of error.
+
+Each file in ``data/broken/`` is broken in one way (``several-errors.yaml`` in
+many). The line of every expected error carries a marker comment::
+
+    target: {team: zz, host: www}   # <- injects[0].target.team: no team 'zz'
+
+saying which field path the error must name and a fragment of its message. The test
+asserts that the loader reports exactly the marked errors, each on the marked line,
+with a column that points at text on that line (not into the marker comment).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from scenarios.errors import ScenarioError
+from scenarios.loader import Issue, ScenarioValidationError, dumps, load, loads
+from scenarios.model import Scenario
+
+BROKEN = Path(__file__).parent / "data" / "broken"
+MARKER = re.compile(r"#\s*<-\s*(?P<path>\S+?):\s+(?P<fragment>.+?)\s*$")
+
+MINIMAL = """\
+title: Minimal
+duration: 10m
+seed: 1
+teams:
+  - id: aa
+    name: CERT-AA
+    country: AT
+    domain: aa.example
+    networks: [192.0.2.0/26]
+    hosts:
+      - {name: ns1, role: dns, ip: 192.0.2.10}
+      - {name: www, role: visa-portal, ip: 192.0.2.20}
+injects:
+  - id: scan
+    at: 1m
+    technique: network-scan
+    target: {team: aa, host: www}
+    attacker: 203.0.113.5
+    impact: 1m
+    params: {ports: [22, 443], rate: 50}
+"""
+
+
+def _expected(path: Path) -> list[tuple[int, str, str]]:
+    found = []
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        match = MARKER.search(line)
+        if match:
+            found.append((number, match["path"], match["fragment"]))
+    return found
+
+
+def _issues(path: Path) -> list[Issue]:
+    with pytest.raises(ScenarioValidationError) as caught:
+        load(path)
+    return caught.value.issues
+
+
+BROKEN_FILES = sorted(BROKEN.glob("*.yaml"))
+
+
+def test_there_is_a_broken_file_per_error_kind() -> None:
+    assert len(BROKEN_FILES) >= 40
+    for path in BROKEN_FILES:
+        assert _expected(path), f"{path.name} has no '# <- PATH: message' marker"
+
+
+@pytest.mark.parametrize("path", BROKEN_FILES, ids=lambda p: p.stem)
+def test_broken_file_reports_the_marked_errors(path: Path) -> None:
+    issues = _issues(path)
+    expected = _expected(path)
+    assert sorted((i.line, i.path) for i in issues) == sorted((e[0], e[1]) for e in expected)
+    lines = path.read_text().splitlines() or [""]
+    for line, field, fragment in expected:
+        issue = next(i for i in issues if (i.line, i.path) == (line, field))
+        assert fragment in issue.message, f"{issue}"
+        assert issue.file == str(path)
+        text = lines[line - 1]
+        code = text.split("# <-")[0].rstrip()
+        if code.strip():
+            assert 1 <= issue.column <= len(code), f"column {issue.column} outside {code!r}"
+            assert not text[issue.column - 1].isspace()
+
+
+def test_several_errors_are_all_reported_in_file_order() -> None:
+    path = BROKEN / "several-errors.yaml"
+    issues = _issues(path)
+    assert len(issues) == 9
+    assert [i.line for i in issues] == sorted(i.line for i in issues)
+    # structural errors and cross-reference errors come out of one run
+    paths = {i.path for i in issues}
+    assert {
+        "seed",
+        "teams[0].country",
+        "injects[0].target.host",
+        "injects[1].params.connections",
+    } <= paths
+
+
+def test_issue_format_is_editor_jumpable() -> None:
+    issues = _issues(BROKEN / "unknown-host.yaml")
+    assert str(issues[0]) == (
+        f"{BROKEN / 'unknown-host.yaml'}:19:13: injects[0].target.host: "
+        "team 'aa' has no host 'portal' (hosts: ns1, www)"
+    )
+    with pytest.raises(ScenarioValidationError) as caught:
+        load(BROKEN / "several-errors.yaml")
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 9
+    assert all(re.match(r"^.+\.yaml:\d+:\d+: \S+: .+$", line) for line in lines)
+
+
+def test_yaml_syntax_error_reports_its_position() -> None:
+    issues = _issues(BROKEN / "yaml-syntax.yaml")
+    assert [(i.line, i.column, i.path) for i in issues] == [(7, 14, "<yaml>")]
+
+
+def test_column_points_at_the_value_of_a_scalar_and_the_key_of_a_block() -> None:
+    text = MINIMAL.replace("host: www}", "host: nope}")
+    with pytest.raises(ScenarioValidationError) as caught:
+        loads(text, "x.yaml")
+    (issue,) = caught.value.issues
+    line = text.splitlines()[issue.line - 1]
+    assert line[issue.column - 1 :].startswith("nope")
+    missing = MINIMAL.replace("    country: AT\n", "")
+    with pytest.raises(ScenarioValidationError) as caught:
+        loads(missing, "x.yaml")
+    (issue,) = caught.value.issues
+    assert (issue.line, issue.column, issue.path) == (5, 5, "teams[0].country")
+
+
+def test_params_errors_point_at_the_params_own_lines() -> None:
+    text = MINIMAL.replace("params: {ports: [22, 443], rate: 50}", "params:\n      rate: -3")
+    with pytest.raises(ScenarioValidationError) as caught:
+        loads(text, "x.yaml")
+    (issue,) = caught.value.issues
+    assert issue.path == "injects[0].params.rate"
+    assert text.splitlines()[issue.line - 1].strip() == "rate: -3"
+    assert "network-scan" in issue.message
+
+
+def test_a_failed_team_does_not_cause_follow_up_errors() -> None:
+    text = MINIMAL.replace("country: AT", "country: 12")
+    with pytest.raises(ScenarioValidationError) as caught:
+        loads(text, "x.yaml")
+    # the inject names team aa, which is broken; only the team's own error is reported
+    assert [i.path for i in caught.value.issues] == ["teams[0].country"]
+
+
+def test_minimal_scenario_loads_with_derived_values() -> None:
+    scenario = loads(MINIMAL, "x.yaml")
+    team = scenario.team("aa")
+    assert str(team.gateway) == "192.0.2.1"
+    assert team.dns == "ns1"
+    assert team.host("www").services == {"http": 80, "https": 443}
+    assert team.host("www").mac == "02:00:c0:00:02:14"
+    assert scenario.injects[0].params == {"ports": [22, 443], "rate": 50}
+    assert scenario.injects[0].impact_time == 120.0
+
+
+def test_dump_round_trips() -> None:
+    scenario = loads(MINIMAL, "x.yaml")
+    text = dumps(scenario)
+    again = loads(text, "dumped.yaml")
+    assert again == scenario
+    assert "duration: 10m" in text
+    assert dumps(again) == text
+
+
+def test_missing_file_is_a_scenario_error(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="no such scenario file"):
+        load(tmp_path / "nope.yaml")
+
+
+def test_undecodable_file_is_a_scenario_error(tmp_path: Path) -> None:
+    bad = tmp_path / "latin1.yaml"
+    bad.write_bytes("title: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ScenarioError, match="cannot read"):
+        load(bad)
+
+
+def test_validation_error_is_a_scenario_error() -> None:
+    with pytest.raises(ScenarioError):
+        loads("title: [", "x.yaml")
+
+
+def test_loader_returns_the_model() -> None:
+    assert isinstance(loads(MINIMAL), Scenario)
