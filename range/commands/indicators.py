@@ -1,0 +1,304 @@
+"""``grapevine indicators``: export indicators for partner tools, validate patterns.
+
+::
+
+    grapevine indicators export --format suricata --bundle shared.json -o grapevine.rules
+    grapevine indicators export --format zeek-intel --db grapevine.db --collection shared
+    grapevine indicators export --format stix-bundle --db grapevine.db --collection ID \\
+        --reader team=cert-de -o cert-de.json
+    grapevine indicators validate "[domain-name:value = 'c2.example']"
+
+``export`` reads indicators from a STIX bundle file or from collections of the
+store, keeps what the reader may see under TLP (``--reader``, by default a partner:
+TLP:CLEAR and TLP:GREEN only), translates them (:mod:`indicators.export`) and
+writes the file to ``-o`` or standard output. Every indicator it does not export
+is listed on standard error with the reason, then a one-line summary.
+
+``validate`` compiles a pattern with the matcher's compiler and prints ``valid``
+and any warnings, or the error with a caret under the position; the exit status is
+1 for an invalid pattern (and, with ``--strict``, for warnings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from indicators.clock import SystemClock
+from indicators.errors import PatternError
+from indicators.export import to_stix_bundle, to_suricata, to_zeek_intel
+from indicators.export.intake import Skipped
+from indicators.patterns import validate_pattern
+from indicators.store import ObjectFilter, Store
+from indicators.tlp import Reader, level_of, may_read, recipients_of
+from range.errors import RangeError, UsageError
+
+FORMATS = ("suricata", "zeek-intel", "stix-bundle")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``grapevine indicators …`` to the CLI."""
+    group = subparsers.add_parser(
+        "indicators",
+        help="export indicators for partner tools, validate STIX patterns",
+        description="Export indicators (Suricata, Zeek intel, STIX bundle); validate patterns.",
+    )
+    actions = group.add_subparsers(dest="indicators_action", metavar="ACTION")
+    actions.required = True
+
+    exp = actions.add_parser(
+        "export",
+        help="write indicators as Suricata rules, a Zeek intel file or a STIX bundle",
+        description=(
+            "Translate indicators into a file partner tools load. Indicators that do not "
+            "translate are listed on standard error with the reason."
+        ),
+    )
+    exp.add_argument("--format", required=True, choices=FORMATS, help="the file to write")
+    source = exp.add_mutually_exclusive_group(required=True)
+    source.add_argument("--bundle", metavar="FILE", help="a STIX bundle (JSON) to read")
+    source.add_argument("--db", metavar="PATH", help="the Grapevine store to read")
+    exp.add_argument(
+        "--collection",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="collection id or alias to read from the store (repeatable; with --db)",
+    )
+    exp.add_argument(
+        "--api-root",
+        metavar="NAME",
+        help="API root of the collections (default: the store's only API root)",
+    )
+    exp.add_argument(
+        "--reader",
+        default="partner",
+        metavar="WHO",
+        help="read as partner, director or team=NAME under TLP (default: %(default)s)",
+    )
+    exp.add_argument("-o", "--output", metavar="OUT", help="file to write (default: stdout)")
+    exp.add_argument(
+        "--include-expired",
+        action="store_true",
+        help="also export indicators whose valid_until has passed",
+    )
+    exp.add_argument(
+        "--no-tls-sni",
+        action="store_true",
+        help="suricata: no tls.sni rule beside the dns.query rule of a domain",
+    )
+    exp.add_argument(
+        "--source",
+        default="grapevine",
+        help="zeek-intel: the meta.source of every line (default: %(default)s)",
+    )
+    exp.add_argument(
+        "--meta-url",
+        metavar="TEMPLATE",
+        help="zeek-intel: meta.url of each line, '{id}' replaced by the indicator id",
+    )
+    exp.set_defaults(handler=run_export)
+
+    val = actions.add_parser(
+        "validate",
+        help="check a STIX pattern: errors with their position, and warnings",
+        description="Compile a STIX 2.1 pattern the way the matcher does and report problems.",
+    )
+    val.add_argument("pattern", metavar="PATTERN", help="the pattern, or - to read stdin")
+    val.add_argument(
+        "--sensor-types",
+        metavar="TYPES",
+        help="comma-separated SCO types the sensor produces; others are warned about",
+    )
+    val.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
+    val.set_defaults(handler=run_validate)
+
+
+# -- export -----------------------------------------------------------------------------
+
+
+def parse_reader(value: str) -> Reader:
+    """``partner``, ``director`` or ``team=NAME`` as a TLP reader; else a usage error."""
+    if value == "partner":
+        return Reader(is_partner=True)
+    if value == "director":
+        return Reader(is_director=True)
+    kind, sep, team = value.partition("=")
+    if kind == "team" and sep and team.strip():
+        return Reader(team=team.strip())
+    raise UsageError(f"--reader {value!r}: expected partner, director or team=NAME")
+
+
+def read_bundle_file(path: str) -> list[dict[str, Any]]:
+    """The objects of a STIX bundle file (or a JSON list of objects, or one object)."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"--bundle {path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--bundle {path}: cannot read it ({exc})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RangeError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})") from None
+    if isinstance(data, dict) and data.get("type") == "bundle":
+        objects = data.get("objects", [])
+    elif isinstance(data, dict) and "type" in data:
+        objects = [data]
+    else:
+        objects = data
+    if not isinstance(objects, list) or not all(isinstance(o, dict) for o in objects):
+        raise RangeError(f"{path}: expected a STIX bundle, a list of STIX objects or one object")
+    return objects
+
+
+def readable(objects: Iterable[dict[str, Any]], reader: Reader) -> tuple[list[dict], list[Skipped]]:
+    """The indicators ``reader`` may see under TLP, and the others with the reason."""
+    kept: list[dict[str, Any]] = []
+    refused: list[Skipped] = []
+    for obj in objects:
+        if obj.get("type") != "indicator":
+            continue
+        try:
+            level = level_of(obj)
+            recipients = recipients_of(obj)
+        except ValueError as exc:
+            refused.append((str(obj.get("id", "?")), f"bad TLP marking: {exc}"))
+            continue
+        if may_read(reader, level, None, recipients):
+            kept.append(obj)
+        else:
+            refused.append(
+                (str(obj.get("id", "?")), f"{level.label}: not readable as {_who(reader)}")
+            )
+    return kept, refused
+
+
+def _who(reader: Reader) -> str:
+    return "director" if reader.is_director else f"team {reader.team}" if reader.team else "partner"
+
+
+def read_store(
+    db: str, api_root: str | None, collections: list[str], reader: Reader
+) -> list[dict[str, Any]]:
+    """The latest version of every indicator ``reader`` may see in the collections."""
+    if not collections:
+        raise UsageError("--db needs at least one --collection")
+    if not Path(db).exists():
+        raise UsageError(f"--db {db}: no store there")
+    with Store.open(db) as store:
+        if api_root is None:
+            roots = store.api_roots()
+            if len(roots) != 1:
+                names = ", ".join(r.name for r in roots) or "none"
+                raise UsageError(f"--db {db} has API roots {names}: choose one with --api-root")
+            api_root = roots[0].name
+        infos = store.collections(api_root)
+        objects: list[dict[str, Any]] = []
+        for wanted in collections:
+            match = [c for c in infos if wanted in (c.id, c.alias)]
+            if not match:
+                known = ", ".join(c.alias or c.id for c in infos) or "none"
+                raise UsageError(
+                    f"--collection {wanted!r}: not in API root {api_root!r} (it has {known})"
+                )
+            page = store.query(
+                api_root, match[0].id, reader, ObjectFilter(types=("indicator",)), limit=None
+            )
+            objects += [json.loads(row.body) for row in page.rows]
+    return objects
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """The handler of ``grapevine indicators export``."""
+    reader = parse_reader(args.reader)
+    if args.bundle is not None:
+        if args.collection or args.api_root:
+            raise UsageError("--collection and --api-root go with --db, not --bundle")
+        indicators, refused = readable(read_bundle_file(args.bundle), reader)
+    else:
+        indicators, refused = read_store(args.db, args.api_root, args.collection, reader), []
+    now = None if args.include_expired else SystemClock().now()
+    if args.format == "suricata":
+        text, skipped = to_suricata(indicators, now=now, tls_sni=not args.no_tls_sni)
+    elif args.format == "zeek-intel":
+        text, skipped = to_zeek_intel(
+            indicators, now=now, source=args.source, meta_url=args.meta_url
+        )
+    else:
+        text, skipped = to_stix_bundle(indicators, now=now)
+    skipped = refused + skipped
+    write_output(text, args.output)
+    for object_id, reason in skipped:
+        print(f"skipped {object_id}: {reason}", file=sys.stderr)
+    total = len({i.get("id") for i in indicators}) + len(refused)
+    exported = total - len(skipped)
+    where = args.output or "stdout"
+    print(
+        f"exported {exported} of {total} indicators as {args.format} to {where}"
+        + (f"; {len(skipped)} skipped" if skipped else ""),
+        file=sys.stderr,
+    )
+    return 0
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Write to ``output`` atomically (a temporary file renamed over it), or to stdout."""
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    target = Path(output)
+    if not target.parent.is_dir():
+        raise UsageError(f"-o {output}: directory {target.parent} does not exist")
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+# -- validate ---------------------------------------------------------------------------
+
+
+def caret(pattern: str, position: int | None) -> list[str]:
+    """Two lines showing ``pattern`` (its line holding ``position``) with a caret under it."""
+    if position is None:
+        return []
+    start = pattern.rfind("\n", 0, position) + 1
+    end = pattern.find("\n", position)
+    line = pattern[start : end if end != -1 else len(pattern)]
+    return ["  " + line, "  " + " " * (position - start) + "^"]
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    """The handler of ``grapevine indicators validate``."""
+    pattern = sys.stdin.read().strip() if args.pattern == "-" else args.pattern
+    sensor = None
+    if args.sensor_types:
+        sensor = [t.strip() for t in args.sensor_types.split(",") if t.strip()]
+    try:
+        warnings = validate_pattern(pattern, sensor_types=sensor)
+    except PatternError as exc:
+        where = f" at position {exc.position}" if exc.position is not None else ""
+        print(f"invalid pattern{where}: {exc.reason}", file=sys.stderr)
+        for line in caret(pattern, exc.position):
+            print(line, file=sys.stderr)
+        return 1
+    print("valid" + (f", {len(warnings)} warning(s)" if warnings else ""))
+    for warning in warnings:
+        where = f" at position {warning.position}" if warning.position is not None else ""
+        print(f"warning{where}: {warning.message}")
+        for line in caret(pattern, warning.position):
+            print(line)
+    return 1 if warnings and args.strict else 0
