@@ -21,10 +21,12 @@ An object version is identified by its id and its version: ``modified``, else
 ``created``, else (for SCOs, which have neither) the hidden ``_date_added`` property
 medallion adds and strips when serving. Every object version must have exactly one
 manifest entry with the same id and version (compared as instants, the way medallion
-compares them): the entry carries the ``date_added`` the version keeps. medallion
-releases after 3.0 keep that entry inside the object instead, as
-``"__meta": {"date_added", "media_type"}``; both shapes are accepted, and the hidden
-``_date_added`` and ``__meta`` members never reach the store.
+compares them): the entry carries the ``date_added`` the version keeps. Later
+medallion development keeps that entry inside the object instead, as
+``"__meta": {"date_added", "media_type"}``; that shape is read too (checked against
+the manifest shape converted to it, not against such a medallion, which is not the
+one installed). The hidden ``_date_added`` and ``__meta`` members never reach the
+store.
 
 What is rejected, as :class:`MedallionDataError` naming the file and the JSON path
 (and the object id where there is one): a file that is not JSON, a document that is

@@ -9,6 +9,7 @@ sees.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from argon2 import PasswordHasher
 from flask import Flask
 from taxii2client.v21 import ApiRoot, Server, as_pages
 from waitress.server import create_server
@@ -31,6 +33,8 @@ from range.cli import main
 
 DATA_FILE = Path(__file__).parents[1] / "indicators" / "data" / "medallion_default_data.json"
 USER, PASSWORD = "director", "correct-horse-battery"
+FAST_POLICY = PasswordPolicy(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+"""argon2 all the same, with parameters cheap enough for tests."""
 PAGE = 2
 """Items per request while walking: small, so every listing takes several pages."""
 
@@ -71,11 +75,10 @@ def medallion_url(tmp_path: Path) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def _grapevine(db: Path, discovery: dict[str, Any]) -> TaxiiServer:
+@contextlib.contextmanager
+def _grapevine(db: Path, discovery: dict[str, Any]) -> Iterator[TaxiiServer]:
     """Grapevine's server over ``db`` with a director user, configured like medallion's
     discovery resource (its title, description, contact and default API root)."""
-    store = Store.open(db)
-    store.add_user(User(USER, Role.DIRECTOR), PasswordPolicy().hash(PASSWORD))
     config = ServerConfig(
         db=str(db),
         title=discovery["title"],
@@ -84,7 +87,11 @@ def _grapevine(db: Path, discovery: dict[str, Any]) -> TaxiiServer:
         api_root=urlsplit(discovery["default"]).path.strip("/"),
         max_page_size=100,
     )
-    return TaxiiServer(create_app(config, store), threads=2)
+    with Store.open(db) as store:
+        if store.user(USER) is None:
+            store.add_user(User(USER, Role.DIRECTOR), FAST_POLICY.hash(PASSWORD))
+        with TaxiiServer(create_app(config, store), threads=2) as server:
+            yield server
 
 
 # -- walking a server with taxii2-client -------------------------------------------
@@ -331,7 +338,7 @@ def test_an_owner_team_may_write_its_imported_collection_over_taxii(
     )
     assert "owner=cert-de  5 objects, 8 versions" in capsys.readouterr().out
     document = json.loads(DATA_FILE.read_text())
-    policy = PasswordPolicy()
+    policy = FAST_POLICY
     with Store.open(db) as store:
         store.add_user(User("ana", Role.TEAM, "cert-de"), policy.hash(PASSWORD))
         store.add_user(User("luc", Role.TEAM, "cert-fr"), policy.hash(PASSWORD))
@@ -372,7 +379,7 @@ def lived_in(tmp_path: Path) -> Path:
             collection.id,
             [json.loads(DATA_FILE.read_text())["partners"]["collections"][0]["objects"][0]],
         )
-        store.add_user(User(USER, Role.DIRECTOR), PasswordPolicy().hash(PASSWORD))
+        store.add_user(User(USER, Role.DIRECTOR), FAST_POLICY.hash(PASSWORD))
     return db
 
 
