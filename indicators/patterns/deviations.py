@@ -51,6 +51,13 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "'0.0.0.0/0' contains every IPv4 address, '::/0' every IPv6 address",
     ),
     Deviation(
+        "superset-plain-address",
+        "§9.5 ISSUPERSET (an address is the block of itself: /32, /128)",
+        "raises MatcherException 'Invalid CIDR subnet' when the property value is a "
+        "plain address rather than a CIDR block",
+        "a plain address is its own one-address block, so a.b.c.d ISSUPERSET a.b.c.d",
+    ),
+    Deviation(
         "ipv4-shorthand",
         "§6.8 ipv4-addr (value is an address in dotted-decimal or CIDR notation)",
         "accepts inet_aton shorthands ('10.1', '0x0a000001') as addresses",

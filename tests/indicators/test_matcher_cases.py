@@ -371,6 +371,13 @@ CASES: list[Case] = [
         False,
     ),
     case(
+        "issuperset plain address",
+        "[ipv4-addr:value ISSUPERSET '203.0.113.5']",
+        obs(ip("203.0.113.5")),
+        True,
+        "superset-plain-address",
+    ),
+    case(
         "issubset v6",
         "[ipv6-addr:value ISSUBSET '2001:db8::/32']",
         obs(ip("2001:db8:1::5")),
