@@ -57,6 +57,8 @@ from indicators.patterns.ast import Comparison
 
 SID_FIRST = 1_000_000
 SID_LAST = 1_999_999
+MSG_NAME_MAX = 120
+"""Longer indicator names are cut in ``msg`` (the id is always there in full)."""
 
 TRANSPORTS = {"tcp": 6, "udp": 17, "icmp": 1, "sctp": 132}
 """Transport protocols a rule header can name, with their IP protocol numbers."""
@@ -144,10 +146,10 @@ def to_suricata(
     for indicator in selection.indicators:
         try:
             bodies = translate_pattern(indicator["pattern"], tls_sni=tls_sni)
+            sids = _allocate_sids(indicator["id"], len(bodies), taken)
         except UntranslatableError as exc:
             skipped.append((indicator["id"], exc.reason))
             continue
-        sids = _allocate_sids(indicator["id"], len(bodies), taken)
         for number, (body, sid) in enumerate(zip(bodies, sids, strict=True), start=1):
             part = f" ({number}/{len(bodies)})" if len(bodies) > 1 else ""
             lines.append(render_rule(body, indicator, sid, part))
@@ -166,14 +168,19 @@ def translate_pattern(pattern: str, *, tls_sni: bool = True) -> list[RuleBody]:
             for body in _conjunct_rules(expanded, tls_sni)
         ]
         if threshold and len(found) > 1:
-            raise UntranslatableError("REPEATS over alternatives that need several rules")
+            raise UntranslatableError(
+                "REPEATS over alternatives that need several rules, which cannot share one "
+                "count (for a domain name, tls_sni=False / --no-tls-sni keeps only dns.query)"
+            )
         bodies += [replace(b, options=(*b.options, threshold)) if threshold else b for b in found]
     return list(dict.fromkeys(bodies))
 
 
 def render_rule(body: RuleBody, indicator: dict[str, Any], sid: int, part: str = "") -> str:
     """One complete rule line for ``body`` on behalf of ``indicator``."""
-    name = indicator.get("name") or "indicator"
+    name = str(indicator.get("name") or "indicator")
+    if len(name) > MSG_NAME_MAX:
+        name = name[: MSG_NAME_MAX - 3] + "..."
     msg = escape_msg(f"GRAPEVINE STIX {name}{part} {indicator['id']}")
     metadata = [f"stix_id {indicator['id']}"]
     for key, stamp in (("created_at", "created"), ("updated_at", "modified")):

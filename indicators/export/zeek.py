@@ -93,7 +93,7 @@ def to_zeek_intel(
             continue
         name = _field(str(indicator.get("name") or ""))
         desc = f"{name} ({indicator['id']})" if name else indicator["id"]
-        url = meta_url.format(id=indicator["id"]) if meta_url else UNSET
+        url = meta_url.replace("{id}", indicator["id"]) if meta_url else UNSET
         lines += [
             f"{value}\t{kind}\t{source}\t{desc}\t{_field(url) or UNSET}" for value, kind in items
         ]

@@ -400,3 +400,11 @@ def test_any_user_agent_roundtrips_through_a_parsable_rule(agent: str) -> None:
     contents = [o["value"] for o in ids["options"] if o["name"] == "content"]
     assert len(contents) == 1
     assert decode_content(contents[0][1:-1]) == agent.encode("utf-8")
+
+
+def test_a_long_name_is_cut_in_msg_but_the_id_stays_whole() -> None:
+    indicator = make_indicator("[ipv4-addr:value = '192.0.2.1']", name="x" * 500)
+    text, _ = to_suricata([indicator])
+    (line,) = rules_of(text)
+    msg = check_rule(line)["msg"]
+    assert msg == f"GRAPEVINE STIX {'x' * 117}... {indicator['id']}"

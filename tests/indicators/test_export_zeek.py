@@ -151,3 +151,11 @@ def test_duplicate_values_in_one_indicator_are_written_once() -> None:
     )
     text, _ = to_zeek_intel([indicator])
     assert len(text.splitlines()) == 2
+
+
+def test_meta_url_template_only_replaces_the_id_placeholder() -> None:
+    indicator = make_indicator("[domain-name:value = 'a.example']")
+    text, _ = to_zeek_intel([indicator], meta_url="https://x.example/{collection}/{id}")
+    assert (
+        text.splitlines()[1].split("\t")[4] == f"https://x.example/{{collection}}/{indicator['id']}"
+    )
