@@ -22,17 +22,19 @@ built :class:`~indicators.patterns.observations.Observation` is accepted too.
 prefix index for ``ISSUBSET``); an observation is evaluated only against the
 leaves whose keys it hits, plus the few leaves nothing could index.
 
-**Temporal state.** A single ``[...]`` without qualifiers matches on the spot. Any
-other pattern keeps, per indicator, the recent observations that satisfied one of
+**Temporal state.** A pattern that one observation decides (``[...]``, an OR of
+them, with START/STOP or WITHIN) matches on the spot and keeps nothing. Any other
+pattern keeps, per indicator, the recent observations that satisfied one of
 its leaves; when a new one arrives, the bindings that include it are searched
 (the same evaluator as :func:`indicators.matcher.match`), so each completed match
 is reported once, by the observation that completes it. State is bounded: entries
 whose ``last_observed`` is older than ``window`` before the new observation's
 ``first_observed`` are dropped (or older than the pattern's own top-level
 ``WITHIN``, if shorter), and never more than ``max_state`` entries are kept per
-indicator (the oldest go first). A search that would hold more than
-``max_bindings`` partial bindings is abandoned and counted in
-``stats["binding_limit"]``. ``Match.time`` is the ``last_observed`` of the
+indicator (the oldest go first); every ``SWEEP_EVERY`` observations the state of
+every indicator is swept the same way (see :meth:`StreamMatcher.expire`). A search
+that would hold more than ``max_bindings`` partial bindings is abandoned and
+counted in ``stats["binding_limit"]``. ``Match.time`` is the ``last_observed`` of the
 completing observation.
 
 Within the window this agrees with :func:`indicators.matcher.match` on the same
@@ -85,7 +87,15 @@ def _as_timedelta(window: timedelta | float) -> timedelta:
 
 
 class StreamMatcher:
-    """Deploy/undeploy indicators at run time; feed observations; get matches."""
+    """Deploy/undeploy indicators at run time; feed observations; get matches.
+
+    Not thread-safe: one sensor thread feeds it (deploy from the same thread, or
+    guard it with a lock).
+    """
+
+    SWEEP_EVERY = 1024
+    """Every this many observations, all temporal state older than the window is
+    dropped, also for indicators that have seen no hit for a while."""
 
     def __init__(
         self,
@@ -103,6 +113,7 @@ class StreamMatcher:
         self._deployed: dict[str, _Deployed] = {}
         self._index = CandidateIndex()
         self.stats: dict[str, int] = {"observations": 0, "evaluated": 0, "binding_limit": 0}
+        self._latest: datetime | None = None
 
     def __len__(self) -> int:
         return len(self._deployed)
@@ -113,6 +124,19 @@ class StreamMatcher:
     def deployed(self) -> list[str]:
         """The ids of the deployed indicators."""
         return list(self._deployed)
+
+    def expire(self, now: datetime) -> int:
+        """Drop temporal state that ended more than its horizon before ``now``;
+        returns how many entries went."""
+        dropped = 0
+        for d in self._deployed.values():
+            cutoff = now - d.horizon
+            if d.state and d.state[0].obs.last < cutoff:
+                kept = [e for e in d.state if e.obs.last >= cutoff]
+                dropped += len(d.state) - len(kept)
+                d.state.clear()
+                d.state.extend(kept)
+        return dropped
 
     def state_size(self, indicator_id: str) -> int:
         """How many observations the indicator's temporal state holds (0 if none)."""
@@ -152,6 +176,10 @@ class StreamMatcher:
         """Match one observation (fed in time order) against every deployed indicator."""
         obs = _observation(observation, scos)
         self.stats["observations"] += 1
+        if self._latest is None or obs.first > self._latest:
+            self._latest = obs.first
+        if self.stats["observations"] % self.SWEEP_EVERY == 0:
+            self.expire(self._latest)
         hits: dict[str, list[int]] = {}
         for owner in self._index.candidates(obs):
             indicator_id, leaf_index = owner  # type: ignore[misc]
@@ -170,6 +198,10 @@ class StreamMatcher:
     def _advance(self, d: _Deployed, obs: Observation, hits: tuple[int, ...]) -> Match | None:
         if d.pattern.is_simple:
             return Match(d.indicator_id, (obs.id,), obs.last)
+        if d.pattern.is_single_observation:
+            if d.pattern.single_observation_match(obs, hits):
+                return Match(d.indicator_id, (obs.id,), obs.last)
+            return None
         state = d.state
         state.append(_Entry(obs, hits))
         cutoff = obs.first - d.horizon

@@ -9,6 +9,11 @@ from functools import lru_cache
 from indicators.patterns.ast import (
     Comparison,
     ObservationLeaf,
+    ObsNode,
+    ObsOr,
+    Repeats,
+    StartStop,
+    Within,
     iter_comparisons,
     iter_leaves,
 )
@@ -66,6 +71,18 @@ class CompiledPattern:
         """True for a single ``[...]`` without qualifiers: one observation decides."""
         return isinstance(self.root, ObservationLeaf)
 
+    @property
+    def is_single_observation(self) -> bool:
+        """True when one observation alone decides every match: an OR of ``[...]``
+        with at most START/STOP, ``WITHIN`` or ``REPEATS 1`` qualifiers. The
+        streaming matcher keeps no state for these."""
+        return _single(self.root)
+
+    def single_observation_match(self, obs: Observation, hits: Sequence[int]) -> bool:
+        """For :attr:`is_single_observation` patterns: does ``obs`` (satisfying the
+        leaves ``hits``) match on its own?"""
+        return _single_match(self.root, obs, hits)
+
     def object_types(self) -> set[str]:
         """The SCO types the pattern's object paths start from."""
         return {c.object_type for c in self._comparisons}
@@ -112,6 +129,29 @@ class CompiledPattern:
             test = self.leaves[0]
             return any(test(o) for o in observations)
         return bool(self.bindings(observations))
+
+
+def _single(node: ObsNode) -> bool:
+    if isinstance(node, ObservationLeaf):
+        return True
+    if isinstance(node, ObsOr):
+        return _single(node.left) and _single(node.right)
+    if isinstance(node, Within | StartStop) or (isinstance(node, Repeats) and node.times == 1):
+        return _single(node.child)
+    return False
+
+
+def _single_match(node: ObsNode, obs: Observation, hits: Sequence[int]) -> bool:
+    if isinstance(node, ObservationLeaf):
+        return node.index in hits
+    if isinstance(node, ObsOr):
+        return _single_match(node.left, obs, hits) or _single_match(node.right, obs, hits)
+    if isinstance(node, StartStop) and not (
+        node.start < node.stop and obs.first < node.stop and obs.last >= node.start
+    ):
+        return False
+    # WITHIN over one observation always holds (first <= last); REPEATS 1 is the child
+    return _single_match(node.child, obs, hits)  # type: ignore[union-attr]
 
 
 @lru_cache(maxsize=4096)

@@ -266,3 +266,34 @@ def test_constructor_validates() -> None:
         StreamMatcher(max_state=0)
     assert StreamMatcher(window=90.0).window == timedelta(seconds=90)
     assert datetime(2026, 1, 1, tzinfo=UTC)  # keep UTC import honest
+
+
+def test_single_observation_patterns_keep_no_state() -> None:
+    m = StreamMatcher()
+    m.deploy(
+        "indicator--or", "[ipv4-addr:value = '192.0.2.1'] OR [domain-name:value = 'a.example']"
+    )
+    m.deploy(
+        "indicator--ss",
+        "[ipv4-addr:value = '192.0.2.1'] START t'2026-03-02T08:00:00Z' STOP t'2026-03-02T08:01:00Z'",
+    )
+    assert {h.indicator_id for h in m.feed(observed(ip("192.0.2.1"), at=10))} == {
+        "indicator--or",
+        "indicator--ss",
+    }
+    assert [h.indicator_id for h in m.feed(observed(ip("192.0.2.1"), at=60))] == ["indicator--or"]
+    assert m.state_size("indicator--or") == m.state_size("indicator--ss") == 0
+
+
+def test_sweep_expires_idle_indicators() -> None:
+    m = StreamMatcher(window=60)
+    m.deploy(
+        "indicator--fb",
+        "[ipv4-addr:value = '192.0.2.1'] FOLLOWEDBY [ipv4-addr:value = '192.0.2.2']",
+    )
+    m.feed(observed(ip("192.0.2.1"), at=0))
+    assert m.state_size("indicator--fb") == 1
+    for t in range(m.SWEEP_EVERY):
+        m.feed(observed(ip("198.51.100.1"), at=100 + t))
+    assert m.state_size("indicator--fb") == 0
+    assert m.expire(EPOCH + timedelta(days=1)) == 0
