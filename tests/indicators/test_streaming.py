@@ -275,7 +275,8 @@ def test_single_observation_patterns_keep_no_state() -> None:
     )
     m.deploy(
         "indicator--ss",
-        "[ipv4-addr:value = '192.0.2.1'] START t'2026-03-02T08:00:00Z' STOP t'2026-03-02T08:01:00Z'",
+        "[ipv4-addr:value = '192.0.2.1'] "
+        "START t'2026-03-02T08:00:00Z' STOP t'2026-03-02T08:01:00Z'",
     )
     assert {h.indicator_id for h in m.feed(observed(ip("192.0.2.1"), at=10))} == {
         "indicator--or",
