@@ -3,42 +3,25 @@
 from __future__ import annotations
 
 import json
-import uuid
 
 import stix2
 
 from indicators.export.bundle import to_stix_bundle
-
-NAMESPACE = uuid.UUID("3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b0a")
-
-
-def make_indicator(pattern: str, name: str, **extra: object) -> dict:
-    return {
-        "type": "indicator",
-        "spec_version": "2.1",
-        "id": f"indicator--{uuid.uuid5(NAMESPACE, name)}",
-        "created": "2026-03-02T08:00:00.000Z",
-        "modified": "2026-03-02T08:00:00.000Z",
-        "name": name,
-        "pattern": pattern,
-        "pattern_type": "stix",
-        "valid_from": "2026-03-02T08:00:00Z",
-        **extra,
-    }
+from tests.indicators.test_export_intake import stix_indicator
 
 
 def test_bundle_holds_the_latest_valid_version_of_each_indicator() -> None:
-    first = make_indicator("[domain-name:value = 'a.example']", "a")
+    first = stix_indicator("[domain-name:value = 'a.example']", "a")
     second = {
         **first,
         "modified": "2026-03-03T08:00:00.000Z",
         "pattern": "[domain-name:value = 'b.example']",
     }
-    sequence = make_indicator(
+    sequence = stix_indicator(
         "[domain-name:value = 'a.example'] FOLLOWEDBY [ipv4-addr:value = '192.0.2.1']", "seq"
     )
-    snort = make_indicator("alert ip any any -> any any (sid:1;)", "snort", pattern_type="snort")
-    revoked = make_indicator("[ipv4-addr:value = '192.0.2.9']", "revoked", revoked=True)
+    snort = stix_indicator("alert ip any any -> any any (sid:1;)", "snort", pattern_type="snort")
+    revoked = stix_indicator("[ipv4-addr:value = '192.0.2.9']", "revoked", revoked=True)
     text, skipped = to_stix_bundle([second, sequence, first, snort, revoked])
     assert skipped == []
     bundle = stix2.parse(json.loads(text), allow_custom=True)
@@ -51,9 +34,9 @@ def test_bundle_holds_the_latest_valid_version_of_each_indicator() -> None:
 
 
 def test_invalid_indicators_are_listed_with_stix2s_message() -> None:
-    good = make_indicator("[ipv4-addr:value = '192.0.2.1']", "good")
-    bad_pattern = make_indicator("[ipv4-addr:value = ", "bad pattern")
-    bad_time = make_indicator("[ipv4-addr:value = '192.0.2.2']", "bad time", valid_from="yesterday")
+    good = stix_indicator("[ipv4-addr:value = '192.0.2.1']", "good")
+    bad_pattern = stix_indicator("[ipv4-addr:value = ", "bad pattern")
+    bad_time = stix_indicator("[ipv4-addr:value = '192.0.2.2']", "bad time", valid_from="yesterday")
     text, skipped = to_stix_bundle([good, bad_pattern, bad_time, {"type": "identity", "id": "x"}])
     reasons = dict(skipped)
     assert reasons[bad_pattern["id"]].startswith("not valid STIX 2.1:")
@@ -64,8 +47,8 @@ def test_invalid_indicators_are_listed_with_stix2s_message() -> None:
 
 
 def test_the_same_indicators_give_the_same_bytes_and_a_new_version_a_new_bundle_id() -> None:
-    a = make_indicator("[ipv4-addr:value = '192.0.2.1']", "a")
-    b = make_indicator("[ipv4-addr:value = '192.0.2.2']", "b")
+    a = stix_indicator("[ipv4-addr:value = '192.0.2.1']", "a")
+    b = stix_indicator("[ipv4-addr:value = '192.0.2.2']", "b")
     first, _ = to_stix_bundle([a, b])
     again, _ = to_stix_bundle([b, a])
     assert first == again
@@ -80,7 +63,7 @@ def test_stix2_objects_and_a_missing_spec_version_are_accepted() -> None:
         pattern_type="stix",
         valid_from="2026-03-02T08:00:00Z",
     )
-    bare = make_indicator("[ipv4-addr:value = '192.0.2.1']", "bare")
+    bare = stix_indicator("[ipv4-addr:value = '192.0.2.1']", "bare")
     del bare["spec_version"]
     text, skipped = to_stix_bundle([made, bare])
     assert skipped == []

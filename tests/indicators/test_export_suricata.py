@@ -27,25 +27,7 @@ from indicators.export.suricata import (
     to_suricata,
     translate_pattern,
 )
-
-NAMESPACE = uuid.UUID("0b7f8c2e-1d3a-4c5b-8e9f-a0b1c2d3e4f5")
-
-
-def make_indicator(pattern: str, name: str = "test indicator", **extra: object) -> dict:
-    """A STIX 2.1 indicator dict with an id derived from the pattern and name."""
-    return {
-        "type": "indicator",
-        "spec_version": "2.1",
-        "id": f"indicator--{uuid.uuid5(NAMESPACE, pattern + '|' + name)}",
-        "created": "2026-03-02T08:00:00.000Z",
-        "modified": "2026-03-02T08:00:00.000Z",
-        "name": name,
-        "pattern": pattern,
-        "pattern_type": "stix",
-        "valid_from": "2026-03-02T08:00:00Z",
-        "indicator_types": ["malicious-activity"],
-        **extra,
-    }
+from tests.indicators.test_export_intake import NAMESPACE, stix_indicator
 
 
 def rules_of(text: str) -> list[str]:
@@ -178,7 +160,7 @@ TRANSLATIONS = [
 
 @pytest.mark.parametrize(("pattern", "expected"), [t for t in TRANSLATIONS if t[1]])
 def test_translation_gives_the_expected_rules(pattern: str, expected: list[str]) -> None:
-    indicator = make_indicator(pattern)
+    indicator = stix_indicator(pattern)
     text, skipped = to_suricata([indicator])
     assert skipped == []
     rules = rules_of(text)
@@ -197,11 +179,12 @@ def test_translation_gives_the_expected_rules(pattern: str, expected: list[str])
 
 
 def test_a_full_rule_reads_exactly() -> None:
-    indicator = make_indicator(
+    indicator = stix_indicator(
         "[network-traffic:dst_ref.value = '198.51.100.7' AND network-traffic:dst_port = 443 "
         "AND network-traffic:protocols[*] = 'tcp']",
         name='C2 "beacon"; stage 2',
         modified="2026-03-05T10:00:00.000Z",
+        indicator_types=["malicious-activity"],
     )
     text, _ = to_suricata([indicator])
     sid = preferred_sid(indicator["id"])
@@ -219,9 +202,9 @@ def test_repeats_within_becomes_a_threshold() -> None:
     pattern = "[domain-name:value = 'c2.example'] REPEATS 5 TIMES WITHIN 60 SECONDS"
     (body,) = translate_pattern(pattern, tls_sni=False)
     assert body.options[-1] == "threshold: type threshold, track by_rule, count 5, seconds 60"
-    _, skipped = to_suricata([make_indicator(pattern)])
+    _, skipped = to_suricata([stix_indicator(pattern)])
     assert skipped and "REPEATS over alternatives" in skipped[0][1]
-    text, skipped = to_suricata([make_indicator(pattern)], tls_sni=False)
+    text, skipped = to_suricata([stix_indicator(pattern)], tls_sni=False)
     assert skipped == []
     (line,) = rules_of(text)
     assert "threshold: type threshold, track by_rule, count 5, seconds 60;" in line
@@ -272,8 +255,8 @@ UNTRANSLATABLE = [
 
 @pytest.mark.parametrize(("pattern", "reason"), UNTRANSLATABLE)
 def test_untranslatable_patterns_are_listed_with_the_reason(pattern: str, reason: str) -> None:
-    good = make_indicator("[ipv4-addr:value = '192.0.2.1']", name="good")
-    bad = make_indicator(pattern, name="bad")
+    good = stix_indicator("[ipv4-addr:value = '192.0.2.1']", name="good")
+    bad = stix_indicator(pattern, name="bad")
     text, skipped = to_suricata([good, bad])
     assert [i for i, _ in skipped] == [bad["id"]]
     assert reason in skipped[0][1]
@@ -281,18 +264,18 @@ def test_untranslatable_patterns_are_listed_with_the_reason(pattern: str, reason
 
 
 def test_indicators_that_are_not_exported_say_why() -> None:
-    base = make_indicator("[ipv4-addr:value = '192.0.2.1']", name="kept")
-    old = make_indicator("[ipv4-addr:value = '192.0.2.99']", name="versioned")
+    base = stix_indicator("[ipv4-addr:value = '192.0.2.1']", name="kept")
+    old = stix_indicator("[ipv4-addr:value = '192.0.2.99']", name="versioned")
     new = {
         **old,
         "modified": "2026-03-03T08:00:00.000Z",
         "pattern": "[ipv4-addr:value = '192.0.2.2']",
     }
-    revoked = make_indicator("[ipv4-addr:value = '192.0.2.3']", name="revoked", revoked=True)
-    snort = make_indicator(
+    revoked = stix_indicator("[ipv4-addr:value = '192.0.2.3']", name="revoked", revoked=True)
+    snort = stix_indicator(
         "alert ip any any -> any any (sid:1;)", name="snort", pattern_type="snort"
     )
-    expired = make_indicator(
+    expired = stix_indicator(
         "[ipv4-addr:value = '192.0.2.4']", name="expired", valid_until="2026-03-02T09:00:00Z"
     )
     identity = {"type": "identity", "id": "identity--" + str(uuid.uuid5(NAMESPACE, "x"))}
@@ -326,7 +309,7 @@ def test_stix2_objects_are_accepted() -> None:
 
 
 def test_sids_are_stable_unique_and_in_the_local_range() -> None:
-    indicators = [make_indicator(f"[ipv4-addr:value = '198.51.100.{i}']") for i in range(200)]
+    indicators = [stix_indicator(f"[ipv4-addr:value = '198.51.100.{i}']") for i in range(200)]
     first, _ = to_suricata(indicators)
     again, _ = to_suricata(list(reversed(indicators)))
     assert first == again
@@ -353,9 +336,9 @@ def _colliding_pair() -> tuple[str, str]:
 
 def test_a_sid_collision_moves_the_newer_indicator_and_keeps_the_older() -> None:
     first_id, second_id = _colliding_pair()
-    older = {**make_indicator("[ipv4-addr:value = '192.0.2.1']"), "id": second_id}
+    older = {**stix_indicator("[ipv4-addr:value = '192.0.2.1']"), "id": second_id}
     newer = {
-        **make_indicator("[ipv4-addr:value = '192.0.2.2']"),
+        **stix_indicator("[ipv4-addr:value = '192.0.2.2']"),
         "id": first_id,
         "created": "2026-03-03T08:00:00.000Z",
     }
@@ -391,7 +374,7 @@ def test_any_user_agent_roundtrips_through_a_parsable_rule(agent: str) -> None:
     pattern = (
         f"[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = '{escaped}']"
     )
-    text, skipped = to_suricata([make_indicator(pattern, name=agent)])
+    text, skipped = to_suricata([stix_indicator(pattern, name=agent)])
     assert skipped == []
     (line,) = rules_of(text)
     ids = idstools.rule.parse(line)
@@ -403,7 +386,7 @@ def test_any_user_agent_roundtrips_through_a_parsable_rule(agent: str) -> None:
 
 
 def test_a_long_name_is_cut_in_msg_but_the_id_stays_whole() -> None:
-    indicator = make_indicator("[ipv4-addr:value = '192.0.2.1']", name="x" * 500)
+    indicator = stix_indicator("[ipv4-addr:value = '192.0.2.1']", name="x" * 500)
     text, _ = to_suricata([indicator])
     (line,) = rules_of(text)
     msg = check_rule(line)["msg"]

@@ -2,28 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from indicators.export.zeek import HEADER, INTEL_TYPES, to_zeek_intel
-
-NAMESPACE = uuid.UUID("9d1c7b3a-5e2f-4a6b-8c7d-0e1f2a3b4c5d")
-
-
-def make_indicator(pattern: str, name: str = "zeek test", **extra: object) -> dict:
-    return {
-        "type": "indicator",
-        "spec_version": "2.1",
-        "id": f"indicator--{uuid.uuid5(NAMESPACE, pattern + '|' + name)}",
-        "created": "2026-03-02T08:00:00.000Z",
-        "modified": "2026-03-02T08:00:00.000Z",
-        "name": name,
-        "pattern": pattern,
-        "pattern_type": "stix",
-        "valid_from": "2026-03-02T08:00:00Z",
-        **extra,
-    }
+from tests.indicators.test_export_intake import stix_indicator
 
 
 def test_header_is_zeeks_fields_line() -> None:
@@ -34,10 +16,10 @@ def test_header_is_zeeks_fields_line() -> None:
 
 
 def test_the_file_reads_exactly() -> None:
-    c2 = make_indicator(
+    c2 = stix_indicator(
         "[ipv4-addr:value = '198.51.100.7'] OR [domain-name:value = 'C2.Example.']", name="C2"
     )
-    drop = make_indicator("[url:value = 'http://portal.example:8080/drop.php?id=7#x']", name="")
+    drop = stix_indicator("[url:value = 'http://portal.example:8080/drop.php?id=7#x']", name="")
     text, skipped = to_zeek_intel(
         [c2, drop], source="cert-ee", meta_url="https://taxii.example/objects/{id}/"
     )
@@ -87,7 +69,7 @@ MAPPINGS = [
 def test_each_translatable_property_gets_its_intel_type(
     pattern: str, expected: list[tuple[str, str]]
 ) -> None:
-    indicator = make_indicator(pattern)
+    indicator = stix_indicator(pattern)
     text, skipped = to_zeek_intel([indicator])
     assert skipped == []
     lines = text.splitlines()
@@ -97,7 +79,7 @@ def test_each_translatable_property_gets_its_intel_type(
     assert [(row[0], row[1]) for row in rows] == expected
     assert all(row[1] in INTEL_TYPES for row in rows)
     assert all(row[2] == "grapevine" and row[4] == "-" for row in rows)
-    assert all(row[3] == f"zeek test ({indicator['id']})" for row in rows)
+    assert all(row[3] == f"test indicator ({indicator['id']})" for row in rows)
 
 
 UNTRANSLATABLE = [
@@ -128,8 +110,8 @@ UNTRANSLATABLE = [
 
 @pytest.mark.parametrize(("pattern", "reason"), UNTRANSLATABLE)
 def test_untranslatable_patterns_are_listed_with_the_reason(pattern: str, reason: str) -> None:
-    good = make_indicator("[domain-name:value = 'ok.example']", name="good")
-    bad = make_indicator(pattern, name="bad")
+    good = stix_indicator("[domain-name:value = 'ok.example']", name="good")
+    bad = stix_indicator(pattern, name="bad")
     text, skipped = to_zeek_intel([bad, good])
     assert [i for i, _ in skipped] == [bad["id"]]
     assert reason in skipped[0][1]
@@ -137,7 +119,7 @@ def test_untranslatable_patterns_are_listed_with_the_reason(pattern: str, reason
 
 
 def test_tabs_and_newlines_in_names_do_not_break_the_table() -> None:
-    indicator = make_indicator("[domain-name:value = 'a.example']", name="two\tcolumns\nand lines")
+    indicator = stix_indicator("[domain-name:value = 'a.example']", name="two\tcolumns\nand lines")
     text, _ = to_zeek_intel([indicator], source="src\twith tab")
     (row,) = [line.split("\t") for line in text.splitlines()[1:]]
     assert len(row) == 5
@@ -146,7 +128,7 @@ def test_tabs_and_newlines_in_names_do_not_break_the_table() -> None:
 
 
 def test_duplicate_values_in_one_indicator_are_written_once() -> None:
-    indicator = make_indicator(
+    indicator = stix_indicator(
         "[domain-name:value = 'a.example' OR domain-name:value = 'A.example']"
     )
     text, _ = to_zeek_intel([indicator])
@@ -154,7 +136,7 @@ def test_duplicate_values_in_one_indicator_are_written_once() -> None:
 
 
 def test_meta_url_template_only_replaces_the_id_placeholder() -> None:
-    indicator = make_indicator("[domain-name:value = 'a.example']")
+    indicator = stix_indicator("[domain-name:value = 'a.example']")
     text, _ = to_zeek_intel([indicator], meta_url="https://x.example/{collection}/{id}")
     assert (
         text.splitlines()[1].split("\t")[4] == f"https://x.example/{{collection}}/{indicator['id']}"

@@ -18,23 +18,11 @@ import stix2
 from indicators.store import Store
 from indicators.tlp import TLP2_MARKING_IDS, Tlp
 from range.cli import main
-
-NAMESPACE = uuid.UUID("6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d")
+from tests.indicators.test_export_intake import stix_indicator
 
 
 def make_indicator(pattern: str, name: str, tlp: Tlp | None = Tlp.GREEN, **extra: object) -> dict:
-    indicator = {
-        "type": "indicator",
-        "spec_version": "2.1",
-        "id": f"indicator--{uuid.uuid5(NAMESPACE, name)}",
-        "created": "2026-03-02T08:00:00.000Z",
-        "modified": "2026-03-02T08:00:00.000Z",
-        "name": name,
-        "pattern": pattern,
-        "pattern_type": "stix",
-        "valid_from": "2026-03-02T08:00:00Z",
-        **extra,
-    }
+    indicator = stix_indicator(pattern, name, **extra)
     if tlp is not None:
         indicator["object_marking_refs"] = [TLP2_MARKING_IDS[tlp]]
     return indicator
