@@ -79,8 +79,12 @@ class Observation:
         Raises :class:`StixValidationError` naming the object when the
         observed-data lacks its times, count or SCOs.
         """
+        if not isinstance(observed, Mapping):
+            raise StixValidationError(
+                f"expected an observed-data object, got {type(observed).__name__}"
+            )
         oid = observed.get("id")
-        if not isinstance(observed, Mapping) or observed.get("type") != "observed-data":
+        if observed.get("type") != "observed-data":
             raise StixValidationError("expected an observed-data object", oid)
         first, last = _time(observed, "first_observed"), _time(observed, "last_observed")
         if last < first:
