@@ -1,8 +1,9 @@
 """STIX indicators to Suricata rules.
 
 :func:`to_suricata` turns every indicator whose pattern Suricata can express into
-one rule per alternative (a pattern ``[a] OR [b]`` gives two rules, a domain gives a
-``dns.query`` rule and a ``tls.sni`` rule) and lists the others with the reason.
+one rule per alternative (a pattern ``[a] OR [b]`` gives two rules, a domain name
+gives a ``dns.query``, a ``tls.sni`` and an ``http.host`` rule) and lists the others
+with the reason.
 
 What translates (comparisons joined by AND inside one observation become one rule):
 
@@ -12,7 +13,8 @@ What translates (comparisons joined by AND inside one observation become one rul
   ``dst_ref.type``, ``src_port`` / ``dst_port`` (``= != IN < <= > >=``),
   ``protocols[*]`` (transport and application protocols): the rule header;
 - ``domain-name:value`` (``=``, ``IN``, ``LIKE`` with ``%`` at the ends):
-  ``dns.query`` and ``tls.sni``, or ``http.host`` under ``protocols[*] = 'http'``;
+  ``dns.query``, ``tls.sni`` and ``http.host`` (one rule each; ``domain_in``
+  chooses), or only the one of the protocol the pattern names;
 - ``url:value`` of ``http://`` URLs: ``http.host`` and ``http.uri`` (exact, or a
   prefix for ``LIKE 'http://host/path%'``), the URL's port as destination port;
 - ``network-traffic:extensions.'http-request-ext'``: ``request_method``,
@@ -34,7 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import product
@@ -99,6 +101,11 @@ DEFAULT_CLASSTYPE = "bad-unknown"
 
 _BUFFER_APP = {"dns.query": "dns", "tls.sni": "tls"}
 
+DOMAIN_BUFFERS = {"dns": "dns.query", "tls": "tls.sni", "http": "http.host"}
+"""Where a domain name shows, by protocol."""
+DOMAIN_PROTOCOLS = ("dns", "tls", "http")
+"""The protocols a domain name gets a rule for, unless the pattern names one."""
+
 
 @dataclass(frozen=True, slots=True)
 class RuleBody:
@@ -129,12 +136,15 @@ class _Conjunct:
 
 
 def to_suricata(
-    indicators: Iterable[object], *, now: datetime | None = None, tls_sni: bool = True
+    indicators: Iterable[object],
+    *,
+    now: datetime | None = None,
+    domain_in: Sequence[str] = DOMAIN_PROTOCOLS,
 ) -> tuple[str, list[Skipped]]:
     """Suricata rules for the indicators that translate; ``(id, reason)`` for the rest.
 
-    ``now`` (if given) leaves out expired indicators; ``tls_sni`` adds a ``tls.sni``
-    rule beside the ``dns.query`` rule of a domain name.
+    ``now`` (if given) leaves out expired indicators; ``domain_in`` names the
+    protocols a domain name gets a rule for (``dns``, ``tls``, ``http``).
     """
     selection = select_indicators(indicators, now=now)
     skipped = list(selection.skipped)
@@ -145,7 +155,7 @@ def to_suricata(
     ]
     for indicator in selection.indicators:
         try:
-            bodies = translate_pattern(indicator["pattern"], tls_sni=tls_sni)
+            bodies = translate_pattern(indicator["pattern"], domain_in=domain_in)
             sids = _allocate_sids(indicator["id"], len(bodies), taken)
         except UntranslatableError as exc:
             skipped.append((indicator["id"], exc.reason))
@@ -156,7 +166,9 @@ def to_suricata(
     return "\n".join(lines) + "\n", skipped
 
 
-def translate_pattern(pattern: str, *, tls_sni: bool = True) -> list[RuleBody]:
+def translate_pattern(
+    pattern: str, *, domain_in: Sequence[str] = DOMAIN_PROTOCOLS
+) -> list[RuleBody]:
     """The rule bodies for a STIX pattern; raises :class:`UntranslatableError` with the reason."""
     bodies: list[RuleBody] = []
     for observation in observations(pattern):
@@ -165,12 +177,12 @@ def translate_pattern(pattern: str, *, tls_sni: bool = True) -> list[RuleBody]:
             body
             for alternative in observation.alternatives
             for expanded in _expand_text_sets(alternative)
-            for body in _conjunct_rules(expanded, tls_sni)
+            for body in _conjunct_rules(expanded, domain_in)
         ]
         if threshold and len(found) > 1:
             raise UntranslatableError(
                 "REPEATS over alternatives that need several rules, which cannot share one "
-                "count (for a domain name, tls_sni=False / --no-tls-sni keeps only dns.query)"
+                "count (for a domain name, domain_in=['dns'] / --domain-in dns gives one rule)"
             )
         bodies += [replace(b, options=(*b.options, threshold)) if threshold else b for b in found]
     return list(dict.fromkeys(bodies))
@@ -262,24 +274,28 @@ def _expand_text_sets(alternative: tuple[Comparison, ...]) -> list[tuple[Compari
     return [tuple(combo) for combo in product(*choices)]
 
 
-def _conjunct_rules(comparisons: tuple[Comparison, ...], tls_sni: bool) -> list[RuleBody]:
+def _conjunct_rules(
+    comparisons: tuple[Comparison, ...], domain_in: Sequence[str]
+) -> list[RuleBody]:
     state = _Conjunct()
     for c in comparisons:
         _apply(state, c)
     if state.domains:
-        return _domain_rules(state, tls_sni)
+        return _domain_rules(state, domain_in)
     if (state.sport or state.dport) and not (state.app or state.transport):
         # ports exist in TCP, UDP and SCTP flows; one rule for each of the usual two
         return [_body(replace(state, transport=name)) for name in ("tcp", "udp")]
     return [_body(state)]
 
 
-def _domain_rules(state: _Conjunct, tls_sni: bool) -> list[RuleBody]:
-    """A domain name is looked up (dns.query) and named in TLS handshakes (tls.sni)."""
-    apps = [state.app] if state.app else ["dns", *(["tls"] if tls_sni else [])]
+def _domain_rules(state: _Conjunct, domain_in: Sequence[str]) -> list[RuleBody]:
+    """A domain name is looked up (dns.query), named in TLS handshakes (tls.sni) and
+    in HTTP Host headers (http.host): one rule for each protocol of ``domain_in``,
+    or only the flow's own protocol when the pattern names it."""
+    apps = [state.app] if state.app else list(domain_in)
     bodies = []
     for app in apps:
-        buffer = {"dns": "dns.query", "tls": "tls.sni", "http": "http.host"}.get(app or "")
+        buffer = DOMAIN_BUFFERS.get(app or "")
         if buffer is None:
             raise UntranslatableError(
                 f"a domain name under protocol {app!r} has no Suricata buffer"
@@ -292,7 +308,9 @@ def _domain_rules(state: _Conjunct, tls_sni: bool) -> list[RuleBody]:
             variant.contents.append(Content(buffer, text.lower(), mode, nocase=not exact_host))
         bodies.append(_body(variant))
     if not bodies:
-        raise UntranslatableError("a domain name with a transport no DNS or TLS rule can carry")
+        raise UntranslatableError(
+            f"a domain name over {state.transport}: none of {', '.join(apps)} runs over it"
+        )
     return bodies
 
 

@@ -34,6 +34,7 @@ from indicators.clock import SystemClock
 from indicators.errors import PatternError
 from indicators.export import to_stix_bundle, to_suricata, to_zeek_intel
 from indicators.export.intake import Skipped
+from indicators.export.suricata import DOMAIN_BUFFERS, DOMAIN_PROTOCOLS
 from indicators.patterns import validate_pattern
 from indicators.store import ObjectFilter, Store
 from indicators.tlp import Reader, level_of, may_read, recipients_of
@@ -89,9 +90,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also export indicators whose valid_until has passed",
     )
     exp.add_argument(
-        "--no-tls-sni",
-        action="store_true",
-        help="suricata: no tls.sni rule beside the dns.query rule of a domain",
+        "--domain-in",
+        default=",".join(DOMAIN_PROTOCOLS),
+        metavar="PROTOCOLS",
+        help="suricata: protocols a domain name gets a rule for (default: %(default)s)",
     )
     exp.add_argument(
         "--source",
@@ -133,6 +135,18 @@ def parse_reader(value: str) -> Reader:
     if kind == "team" and sep and team.strip():
         return Reader(team=team.strip())
     raise UsageError(f"--reader {value!r}: expected partner, director or team=NAME")
+
+
+def parse_domain_in(value: str) -> tuple[str, ...]:
+    """``dns,tls,http`` (any non-empty subset) as a tuple; else a usage error."""
+    chosen = tuple(dict.fromkeys(p.strip() for p in value.split(",") if p.strip()))
+    unknown = [p for p in chosen if p not in DOMAIN_BUFFERS]
+    if not chosen or unknown:
+        raise UsageError(
+            f"--domain-in {value!r}: expected a comma-separated subset of "
+            + ",".join(DOMAIN_BUFFERS)
+        )
+    return chosen
 
 
 def read_bundle_file(path: str) -> list[dict[str, Any]]:
@@ -227,7 +241,7 @@ def run_export(args: argparse.Namespace) -> int:
         indicators, refused = read_store(args.db, args.api_root, args.collection, reader), []
     now = None if args.include_expired else SystemClock().now()
     if args.format == "suricata":
-        text, skipped = to_suricata(indicators, now=now, tls_sni=not args.no_tls_sni)
+        text, skipped = to_suricata(indicators, now=now, domain_in=parse_domain_in(args.domain_in))
     elif args.format == "zeek-intel":
         text, skipped = to_zeek_intel(
             indicators, now=now, source=args.source, meta_url=args.meta_url

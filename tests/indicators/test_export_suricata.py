@@ -100,6 +100,8 @@ TRANSLATIONS = [
             "nocase; startswith; endswith",
             'alert tls any any -> any any (tls.sni; content:"evil.example"; '
             "nocase; startswith; endswith",
+            'alert http any any -> any any (http.host; content:"evil.example"; '
+            "startswith; endswith",
         ],
     ),
     (
@@ -109,6 +111,8 @@ TRANSLATIONS = [
             'dns.query; content:"c2-"; nocase; startswith',
             'alert tls any any -> any any (tls.sni; content:".evil.example"; nocase; endswith; '
             'tls.sni; content:"c2-"; nocase; startswith',
+            'alert http any any -> any any (http.host; content:".evil.example"; endswith; '
+            'http.host; content:"c2-"; startswith',
         ],
     ),
     (
@@ -145,7 +149,7 @@ TRANSLATIONS = [
     ),
     (
         "[domain-name:value = 'c2.example'] REPEATS 5 TIMES WITHIN 60 SECONDS",
-        None,  # two rules (dns, tls) cannot share one count: checked below with tls_sni=False
+        None,  # three rules cannot share one count: checked below with domain_in=("dns",)
     ),
     (
         "[ipv4-addr:value = '198.51.100.7'] OR [domain-name:value = 'c2.example']",
@@ -153,6 +157,7 @@ TRANSLATIONS = [
             "alert ip 198.51.100.7 any <> any any",
             'alert dns any any -> any any (dns.query; content:"c2.example"',
             'alert tls any any -> any any (tls.sni; content:"c2.example"',
+            'alert http any any -> any any (http.host; content:"c2.example"',
         ],
     ),
 ]
@@ -200,11 +205,11 @@ def test_a_full_rule_reads_exactly() -> None:
 
 def test_repeats_within_becomes_a_threshold() -> None:
     pattern = "[domain-name:value = 'c2.example'] REPEATS 5 TIMES WITHIN 60 SECONDS"
-    (body,) = translate_pattern(pattern, tls_sni=False)
+    (body,) = translate_pattern(pattern, domain_in=("dns",))
     assert body.options[-1] == "threshold: type threshold, track by_rule, count 5, seconds 60"
     _, skipped = to_suricata([stix_indicator(pattern)])
     assert skipped and "REPEATS over alternatives" in skipped[0][1]
-    text, skipped = to_suricata([stix_indicator(pattern)], tls_sni=False)
+    text, skipped = to_suricata([stix_indicator(pattern)], domain_in=("dns",))
     assert skipped == []
     (line,) = rules_of(text)
     assert "threshold: type threshold, track by_rule, count 5, seconds 60;" in line
@@ -302,7 +307,7 @@ def test_stix2_objects_are_accepted() -> None:
         pattern_type="stix",
         valid_from="2026-03-02T08:00:00Z",
     )
-    text, skipped = to_suricata([indicator], tls_sni=False)
+    text, skipped = to_suricata([indicator], domain_in=("dns",))
     assert skipped == []
     (line,) = rules_of(text)
     assert check_rule(line)["metadata"][0] == f"stix_id {indicator.id}"

@@ -267,3 +267,17 @@ def test_validate_reads_the_pattern_from_stdin(
     monkeypatch.setattr("sys.stdin", io.StringIO("[ipv4-addr:value = '192.0.2.1']\n"))
     assert main(["indicators", "validate", "-"]) == 0
     assert capsys.readouterr().out == "valid\n"
+
+
+def test_export_suricata_domain_in_chooses_the_domain_rules(
+    bundle_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["indicators", "export", "--format", "suricata", "--bundle", str(bundle_file)]
+    assert main([*args, "--domain-in", "dns"]) == 0
+    rules = rule_lines(capsys.readouterr().out)
+    protocols = sorted(idstools.rule.parse(r)["proto"] for r in rules)
+    assert protocols == ["dns", "tcp"]  # the c2 domain in DNS only, and the scanner
+    assert main([*args, "--domain-in", "dns,smtp"]) == 2
+    assert "--domain-in 'dns,smtp': expected a comma-separated subset of dns,tls,http" in (
+        capsys.readouterr().err
+    )
