@@ -114,6 +114,7 @@ class StreamMatcher:
         self._index = CandidateIndex()
         self.stats: dict[str, int] = {"observations": 0, "evaluated": 0, "binding_limit": 0}
         self._latest: datetime | None = None
+        self._stateful: set[str] = set()  # indicators holding temporal state
 
     def __len__(self) -> int:
         return len(self._deployed)
@@ -129,13 +130,19 @@ class StreamMatcher:
         """Drop temporal state that ended more than its horizon before ``now``;
         returns how many entries went."""
         dropped = 0
-        for d in self._deployed.values():
+        for indicator_id in list(self._stateful):
+            d = self._deployed.get(indicator_id)
+            if d is None or not d.state:
+                self._stateful.discard(indicator_id)
+                continue
             cutoff = now - d.horizon
-            if d.state and d.state[0].obs.last < cutoff:
+            if d.state[0].obs.last < cutoff:
                 kept = [e for e in d.state if e.obs.last >= cutoff]
                 dropped += len(d.state) - len(kept)
                 d.state.clear()
                 d.state.extend(kept)
+            if not d.state:
+                self._stateful.discard(indicator_id)
         return dropped
 
     def state_size(self, indicator_id: str) -> int:
@@ -204,6 +211,8 @@ class StreamMatcher:
             return None
         state = d.state
         state.append(_Entry(obs, hits))
+        if d is self._deployed.get(d.indicator_id):
+            self._stateful.add(d.indicator_id)
         cutoff = obs.first - d.horizon
         while state and state[0].obs.last < cutoff:
             state.popleft()

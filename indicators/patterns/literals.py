@@ -32,6 +32,7 @@ import base64
 import binascii
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 Literal = str | int | float | bool | bytes | datetime
@@ -42,6 +43,7 @@ _TIMESTAMP = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)
 def parse_timestamp(text: str) -> datetime:
     """Parse a STIX timestamp (``YYYY-MM-DDTHH:MM:SS[.fraction]Z``) into aware UTC.
 
