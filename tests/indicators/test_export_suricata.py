@@ -7,6 +7,7 @@ and idstools) and checked by suricata-check (no Suricata binary is installed her
 from __future__ import annotations
 
 import logging
+import random
 import re
 import uuid
 
@@ -396,3 +397,36 @@ def test_a_long_name_is_cut_in_msg_but_the_id_stays_whole() -> None:
     (line,) = rules_of(text)
     msg = check_rule(line)["msg"]
     assert msg == f"GRAPEVINE STIX {'x' * 117}... {indicator['id']}"
+
+
+def _random_pattern(rng: random.Random) -> str:
+    ip = f"{rng.choice(['192.0.2', '198.51.100', '203.0.113'])}.{rng.randrange(1, 255)}"
+    domain = f"{rng.choice(['c2', 'cdn', 'mail', 'x-y'])}{rng.randrange(100)}.example"
+    port = rng.choice([22, 53, 80, 443, 8080, 3389])
+    templates = [
+        f"[ipv4-addr:value = '{ip}']",
+        f"[ipv4-addr:value ISSUBSET '{ip.rsplit('.', 1)[0]}.0/24']",
+        f"[network-traffic:dst_ref.value = '{ip}' AND network-traffic:dst_port = {port}]",
+        f"[network-traffic:src_ref.value = '{ip}' AND network-traffic:protocols[*] = 'udp']",
+        f"[domain-name:value = '{domain}'] OR [ipv4-addr:value = '{ip}']",
+        f"[domain-name:value LIKE '%.{domain}']",
+        f"[url:value = 'http://{domain}/{rng.choice(['a', 'b/c.php', 'd?e=f'])}']",
+        "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = "
+        f"'{rng.choice(['curl/8.0', 'Evil Bot', 'x;y'])}']",
+        f"[network-traffic:dst_port >= {port} AND network-traffic:protocols[*] = 'tcp']",
+        f"[domain-name:value = '{domain}'] REPEATS 4 TIMES WITHIN 30 SECONDS",
+    ]
+    return rng.choice(templates)
+
+
+def test_a_whole_generated_rules_file_is_valid_rule_by_rule(rng: random.Random) -> None:
+    indicators = [stix_indicator(_random_pattern(rng), name=f"generated {n}") for n in range(150)]
+    text, skipped = to_suricata(indicators, domain_in=("dns", "tls"))
+    rules = rules_of(text)
+    assert len(suricataparser.parse_rules(text)) == len(rules)
+    assert len({int(re.search(r"sid:(\d+);", r).group(1)) for r in rules}) == len(rules)
+    for line in rules:
+        check_rule(line)
+    translated = {re.search(r"stix_id (\S+?),", r).group(1) for r in rules}
+    assert translated | {i for i, _ in skipped} == {i["id"] for i in indicators}
+    assert all("REPEATS over alternatives" in reason for _, reason in skipped)
