@@ -15,6 +15,7 @@ threads. ``position`` is the 0-based character offset of the node in the pattern
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -155,35 +156,27 @@ class StartStop:
 ObsNode = ObservationLeaf | ObsAnd | ObsOr | FollowedBy | Within | Repeats | StartStop
 
 
-def iter_comparisons(node: CompNode | ObsNode) -> list[Comparison]:
-    """Every :class:`Comparison` under ``node``, left to right."""
-    out: list[Comparison] = []
+def walk(node: CompNode | ObsNode) -> Iterator[CompNode | ObsNode]:
+    """Every node under ``node`` (itself included), depth first, left to right."""
     stack: list[CompNode | ObsNode] = [node]
     while stack:
         n = stack.pop()
-        if isinstance(n, Comparison):
-            out.append(n)
-        elif isinstance(n, CompAnd | CompOr):
+        yield n
+        if isinstance(n, CompAnd | CompOr):
             stack.extend(reversed(n.operands))
         elif isinstance(n, ObservationLeaf):
             stack.append(n.expression)
         elif isinstance(n, ObsAnd | ObsOr | FollowedBy):
             stack.extend((n.right, n.left))
-        else:
+        elif isinstance(n, Within | Repeats | StartStop):
             stack.append(n.child)
-    return out
+
+
+def iter_comparisons(node: CompNode | ObsNode) -> list[Comparison]:
+    """Every :class:`Comparison` under ``node``, left to right."""
+    return [n for n in walk(node) if isinstance(n, Comparison)]
 
 
 def iter_leaves(node: ObsNode) -> list[ObservationLeaf]:
     """Every :class:`ObservationLeaf` under ``node``, by index."""
-    out: list[ObservationLeaf] = []
-    stack: list[ObsNode] = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ObservationLeaf):
-            out.append(n)
-        elif isinstance(n, ObsAnd | ObsOr | FollowedBy):
-            stack.extend((n.right, n.left))
-        else:
-            stack.append(n.child)
-    return sorted(out, key=lambda leaf: leaf.index)
+    return [n for n in walk(node) if isinstance(n, ObservationLeaf)]

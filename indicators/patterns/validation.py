@@ -22,10 +22,10 @@ from indicators.patterns.ast import (
     CompAnd,
     Comparison,
     CompNode,
-    ObsNode,
     StartStop,
     iter_comparisons,
     iter_leaves,
+    walk,
 )
 from indicators.patterns.compiled import CompiledPattern, compile_pattern
 from indicators.patterns.observations import NON_SCO_TYPES
@@ -71,18 +71,6 @@ def _and_conflicts(node: CompNode, out: list[PatternWarning]) -> None:
                     first.position,
                 )
             )
-
-
-def _start_stop(node: ObsNode) -> Iterable[StartStop]:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, StartStop):
-            yield n
-        for attr in ("left", "right", "child"):
-            sub = getattr(n, attr, None)
-            if sub is not None:
-                stack.append(sub)
 
 
 def validate_pattern(
@@ -132,8 +120,8 @@ def validate_pattern(
             )
     for leaf in iter_leaves(compiled.root):
         _and_conflicts(leaf.expression, out)
-    for ss in _start_stop(compiled.root):
-        if ss.start >= ss.stop:
+    for ss in walk(compiled.root):
+        if isinstance(ss, StartStop) and ss.start >= ss.stop:
             out.append(
                 PatternWarning(
                     f"START {ss.start.isoformat()} is not before STOP {ss.stop.isoformat()}; "
