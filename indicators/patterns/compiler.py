@@ -91,7 +91,10 @@ def _explain(msg: str) -> str:
     elif "expecting ']'" in msg or "'<EOF>'" in msg:
         hint = " (is a closing ']' or ')' missing?)"
     elif "no viable alternative" in msg:
-        hint = " (check the operator, the quoting of strings and t'...' timestamps)"
+        hint = (
+            " (check the operator, the quoting of strings, t'...' timestamps and"
+            " h'...' (pairs of hex digits) / b'...' (padded base64) binary literals)"
+        )
     return f"syntax error: {msg}{hint}"
 
 

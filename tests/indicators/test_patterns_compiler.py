@@ -159,6 +159,8 @@ def test_observation_tree_and_precedence() -> None:
         ("[file:name = 'a'] WITHIN 2 SECONDS WITHIN 3 SECONDS", 0, "WITHIN is applied twice"),
         ("[file:name = 'a']\n  AND [", 25, "syntax error"),
         ("[file:name = 'a']\nAND [file:size = ]", 35, "syntax error"),
+        ("[x:y = h'abc']", 7, "pairs of hex digits"),
+        ("[x:y = b'TVo']", 7, "padded base64"),
         ("", 0, "empty"),
         ("   ", 0, "empty"),
     ],
