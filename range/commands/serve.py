@@ -123,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
     store = Store.open(config.db)
     server = start(config, args.host, args.port, store)
     announce(server, config, store, sys.stdout)
+    print("  Ctrl-C stops the server.", flush=True)
     try:
         server.serve()
     except KeyboardInterrupt:

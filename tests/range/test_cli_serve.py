@@ -1,0 +1,118 @@
+"""``grapevine serve`` and ``grapevine play`` as processes, reached over HTTP."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from range.cli import main
+
+TAXII = "application/taxii+json;version=2.1"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _launch(*args: str) -> tuple[subprocess.Popen, list[str]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "range.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    lines = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line.rstrip("\n"))
+        if "Ctrl-C" in line or ("--db" in line and "grapevine users add" in line):
+            break
+    return proc, lines
+
+
+def _stop(proc: subprocess.Popen) -> int:
+    proc.send_signal(signal.SIGINT)
+    try:
+        return proc.wait(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_serve_starts_without_users_and_says_how_to_add_one(tmp_path: Path) -> None:
+    db = tmp_path / "g.db"
+    proc, lines = _launch("serve", "--db", str(db), "--port", "0")
+    try:
+        text = "\n".join(lines)
+        url = re.search(r"server on (http://127\.0\.0\.1:\d+/)", text).group(1)
+        assert "no users yet" in text and "grapevine users add" in text
+        response = requests.get(f"{url}taxii2/", headers={"Accept": TAXII}, timeout=10)
+        assert response.status_code == 401
+    finally:
+        assert _stop(proc) == 0
+
+
+def test_serve_answers_a_user_added_with_the_cli(tmp_path: Path) -> None:
+    db = str(tmp_path / "g.db")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "range.cli",
+            "users",
+            "add",
+            "ana",
+            "--role",
+            "partner",
+            "--password-stdin",
+            "--db",
+            db,
+        ],
+        input="a partner password\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    proc, lines = _launch("serve", "--db", db, "--port", "0", "--public-url", "https://x.example")
+    try:
+        text = "\n".join(lines)
+        url = re.search(r"server on (http://127\.0\.0\.1:\d+/)", text).group(1)
+        assert "no users yet" not in text
+        body = requests.get(
+            f"{url}taxii2/",
+            headers={"Accept": TAXII},
+            auth=("ana", "a partner password"),
+            timeout=10,
+        ).json()
+        assert body["api_roots"] == ["https://x.example/grapevine/"]
+    finally:
+        assert _stop(proc) == 0
+
+
+def test_play_prints_how_to_reach_the_server_and_the_account_works() -> None:
+    proc, lines = _launch("play")
+    try:
+        text = "\n".join(lines)
+        url = re.search(r"server on (http://127\.0\.0\.1:\d+/)", text).group(1)
+        password = re.search(r"user player, password (\S+)", text).group(1)
+        from taxii2client.v21 import Server
+
+        server = Server(f"{url}taxii2/", user="player", password=password)
+        collections = server.default.collections
+        assert [c.can_write for c in collections] == [True]
+    finally:
+        assert _stop(proc) == 0
+
+
+def test_serve_refuses_a_bad_port(capsys) -> None:
+    assert main(["serve", "--port", "70000"]) == 2
+    assert "--port 70000" in capsys.readouterr().err
