@@ -1,0 +1,237 @@
+"""scenarios/model.py: field rules, derived values and the helpers techniques rely on."""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from scenarios.errors import ScenarioError
+from scenarios.model import (
+    DEFAULT_START,
+    BenignProfile,
+    Host,
+    Scenario,
+    Skill,
+    Team,
+    format_duration,
+    in_documentation_space,
+    mac_for,
+    parse_duration,
+)
+from scenarios.roles import HostRole
+from scenarios.techniques.scan import ScanParams
+
+
+def _team(**overrides: object) -> dict:
+    team = {
+        "id": "aa",
+        "name": "CERT-AA",
+        "country": "AT",
+        "domain": "aa.example",
+        "networks": ["192.0.2.0/26"],
+        "hosts": [
+            {"name": "ns1", "role": "dns", "ip": "192.0.2.10"},
+            {"name": "www", "role": "visa-portal", "ip": "192.0.2.20"},
+        ],
+    }
+    team.update(overrides)
+    return team
+
+
+def _scenario(**overrides: object) -> dict:
+    data = {
+        "title": "Model test",
+        "duration": "30m",
+        "seed": 5,
+        "teams": [_team()],
+        "attackers": [{"name": "c2", "ip": "203.0.113.80", "hostname": "c2.evil.example"}],
+        "injects": [
+            {
+                "id": "scan",
+                "at": "2m",
+                "technique": "network-scan",
+                "target": {"team": "aa", "host": "www"},
+                "attacker": "c2",
+                "params": {"ports": [22, 80], "rate": 10},
+                "impact": "3m",
+            }
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        (90, 90.0),
+        (2.5, 2.5),
+        ("90", 90.0),
+        ("90s", 90.0),
+        ("15m", 900.0),
+        ("1h30m", 5400.0),
+        ("2m30s", 150.0),
+        ("1h", 3600.0),
+        ("1h 5m", 3900.0),
+        ("0.5s", 0.5),
+    ],
+)
+def test_parse_duration(text: object, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("bad", ["15 minutes", "m", "", "1d", True, None, [1], float("inf")])
+def test_parse_duration_refuses(bad: object) -> None:
+    with pytest.raises(ValueError, match="duration"):
+        parse_duration(bad)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=10**7) | st.floats(0, 10**6, allow_nan=False))
+def test_format_duration_round_trips(seconds: float) -> None:
+    assert parse_duration(format_duration(seconds)) == seconds
+
+
+def test_format_duration_reads_well() -> None:
+    assert [format_duration(s) for s in (0, 45, 900, 5400, 3661)] == [
+        "0s",
+        "45s",
+        "15m",
+        "1h30m",
+        "1h1m1s",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "inside"),
+    [
+        (ipaddress.ip_address("192.0.2.7"), True),
+        (ipaddress.ip_address("198.51.100.255"), True),
+        (ipaddress.ip_address("203.0.113.1"), True),
+        (ipaddress.ip_address("2001:db8::5"), True),
+        (ipaddress.ip_address("10.0.0.1"), False),
+        (ipaddress.ip_address("192.0.3.1"), False),
+        (ipaddress.ip_network("198.51.100.64/26"), True),
+        (ipaddress.ip_network("198.51.100.0/23"), False),
+        (ipaddress.ip_network("2001:db8:1::/48"), True),
+        (ipaddress.ip_network("2001:db9::/32"), False),
+    ],
+)
+def test_documentation_space(value: object, inside: bool) -> None:
+    assert in_documentation_space(value) is inside  # type: ignore[arg-type]
+
+
+def test_mac_is_derived_from_the_address() -> None:
+    assert mac_for(ipaddress.ip_address("192.0.2.10")) == "02:00:c0:00:02:0a"
+    assert mac_for(ipaddress.ip_address("2001:db8::1:2")) == "02:06:00:01:00:02"
+
+
+def test_host_defaults_come_from_its_role() -> None:
+    host = Host.model_validate({"name": "gcs", "role": "drone-gcs", "ip": "192.0.2.30"})
+    assert host.services == {"mavlink": 14550, "https": 443, "ssh": 22}
+    assert host.mac == "02:00:c0:00:02:1e"
+    declared = Host.model_validate(
+        {
+            "name": "x",
+            "role": "mail",
+            "ip": "192.0.2.9",
+            "services": {"smtp": 2525},
+            "mac": "02:AA:00:00:00:01",
+        }
+    )
+    assert declared.services == {"smtp": 2525}
+    assert declared.mac == "02:aa:00:00:00:01"
+
+
+def test_models_are_frozen() -> None:
+    host = Host.model_validate({"name": "gcs", "role": "drone-gcs", "ip": "192.0.2.30"})
+    with pytest.raises(ValidationError):
+        host.name = "other"  # type: ignore[misc]
+
+
+def test_team_gateway_and_resolver_are_derived_or_declared() -> None:
+    team = Team.model_validate(_team())
+    assert team.gateway == ipaddress.ip_address("192.0.2.1")
+    assert team.dns == "ns1"
+    assert team.resolver is not None and team.resolver.name == "ns1"
+    gw = team.gateway_endpoint()
+    assert (gw.ip, gw.mac, gw.hostname) == ("192.0.2.1", "02:00:c0:00:02:01", "gw.aa.example")
+    declared = Team.model_validate(_team(gateway="192.0.2.62", dns=None))
+    assert str(declared.gateway) == "192.0.2.62"
+    assert declared.resolver is None
+    with pytest.raises(ScenarioError, match="no host 'nope'"):
+        team.host("nope")
+
+
+def test_scenario_refuses_broken_references_when_built_in_python() -> None:
+    data = _scenario()
+    data["injects"][0]["target"] = {"team": "aa", "host": "nope"}
+    with pytest.raises(ValidationError, match=r"injects\[0\]\.target\.host: team 'aa' has no host"):
+        Scenario.model_validate(data)
+
+
+def test_scenario_defaults() -> None:
+    scenario = Scenario.model_validate(_scenario())
+    assert scenario.duration == 1800.0
+    assert scenario.start == DEFAULT_START
+    assert scenario.scoring.detection == 100.0
+    assert scenario.skill == Skill()
+    assert scenario.partners == [] and scenario.messages == []
+
+
+def test_start_is_normalised_to_utc() -> None:
+    scenario = Scenario.model_validate(_scenario(start="2026-03-02T10:00:00+02:00"))
+    assert scenario.start == datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    assert scenario.start.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+
+
+def test_what_a_technique_is_given() -> None:
+    scenario = Scenario.model_validate(_scenario())
+    inject = scenario.inject("scan")
+    assert (inject.team, inject.host, inject.impact_time) == ("aa", "www", 300.0)
+    ctx = scenario.context_for(inject, random.Random(1))
+    assert ctx.attacker.ip == "203.0.113.80"
+    assert ctx.attacker.hostname == "c2.evil.example"
+    assert ctx.target.ip == "192.0.2.20"
+    assert ctx.target.hostname == "www.aa.example"
+    assert ctx.target.services == {"http": 80, "https": 443}
+    assert ctx.gateway is not None and ctx.gateway.ip == "192.0.2.1"
+    assert ctx.dns is not None and ctx.dns.ip == "192.0.2.10"
+    assert ctx.domain == "aa.example"
+    assert ctx.start == DEFAULT_START.timestamp() + 120
+    params = scenario.params_for(inject)
+    assert isinstance(params, ScanParams)
+    assert params.ports == (22, 80)
+
+
+def test_attacker_given_as_an_address() -> None:
+    data = _scenario()
+    data["injects"][0]["attacker"] = "198.51.100.77"
+    scenario = Scenario.model_validate(data)
+    endpoint = scenario.attacker_for(scenario.injects[0])
+    assert (endpoint.ip, endpoint.mac) == ("198.51.100.77", "02:00:c6:33:64:4d")
+
+
+def test_benign_profile_is_declared_or_from_the_role_table() -> None:
+    scenario = Scenario.model_validate(
+        _scenario(benign={"visa-portal": {"sessions_per_minute": 3, "clients": 2}})
+    )
+    assert scenario.benign_for("visa-portal") == BenignProfile(sessions_per_minute=3, clients=2)
+    default = scenario.benign_for(HostRole.DNS)
+    assert default.sessions_per_minute == 120.0 and default.lookalikes
+
+
+def test_skill_per_team_overrides_the_scenario() -> None:
+    scenario = Scenario.model_validate(
+        _scenario(skill={"detection": 0.2}, teams=[_team(skill={"detection": 0.9})])
+    )
+    assert scenario.skill_for("aa").detection == 0.9
+    assert scenario.skill.detection == 0.2
+    with pytest.raises(ScenarioError, match="no team 'zz'"):
+        scenario.skill_for("zz")
