@@ -234,13 +234,15 @@ class GrapevineBackend(Backend):
     def add_objects(
         self, api_root: str, collection_id: str, objs: object, request_time: object
     ) -> dict[str, Any]:
+        # Well-formed JSON of the wrong shape is unprocessable content (422, as medallion
+        # answers it); malformed JSON never gets here (400, see app.TaxiiRequest).
         if not isinstance(objs, Mapping) or not isinstance(objs.get("objects"), list):
             shape = type(objs).__name__ if not isinstance(objs, Mapping) else "object"
             raise ProcessingError(
                 f"the request body is not a TAXII envelope: expected a JSON object with an"
                 f" 'objects' list, got a JSON {shape}"
                 + (" without an 'objects' list" if isinstance(objs, Mapping) else ""),
-                400,
+                422,
             )
         # stix2's TAXIICollectionSink posts a STIX bundle rather than an envelope; both
         # carry an 'objects' list, so a bundle is accepted, any other typed object is not.
@@ -248,7 +250,7 @@ class GrapevineBackend(Backend):
             raise ProcessingError(
                 f"the request body is a STIX {objs['type']!r} object, not a TAXII envelope"
                 " (or STIX bundle) holding an 'objects' list",
-                400,
+                422,
             )
         return self.store.add_objects(
             api_root, collection_id, objs["objects"], poster=current_user()

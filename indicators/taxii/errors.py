@@ -57,9 +57,15 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(MedallionError)
     def _medallion(error: MedallionError) -> Response:
-        title = {400: "Bad Request", 403: "Forbidden", 404: "Not Found"}.get(
-            error.status, type(error).__name__
-        )
+        title = {
+            400: "Bad Request",
+            403: "Forbidden",
+            404: "Not Found",
+            406: "Not Acceptable",
+            413: "Content Too Large",
+            415: "Unsupported Media Type",
+            422: "Unprocessable Content",
+        }.get(error.status, type(error).__name__)
         return error_response(error.status, title, error.message, getattr(error, "headers", None))
 
     @app.errorhandler(HTTPException)

@@ -98,7 +98,7 @@ class TestRefusedRequests:
         response = taxii.http("de-analyst").post(
             taxii.objects_url("cert-de"), data=json.dumps(body), headers=POST_HEADERS
         )
-        assert "envelope" in assert_taxii_error(response, 400)["description"]
+        assert "envelope" in assert_taxii_error(response, 422)["description"]
 
     @pytest.mark.parametrize(
         "path",
