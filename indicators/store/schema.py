@@ -99,6 +99,8 @@ objects = Table(
     Index("ix_objects_type", "collection_pk", "stix_type", "date_added_us"),
     Index("ix_objects_tlp", "collection_pk", "tlp", "producer"),
     Index("ix_objects_spec", "collection_pk", "spec_version"),
+    # Never reuse the row id of a deleted row: a cursor may still name it.
+    sqlite_autoincrement=True,
 )
 
 object_markings = Table(

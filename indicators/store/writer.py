@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from indicators.clock import Clock
@@ -216,12 +216,13 @@ class StoreWriter(StoreReader):
         may not publish an object whose ``created_by_ref`` (or, for identities, whose
         id) is another team's identity. ``producer`` is the team credited when the
         object names no team identity and the poster is not a team. ``date_added``
-        defaults to the store's clock, one instant for the whole envelope.
+        defaults to the store's clock, one instant for the whole envelope, read once
+        the write lock is held and never earlier than what the collection already
+        holds: ``date_added`` order is commit order, so a client polling with
+        ``added_after`` or a ``next`` cursor never misses a later commit.
         """
         info = self.collection(api_root, collection_id)
         root = self.api_root(api_root)
-        now_us = to_us(self._clock.now())
-        added_us = to_us(date_added) if date_added is not None else now_us
         successes: list[dict[str, str]] = []
         failures: list[dict[str, str]] = []
         prepared: list[Prepared] = []
@@ -232,6 +233,15 @@ class StoreWriter(StoreReader):
                 ident = exc.object_id or f"objects[{index}]"
                 failures.append(_detail(ident, describe_version(obj), exc.reason))
         with self._write.begin() as conn:
+            now_us = to_us(self._clock.now())
+            if date_added is not None:
+                added_us = to_us(date_added)
+            else:
+                o = schema.objects
+                floor = conn.execute(
+                    select(func.max(o.c.date_added_us)).where(o.c.collection_pk == info.pk)
+                ).scalar()
+                added_us = max(now_us, floor or 0)
             identities = {
                 ident: name
                 for name, ident in conn.execute(

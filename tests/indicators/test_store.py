@@ -292,3 +292,18 @@ def test_an_acknowledged_write_survives_a_kill(tmp_path: Path) -> None:
     assert done.returncode == -9 and done.stdout.strip() == "50"
     with Store.open(db) as reopened:
         assert len(reopened.query("root", "c", DIRECTOR, ALL).rows) == 50
+
+
+def test_date_added_never_goes_back_even_if_the_clock_does(tmp_path: Path) -> None:
+    clock = ManualClock(EPOCH)
+    with Store.open(tmp_path / "clock.db", clock) as store:
+        store.create_api_root(ROOT, "r")
+        coll = store.create_collection(ROOT, "c").id
+        rng = random.Random(10)
+        store.add_objects(ROOT, coll, [indicator(rng)])
+        clock.set(EPOCH - timedelta(hours=1))
+        store.add_objects(ROOT, coll, [indicator(rng)])
+        first, second = store.query(ROOT, coll, DIRECTOR).rows
+        assert second.date_added_us >= first.date_added_us == to_us(EPOCH)
+        cursor_after_first = store.query(ROOT, coll, DIRECTOR, limit=1).next
+        assert ids(store.query(ROOT, coll, DIRECTOR, next=cursor_after_first)) == [second.stix_id]

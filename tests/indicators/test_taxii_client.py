@@ -229,3 +229,28 @@ def test_stix2_taxii_sink_and_source(taxii: Harness) -> None:
 
 def test_tlp_level_names_round_trip() -> None:
     assert {Tlp.from_name(t.label) for t in Tlp} == set(Tlp)
+
+
+def test_concurrent_posts_are_all_stored_once(taxii: Harness) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    taxii.add_user("busy-analyst", Role.TEAM, "cert-busy")
+
+    def post(worker: int) -> list[str]:
+        rng = random.Random(100 + worker)
+        writer = taxii.collection("busy-analyst", "cert-busy")
+        posted = []
+        for _ in range(5):
+            batch = [indicator(rng) for _ in range(10)]
+            assert writer.add_objects({"objects": batch}).success_count == 10
+            posted += [o["id"] for o in batch]
+        return posted
+
+    with ThreadPoolExecutor(4) as pool:
+        posted = [i for ids in pool.map(post, range(4)) for i in ids]
+    reader = taxii.collection("fr-analyst", "cert-busy")
+    pages = list(as_pages(reader.get_manifest, per_request=7))
+    got = [e["id"] for p in pages for e in p["objects"]]
+    assert sorted(got) == sorted(posted) and len(got) == 200
+    dates = [e["date_added"] for p in pages for e in p["objects"]]
+    assert dates == sorted(dates)
