@@ -1,9 +1,25 @@
-"""The STIX 2.1 pattern engine: compiler, evaluator and validation.
+"""The STIX 2.1 pattern engine: compiler, evaluator, candidate index and validation.
 
 ``compile_pattern(text)`` parses with stix2-patterns and compiles the parse tree
-once into our own node tree (:mod:`~indicators.patterns.ast`) and closures
-(:mod:`~indicators.patterns.predicates`); ``validate_pattern`` adds warnings for
-patterns that are valid but can never match what a sensor sees.
+once into our own node tree and closures; ``validate_pattern`` adds warnings for
+patterns that are valid but can never match what a sensor sees. The modules:
+
+==================  ===============================================================
+``compiler``        parse tree -> node tree; ``PatternError`` with positions
+``ast``             the node tree (comparisons, observation operators, qualifiers)
+``literals``        literal values and the STIX type rules for comparing them
+``paths``           object paths: selecting values, ``*_ref`` dereferencing
+``predicates``      comparison operators compiled into closures
+``observations``    observed-data (both STIX forms) as the matcher sees it
+``bindings``        observation operators and qualifiers: the binding search
+``compiled``        :class:`CompiledPattern`: all of the above for one pattern
+``index``           hash and prefix indexes the streaming matcher uses
+``validation``      :func:`validate_pattern` and :class:`PatternWarning`
+``deviations``      where stix2-matcher differs from the specification, and why
+==================  ===============================================================
+
+:func:`indicators.matcher.match` (the stix2-matcher drop-in) and
+:class:`indicators.streaming.StreamMatcher` (the sensor's matcher) are built on it.
 """
 
 from indicators.patterns.ast import Comparison
