@@ -32,6 +32,9 @@ from indicators.users import Role, User, check_name, team_identity_id
 DEFAULT_MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 """Largest POST body an API root accepts unless told otherwise (bytes)."""
 
+_IN_CHUNK = 500
+"""Ids per ``IN (...)`` list, well under every database's bound-parameter limit."""
+
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -249,15 +252,46 @@ class StoreWriter(StoreReader):
                 )
             }
             known_teams = set(identities.values())
+            stored = self._stored_versions(conn, info.pk, [p.stix_id for p in prepared])
+            records: list[dict[str, Any]] = []
+            planned: list[tuple[Prepared, list[str]]] = []
             for item in prepared:
                 try:
-                    successes.append(
-                        self._insert(
-                            conn, info, item, poster, producer, added_us, identities, known_teams
-                        )
-                    )
+                    team, recipients = self._check(item, poster, producer, identities, known_teams)
                 except StixValidationError as exc:
                     failures.append(_detail(item.stix_id, item.version or "", exc.reason))
+                    continue
+                versions = stored.setdefault(item.stix_id, {})
+                if item.version_us is None:  # immutable (most SCOs): one version, ever
+                    version, version_us = format_us(added_us), added_us
+                    clash = next(iter(versions.values()), None)
+                else:
+                    version, version_us = item.version or "", item.version_us
+                    clash = versions.get(version_us)
+                if clash is not None:
+                    successes.append(
+                        _detail(item.stix_id, clash, "already in the collection; unchanged")
+                    )
+                    continue
+                versions[version_us] = version
+                successes.append(_detail(item.stix_id, version))
+                planned.append((item, recipients))
+                records.append(
+                    {
+                        "collection_pk": info.pk,
+                        "stix_id": item.stix_id,
+                        "stix_type": item.stix_type,
+                        "version": version,
+                        "version_us": version_us,
+                        "spec_version": item.spec_version,
+                        "date_added_us": added_us,
+                        "tlp": int(level_of(item.obj, info.default_tlp)),
+                        "producer": team,
+                        "posted_by": poster.name if poster else None,
+                        "body": item.body,
+                    }
+                )
+            self._insert_rows(conn, records, planned)
             status = {
                 "id": status_id or str(uuid.uuid4()),
                 "status": "complete",
@@ -273,17 +307,15 @@ class StoreWriter(StoreReader):
             self._insert_status(conn, root, status, poster.name if poster else None, now_us)
         return status
 
-    def _insert(
-        self,
-        conn: Connection,
-        info: CollectionInfo,
+    @staticmethod
+    def _check(
         item: Prepared,
         poster: User | None,
         producer: str | None,
-        added_us: int,
         identities: dict[str, str],
         known_teams: set[str],
-    ) -> dict[str, str]:
+    ) -> tuple[str | None, list[str]]:
+        """(producing team, resolved RED recipients) of ``item``, or why it is refused."""
         creator_team = identities.get(item.created_by_ref or "")
         if poster is not None and poster.role is Role.TEAM:
             own = poster.team
@@ -309,49 +341,52 @@ class StoreWriter(StoreReader):
                     f" teams: {', '.join(sorted(known_teams)) or 'none'}"
                 )
             recipients.append(resolved)
+        return team, list(dict.fromkeys(recipients))
+
+    @staticmethod
+    def _stored_versions(
+        conn: Connection, collection_pk: int, stix_ids: list[str]
+    ) -> dict[str, dict[int, str]]:
+        """``{stix id: {version_us: version}}`` already in the collection."""
         o = schema.objects
-        if item.version_us is None:
-            version, version_us = format_us(added_us), added_us
-            clash = o.c.stix_id == item.stix_id
-        else:
-            version, version_us = item.version or "", item.version_us
-            clash = (o.c.stix_id == item.stix_id) & (o.c.version_us == version_us)
-        existing = conn.execute(
-            select(o.c.version).where(o.c.collection_pk == info.pk, clash).limit(1)
-        ).scalar()
-        if existing is not None:
-            return _detail(item.stix_id, existing, "already in the collection; unchanged")
-        row = conn.execute(
-            insert(o).values(
-                collection_pk=info.pk,
-                stix_id=item.stix_id,
-                stix_type=item.stix_type,
-                version=version,
-                version_us=version_us,
-                spec_version=item.spec_version,
-                date_added_us=added_us,
-                tlp=int(level_of(item.obj, info.default_tlp)),
-                producer=team,
-                posted_by=poster.name if poster else None,
-                body=item.body,
+        found: dict[str, dict[int, str]] = {}
+        unique = list(dict.fromkeys(stix_ids))
+        for start in range(0, len(unique), _IN_CHUNK):
+            rows = conn.execute(
+                select(o.c.stix_id, o.c.version_us, o.c.version).where(
+                    o.c.collection_pk == collection_pk,
+                    o.c.stix_id.in_(unique[start : start + _IN_CHUNK]),
+                )
             )
-        ).inserted_primary_key[0]
-        if item.marking_refs:
-            conn.execute(
-                insert(schema.object_markings),
-                [{"object_row": row, "marking_ref": ref} for ref in item.marking_refs],
-            )
-        if item.extension_ids:
-            conn.execute(
-                insert(schema.object_extensions),
-                [{"object_row": row, "extension_id": ext} for ext in item.extension_ids],
-            )
-        if recipients:
-            conn.execute(
-                insert(schema.object_recipients),
-                [{"object_row": row, "team": name} for name in dict.fromkeys(recipients)],
-            )
-        return _detail(item.stix_id, version)
+            for stix_id, version_us, version in rows:
+                found.setdefault(stix_id, {})[version_us] = version
+        return found
+
+    @staticmethod
+    def _insert_rows(
+        conn: Connection, records: list[dict[str, Any]], planned: list[tuple[Prepared, list[str]]]
+    ) -> None:
+        """Insert object rows and their marking, extension and recipient rows, in bulk."""
+        if not records:
+            return
+        o = schema.objects
+        rows = (
+            conn.execute(insert(o).returning(o.c.row, sort_by_parameter_order=True), records)
+            .scalars()
+            .all()
+        )
+        markings, extensions, recipients = [], [], []
+        for row, (item, names) in zip(rows, planned, strict=True):
+            markings += [{"object_row": row, "marking_ref": ref} for ref in item.marking_refs]
+            extensions += [{"object_row": row, "extension_id": e} for e in item.extension_ids]
+            recipients += [{"object_row": row, "team": name} for name in names]
+        for table, values in (
+            (schema.object_markings, markings),
+            (schema.object_extensions, extensions),
+            (schema.object_recipients, recipients),
+        ):
+            if values:
+                conn.execute(insert(table), values)
 
     def delete_objects(
         self,
