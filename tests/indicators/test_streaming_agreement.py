@@ -1,4 +1,5 @@
-"""The streaming matcher and ``match()`` agree on every case of the case table.
+"""The streaming matcher and ``match()`` agree on every case of the case table,
+and on random patterns and observations.
 
 Each case's observations are fed in time order to a :class:`StreamMatcher` holding
 the case's pattern among decoy indicators (so the candidate index is exercised);
@@ -12,10 +13,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from indicators.matcher import match
 from indicators.streaming import StreamMatcher
 from tests.indicators.test_matcher_cases import _NAMES, CASES, Case
+from tests.indicators.test_matcher_differential import bundles, observation_expression
 
 DECOYS = [
     "[ipv4-addr:value = '203.0.113.250']",
@@ -64,3 +67,13 @@ def test_stream_agrees_with_match(c: Case) -> None:
 @pytest.mark.parametrize("c", CASES, ids=_NAMES)
 def test_retro_hunt_agrees_with_match(c: Case) -> None:
     assert retro(c) is match(c.pattern, list(c.data))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pattern=observation_expression(), data=bundles())
+def test_stream_agrees_with_match_on_random_patterns(pattern: str, data: list[dict]) -> None:
+    """Beyond the table: random patterns and observations (the differential test's
+    grammar) give the same answer streamed as from ``match``."""
+    c = Case("random", pattern, tuple(data), match(pattern, data))
+    assert stream(c) is c.expected
+    assert retro(c) is c.expected
