@@ -76,6 +76,10 @@ def prepare(obj: object, where: str = "object") -> Prepared:
         stix2.parse(dict(obj), allow_custom=True, version="2.1")
     except (STIXError, ValueError, TypeError, KeyError) as exc:
         raise StixValidationError(_reason(exc), stix_id) from None
+    except Exception as exc:  # stix2/stix2-patterns crash on some damaged input
+        raise StixValidationError(
+            f"stix2 could not parse the object ({type(exc).__name__}: {exc})", stix_id
+        ) from None
     version = obj.get("modified") or obj.get("created")
     try:
         version_us = parse_us(version, "modified") if version else None

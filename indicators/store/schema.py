@@ -4,7 +4,13 @@ Every TAXII filter has an index: ``added_after`` and the keyset cursor use
 ``(collection, date_added, row)``; ``match[id]`` and ``match[version]`` use
 ``(collection, stix id, version)``; ``match[type]`` uses ``(collection, type,
 date_added)``; TLP filtering uses ``(collection, tlp, producer)`` and the indexed
-marking and recipient tables. Timestamps are integers (microseconds since the Unix
+marking and recipient tables.
+
+Row ids order rows that share a ``date_added``. SQLite may reuse the id of a deleted
+row that had the highest id; a cursor naming exactly that row could then skip a new
+row only if the new row also had exactly the deleted row's ``date_added``, which the
+writer's clock (never behind the collection) makes practically impossible.
+Timestamps are integers (microseconds since the Unix
 epoch) so they sort and compare the same way on SQLite and PostgreSQL.
 """
 
@@ -99,8 +105,6 @@ objects = Table(
     Index("ix_objects_type", "collection_pk", "stix_type", "date_added_us"),
     Index("ix_objects_tlp", "collection_pk", "tlp", "producer"),
     Index("ix_objects_spec", "collection_pk", "spec_version"),
-    # Never reuse the row id of a deleted row: a cursor may still name it.
-    sqlite_autoincrement=True,
 )
 
 object_markings = Table(
