@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import queue
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _launch(*args: str) -> tuple[subprocess.Popen, list[str]]:
+    """Start ``grapevine ARGS`` and collect its output up to "Ctrl-C" (60 s at most)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "range.cli", *args],
         stdout=subprocess.PIPE,
@@ -25,16 +28,27 @@ def _launch(*args: str) -> tuple[subprocess.Popen, list[str]]:
         text=True,
         cwd=ROOT,
     )
-    lines = []
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        for line in proc.stdout:
+            lines.put(line.rstrip("\n"))
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    seen: list[str] = []
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
+        try:
+            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+        except queue.Empty:
             break
-        lines.append(line.rstrip("\n"))
-        if "Ctrl-C" in line or ("--db" in line and "grapevine users add" in line):
+        if line is None:
             break
-    return proc, lines
+        seen.append(line)
+        if "Ctrl-C" in line:
+            break
+    return proc, seen
 
 
 def _stop(proc: subprocess.Popen) -> int:
