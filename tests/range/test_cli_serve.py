@@ -130,3 +130,61 @@ def test_play_prints_how_to_reach_the_server_and_the_account_works() -> None:
 def test_serve_refuses_a_bad_port(capsys) -> None:
     assert main(["serve", "--port", "70000"]) == 2
     assert "--port 70000" in capsys.readouterr().err
+
+
+def test_a_202_write_survives_killing_the_server(tmp_path: Path) -> None:
+    import random
+
+    from indicators.store import ObjectFilter, Store
+    from indicators.tlp import Reader
+    from tests.indicators.factory import indicator
+
+    db = str(tmp_path / "g.db")
+    added = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "range.cli",
+            "users",
+            "add",
+            "ana",
+            "--role",
+            "team",
+            "--team",
+            "cert-de",
+            "--password-stdin",
+            "--db",
+            db,
+        ],
+        input="ana's password\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert added.returncode == 0, added.stderr
+    collection = re.search(r"writes collection (\S+)", added.stdout).group(1)
+    proc, lines = _launch("serve", "--db", db, "--port", "0")
+    try:
+        url = re.search(r"server on (http://127\.0\.0\.1:\d+/)", "\n".join(lines)).group(1)
+        rng = random.Random(5)
+        objs = [indicator(rng) for _ in range(20)]
+        response = requests.post(
+            f"{url}grapevine/collections/{collection}/objects/",
+            json={"objects": objs},
+            headers={"Accept": TAXII, "Content-Type": TAXII},
+            auth=("ana", "ana's password"),
+            timeout=30,
+        )
+        assert response.status_code == 202 and response.json()["success_count"] == 20
+    finally:
+        proc.kill()
+        proc.wait(timeout=20)
+    with Store.open(db) as store:
+        page = store.query(
+            "grapevine",
+            collection,
+            Reader(is_director=True),
+            ObjectFilter(versions=frozenset({"all"})),
+        )
+        assert sorted(r.stix_id for r in page.rows) == sorted(o["id"] for o in objs)
