@@ -29,6 +29,10 @@ Rules this module decides (the store and the server follow them):
 * **Marking-definition objects** are CLEAR unless they carry a TLP marking of their
   own: a reader needs them to interpret the markings of what it can read, and they
   hold no intelligence themselves.
+* **The producing team** is the team whose identity the object's ``created_by_ref``
+  names, else the team of the user who posted it. An AMBER+STRICT or RED object
+  with no producing team (posted by the director or imported, naming no team
+  identity) is read by the director and, for RED, the named recipients only.
 * **RED recipients** are named by the producer in the object itself, with a
   property extension of Grapevine's extension definition
   (:data:`RECIPIENTS_EXTENSION_ID`)::
