@@ -230,15 +230,15 @@ class StreamMatcher:
                 leaf_hits.setdefault(leaf, []).append(pos)
         newest = len(entries) - 1
         try:
-            bindings = d.pattern.bindings(
+            found = d.pattern.witness(
                 [e.obs for e in entries], leaf_hits, limit=self.max_bindings, anchor=newest
             )
         except BindingLimitError:
             self.stats["binding_limit"] += 1
             return None
-        if not bindings:
+        if found is None:
             return None
-        ids = tuple(entries[p].obs.id for p in bindings[0].positions())
+        ids = tuple(entries[p].obs.id for p in found.positions())
         return Match(d.indicator_id, ids, obs.last)
 
     def retro_hunt(

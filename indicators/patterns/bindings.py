@@ -185,3 +185,107 @@ def find_bindings(
     (:class:`BindingLimitError` beyond it); ``None`` means no bound.
     """
     return _Search(timeline, hits, limit).run(node, anchor)
+
+
+def _is_unit(node: ObsNode) -> bool:
+    """True if every binding of ``node`` is one instance of one observation."""
+    if isinstance(node, ObservationLeaf):
+        return True
+    if isinstance(node, ObsOr):
+        return _is_unit(node.left) and _is_unit(node.right)
+    if isinstance(node, Within | StartStop):
+        return _is_unit(node.child)
+    if isinstance(node, Repeats):
+        return node.times == 1 and _is_unit(node.child)
+    return False
+
+
+def _repeats_chain(node: ObsNode) -> tuple[Repeats, float | None, list[StartStop]] | None:
+    """``node`` as WITHIN/START-STOP qualifiers over ``REPEATS n`` of a unit node."""
+    within: float | None = None
+    windows: list[StartStop] = []
+    while isinstance(node, Within | StartStop):
+        if isinstance(node, Within):
+            within = node.seconds if within is None else min(within, node.seconds)
+        else:
+            windows.append(node)
+        node = node.child
+    if isinstance(node, Repeats) and node.times > 1 and _is_unit(node.child):
+        return node, within, windows
+    return None
+
+
+def _repeats_witness(
+    search: _Search,
+    repeats: Repeats,
+    within: float | None,
+    windows: list[StartStop],
+    anchor: int | None,
+) -> Binding | None:
+    """One binding of ``n`` instances meeting the qualifiers, without enumerating.
+
+    Every qualifier above the REPEATS only looks at ``max_first``/``min_last``:
+    START/STOP holds for the binding iff it holds for each observation, and WITHIN
+    ``s`` holds iff some ``L`` (the binding's earliest last_observed) has every
+    chosen observation with ``last >= L`` and ``first <= L + s``. So for each
+    candidate ``L`` it is enough to count the instances available in that band.
+    """
+    tl = search.tl
+    if any(w.start >= w.stop for w in windows):
+        return None
+    units = {
+        b.counts[0][0]
+        for b in search.all(repeats.child)
+        if all(b.max_first < w.stop and b.min_last >= w.start for w in windows)
+    }
+    if anchor is not None and anchor not in units:
+        return None
+    need = repeats.times
+    span = timedelta(seconds=within) if within is not None else None
+    bands = sorted({tl.last[p] for p in units}) if span is not None else [None]
+    for low in bands:
+        if low is None or span is None:
+            band = sorted(units)
+        else:
+            band = [p for p in sorted(units) if tl.last[p] >= low and tl.first[p] <= low + span]
+        if anchor is not None and anchor not in band:
+            continue
+        if sum(tl.count[p] for p in band) < need:
+            continue
+        chosen: dict[int, int] = {}
+        order = ([anchor] if anchor is not None else []) + [p for p in band if p != anchor]
+        left = need
+        for p in order:
+            take = min(tl.count[p], left)
+            chosen[p] = take
+            left -= take
+            if not left:
+                break
+        return Binding(
+            tuple(sorted(chosen.items())),
+            max(tl.first[p] for p in chosen),
+            min(tl.last[p] for p in chosen),
+        )
+    return None
+
+
+def find_witness(
+    node: ObsNode,
+    timeline: Timeline,
+    hits: Mapping[int, Sequence[int]],
+    limit: int | None = None,
+    anchor: int | None = None,
+) -> Binding | None:
+    """One binding of ``node`` (using ``anchor`` if given), or ``None``.
+
+    ``REPEATS n`` of single observations under WITHIN/START-STOP (the usual
+    "n times within s seconds" indicator) is answered by counting, in time linear
+    in the observations per candidate band, instead of enumerating the
+    combinations; everything else goes through :func:`find_bindings`.
+    """
+    search = _Search(timeline, hits, limit)
+    chain = _repeats_chain(node)
+    if chain is not None:
+        return _repeats_witness(search, *chain, anchor)
+    found = search.run(node, anchor)
+    return found[0] if found else None

@@ -17,7 +17,7 @@ from indicators.patterns.ast import (
     iter_comparisons,
     iter_leaves,
 )
-from indicators.patterns.bindings import Binding, Timeline, find_bindings
+from indicators.patterns.bindings import Binding, Timeline, find_bindings, find_witness
 from indicators.patterns.compiler import build
 from indicators.patterns.observations import Observation
 from indicators.patterns.predicates import RootTest, root_test
@@ -110,25 +110,47 @@ class CompiledPattern:
         ``anchor``, only bindings that use that position are returned.
         """
         if hits is None:
-            hits = {}
-            for pos, obs in enumerate(observations):
-                for i in self.matching_leaves(obs):
-                    hits.setdefault(i, []).append(pos)
+            hits = self._hits(observations)
         if not hits:
             return []
-        timeline = Timeline(
-            [o.first for o in observations],
-            [o.last for o in observations],
-            [o.count for o in observations],
-        )
-        return find_bindings(self.root, timeline, hits, limit, anchor)
+        return find_bindings(self.root, _timeline(observations), hits, limit, anchor)
+
+    def witness(
+        self,
+        observations: Sequence[Observation],
+        hits: dict[int, list[int]] | None = None,
+        limit: int | None = None,
+        anchor: int | None = None,
+    ) -> Binding | None:
+        """One binding of the pattern over ``observations`` (using ``anchor`` if
+        given), or ``None`` if it does not match; cheaper than :meth:`bindings`."""
+        if hits is None:
+            hits = self._hits(observations)
+        if not hits:
+            return None
+        return find_witness(self.root, _timeline(observations), hits, limit, anchor)
+
+    def _hits(self, observations: Sequence[Observation]) -> dict[int, list[int]]:
+        hits: dict[int, list[int]] = {}
+        for pos, obs in enumerate(observations):
+            for i in self.matching_leaves(obs):
+                hits.setdefault(i, []).append(pos)
+        return hits
 
     def matches(self, observations: Sequence[Observation]) -> bool:
         """True if the pattern matches the observations taken together."""
         if self.is_simple:
             test = self.leaves[0]
             return any(test(o) for o in observations)
-        return bool(self.bindings(observations))
+        return self.witness(observations) is not None
+
+
+def _timeline(observations: Sequence[Observation]) -> Timeline:
+    return Timeline(
+        [o.first for o in observations],
+        [o.last for o in observations],
+        [o.count for o in observations],
+    )
 
 
 def _single(node: ObsNode) -> bool:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indicators.patterns import compile_pattern
-from indicators.patterns.bindings import BindingLimitError, Timeline, find_bindings
+from indicators.patterns.bindings import BindingLimitError, Timeline, find_bindings, find_witness
 from tests.conftest import EPOCH
 
 
@@ -78,3 +80,38 @@ def test_limit() -> None:
     tl = timeline(*[(i, i, 1) for i in range(n)])
     with pytest.raises(BindingLimitError):
         bindings(f"{A} REPEATS 6 TIMES", tl, {0: list(range(n))}, limit=1000)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    spec=st.lists(
+        st.tuples(st.integers(0, 60), st.sampled_from([0, 0, 5, 30]), st.integers(1, 3)),
+        min_size=1,
+        max_size=7,
+    ),
+    hit_mask=st.lists(st.booleans(), min_size=7, max_size=7),
+    times=st.integers(2, 4),
+    qualifier=st.sampled_from(
+        [
+            "",
+            " WITHIN 10 SECONDS",
+            " WITHIN 30 SECONDS",
+            " START t'2026-03-02T08:00:10Z' STOP t'2026-03-02T08:00:40Z'",
+            " WITHIN 20 SECONDS START t'2026-03-02T08:00:05Z' STOP t'2026-03-02T08:01:00Z'",
+        ]
+    ),
+    use_anchor=st.booleans(),
+)
+def test_repeats_witness_agrees_with_enumeration(
+    spec: list, hit_mask: list, times: int, qualifier: str, use_anchor: bool
+) -> None:
+    tl = timeline(*[(f, f + d, n) for f, d, n in spec])
+    hits = {0: [i for i in range(len(spec)) if hit_mask[i]]}
+    anchor = len(spec) - 1 if use_anchor else None
+    root = compile_pattern(f"{A} REPEATS {times} TIMES{qualifier}").root
+    every = find_bindings(root, tl, hits, anchor=anchor)
+    one = find_witness(root, tl, hits, anchor=anchor)
+    assert (one is None) == (not every)
+    if one is not None:  # the witness is itself a valid binding
+        assert one.counts in {b.counts for b in every}
+        assert sum(n for _, n in one.counts) == times

@@ -228,12 +228,36 @@ def test_max_state_bounds_memory() -> None:
 
 def test_binding_limit_is_counted_not_fatal() -> None:
     m = StreamMatcher(window=timedelta(days=1), max_bindings=500)
-    m.deploy("indicator--r", "[ipv4-addr:value = '192.0.2.1'] REPEATS 12 TIMES WITHIN 1 SECONDS")
+    a = "[ipv4-addr:value = '192.0.2.1']"
+    m.deploy("indicator--r", f"({a} AND {a}) REPEATS 6 TIMES")
     for t in range(40):
-        m.feed(observed(ip("192.0.2.1"), at=t * 100))
-    for t in range(40):
-        m.feed(observed(ip("192.0.2.1"), at=4000 + t / 1000))
+        m.feed(observed(ip("192.0.2.1"), at=t))
     assert m.stats["binding_limit"] >= 1
+
+
+def test_burst_of_repeats_within_is_counted_not_enumerated() -> None:
+    """A brute-force burst (hundreds of hits in the window) still alerts: REPEATS n
+    WITHIN s is answered by counting, not by enumerating combinations."""
+    m = StreamMatcher(window=timedelta(minutes=30), max_bindings=1000)
+    m.deploy(
+        "indicator--bf",
+        "[network-traffic:dst_port = 22] REPEATS 20 TIMES WITHIN 60 SECONDS",
+    )
+    flows = [observed({"type": "network-traffic", "dst_port": 22}, at=t / 4) for t in range(400)]
+    hits = [h for f in flows for h in m.feed(f)]
+    assert m.stats["binding_limit"] == 0
+    assert len(hits) == 400 - 19  # from the 20th flow on, every flow completes 20
+    assert all(len(h.observation_ids) == 20 for h in hits)
+    assert hits[0].observation_ids[-1] == flows[19]["id"]
+    spaced = StreamMatcher(window=timedelta(minutes=30))
+    spaced.deploy(
+        "indicator--bf", "[network-traffic:dst_port = 22] REPEATS 20 TIMES WITHIN 60 SECONDS"
+    )
+    assert not [
+        h
+        for t in range(100)
+        for h in spaced.feed(observed({"type": "network-traffic", "dst_port": 22}, at=t * 4))
+    ]
 
 
 def test_retro_hunt_uses_private_state_and_any_order() -> None:
