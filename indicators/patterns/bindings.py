@@ -21,6 +21,10 @@ The qualifiers only need two numbers per binding, kept alongside it:
 
 These are the semantics stix2-matcher implements; the evaluation is pure: it
 takes which observations each leaf matched and their times, and returns bindings.
+:func:`find_bindings` enumerates them (optionally only those using an *anchor*
+observation: the streaming matcher anchors on the newest one); :func:`find_witness`
+returns one, and answers the common ``[...] REPEATS n TIMES WITHIN s SECONDS`` by
+counting instead of enumerating the ``C(m, n)`` combinations.
 """
 
 from __future__ import annotations
