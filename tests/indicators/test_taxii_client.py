@@ -153,6 +153,8 @@ def test_object_versions_and_get_object(taxii: Harness) -> None:
     assert listed["versions"] == [v["modified"] for v in versions]
     page = reader.object_versions(v1["id"], limit=2)
     assert page["more"] is True and len(page["versions"]) == 2
+    rest = reader.object_versions(v1["id"], limit=2, next=page["next"])
+    assert rest["more"] is False and page["versions"] + rest["versions"] == listed["versions"]
     got = reader.get_object(v1["id"])["objects"]
     assert [o["modified"] for o in got] == [versions[-1]["modified"]]
     got_all = reader.get_object(v1["id"], version="all")["objects"]
