@@ -107,6 +107,7 @@ class TcpSession:
         self._ipid = {True: rng.getrandbits(16), False: rng.getrandbits(16)}
         self._ttl = {True: client_ttl, False: server_ttl}
         self._window = {True: 64240, False: 65160}
+        self._templates: dict[bool, FrameTemplate] = {}
 
     # -- low level -------------------------------------------------------------------
     def segment(self, from_client: bool, flags: str, payload: bytes = b"") -> None:
@@ -117,20 +118,26 @@ class TcpSession:
         ack = self._seq[not from_client] if "A" in flags else 0
         ip_id = self._ipid[from_client]
         self._ipid[from_client] = (ip_id + 1) & 0xFFFF
-        options: list[tuple[str, object]] = []
+        pkt: Packet | bytes
         if "S" in flags:
-            options = [("MSS", MSS), ("SAckOK", b""), ("NOP", None), ("WScale", 7)]
-        pkt = ip_packet(src, dst, ip_id, self._ttl[from_client]) / TCP(
-            sport=sport,
-            dport=dport,
-            seq=seq,
-            ack=ack,
-            flags=flags,
-            window=self._window[from_client] if "S" in flags else 502,
-            options=options,
-        )
-        if payload:
-            pkt = pkt / Raw(load=payload)
+            pkt = ip_packet(src, dst, ip_id, self._ttl[from_client]) / TCP(
+                sport=sport,
+                dport=dport,
+                seq=seq,
+                ack=ack,
+                flags=flags,
+                window=self._window[from_client],
+                options=[("MSS", MSS), ("SAckOK", b""), ("NOP", None), ("WScale", 7)],
+            )
+        else:
+            template = self._templates.get(from_client)
+            if template is None:
+                template = FrameTemplate(
+                    ip_packet(src, dst, 0, self._ttl[from_client])
+                    / TCP(sport=sport, dport=dport, flags="A", window=502)
+                )
+                self._templates[from_client] = template
+            pkt = template.render(ip_id=ip_id, seq=seq, ack=ack, flags=flags, payload=payload)
         self.packets.append(TimedPacket(round(self.now, 6), pkt))
         advance = len(payload) + (1 if ("S" in flags or "F" in flags) else 0)
         self._seq[from_client] = (seq + advance) & 0xFFFFFFFF
@@ -344,8 +351,9 @@ def tls_server_hello(rng: random.Random, cipher: int = 0xC02F) -> bytes:
 
 
 def tls_application_data(rng: random.Random, size: int) -> bytes:
-    """One encrypted-looking TLS application-data record of ``size`` payload bytes."""
-    return _tls_record(23, rng.randbytes(size))
+    """Encrypted-looking TLS application data: ``size`` bytes in records of at most 16 KiB."""
+    data = rng.randbytes(size)
+    return b"".join(_tls_record(23, data[i : i + 16384]) for i in range(0, size, 16384))
 
 
 def tls_session(
@@ -482,26 +490,40 @@ class _Offsets:
     proto: int
 
 
+TCP_FLAGS = {c: 1 << i for i, c in enumerate("FSRPAUEC")}
+"""Scapy's TCP flag letters and their bits."""
+
+
+def tcp_flags(flags: str) -> int:
+    """``"PA"`` -> 0x18, the way Scapy reads a flag string."""
+    return sum(TCP_FLAGS[c] for c in flags)
+
+
 class FrameTemplate:
     """A frame built once with Scapy, then re-rendered with a few fields patched.
 
-    ``render`` writes the new source/destination address, ports, IP id, TCP sequence
-    and acknowledgement numbers straight into the built bytes and recomputes the IP and TCP/UDP
-    checksums, which yields exactly the bytes Scapy would build for the same field
-    values (``tests/scenarios/test_packets.py`` proves it), at a fraction of the cost.
-    Only ``Ether/IP/TCP|UDP/payload`` frames with a fixed payload are supported.
+    ``render`` writes new addresses, ports, IP id, TCP sequence/acknowledgement
+    numbers, TCP flags and (optionally) a new payload straight into the built bytes,
+    fixes the IP and UDP lengths and recomputes the IP and TCP/UDP checksums. That
+    yields exactly the bytes Scapy builds for the same field values
+    (``tests/scenarios/test_packets.py`` proves it on random inputs) at a fraction
+    of the cost. Only ``Ether/IP/TCP|UDP[/payload]`` frames are supported; TCP
+    options are kept as built.
     """
 
     def __init__(self, packet: Packet) -> None:
         if not (packet.haslayer(IP) and (packet.haslayer(TCP) or packet.haslayer(UDP))):
             raise ValueError("FrameTemplate needs an Ether/IP/TCP or Ether/IP/UDP frame")
         self.packet = packet
-        self._raw = bytearray(bytes(packet))
-        ip_off = len(packet) - len(packet[IP])
-        ihl = (self._raw[ip_off] & 0x0F) * 4
-        proto = self._raw[ip_off + 9]
-        self._off = _Offsets(ip_off, ip_off + ihl, proto)
-        self._l4_len = len(self._raw) - self._off.l4
+        raw = bytes(packet)
+        ip_off = len(raw) - len(bytes(packet[IP]))
+        ihl = (raw[ip_off] & 0x0F) * 4
+        proto = raw[ip_off + 9]
+        l4 = ip_off + ihl
+        l4_header = (raw[l4 + 12] >> 4) * 4 if proto == 6 else 8
+        self._raw = bytearray(raw)
+        self._head = bytes(raw[: l4 + l4_header])
+        self._off = _Offsets(ip_off, l4, proto)
 
     def render(
         self,
@@ -513,10 +535,19 @@ class FrameTemplate:
         ip_id: int | None = None,
         seq: int | None = None,
         ack: int | None = None,
+        flags: str | None = None,
+        payload: bytes | None = None,
     ) -> bytes:
         """The frame's bytes with the given fields replaced and checksums recomputed."""
-        raw = bytearray(self._raw)
         o = self._off
+        if payload is None:
+            raw = bytearray(self._raw)
+        else:
+            raw = bytearray(self._head)
+            raw += payload
+            struct.pack_into("!H", raw, o.ip + 2, len(raw) - o.ip)
+            if o.proto == 17:
+                struct.pack_into("!H", raw, o.l4 + 4, len(raw) - o.l4)
         if src is not None:
             raw[o.ip + 12 : o.ip + 16] = bytes(int(p) for p in src.split("."))
         if dst is not None:
@@ -527,15 +558,19 @@ class FrameTemplate:
             struct.pack_into("!H", raw, o.l4, sport)
         if dport is not None:
             struct.pack_into("!H", raw, o.l4 + 2, dport)
-        if seq is not None and o.proto == 6:
-            struct.pack_into("!I", raw, o.l4 + 4, seq & 0xFFFFFFFF)
-        if ack is not None and o.proto == 6:
-            struct.pack_into("!I", raw, o.l4 + 8, ack & 0xFFFFFFFF)
-        raw[o.ip + 10 : o.ip + 12] = b"\x00\x00"
+        if o.proto == 6:
+            if seq is not None:
+                struct.pack_into("!I", raw, o.l4 + 4, seq & 0xFFFFFFFF)
+            if ack is not None:
+                struct.pack_into("!I", raw, o.l4 + 8, ack & 0xFFFFFFFF)
+            if flags is not None:
+                raw[o.l4 + 13] = tcp_flags(flags)
+        struct.pack_into("!H", raw, o.ip + 10, 0)
         struct.pack_into("!H", raw, o.ip + 10, checksum(bytes(raw[o.ip : o.l4])))
         ck_off = o.l4 + (16 if o.proto == 6 else 6)
-        raw[ck_off : ck_off + 2] = b"\x00\x00"
-        pseudo = bytes(raw[o.ip + 12 : o.ip + 20]) + struct.pack("!BBH", 0, o.proto, self._l4_len)
+        struct.pack_into("!H", raw, ck_off, 0)
+        l4_len = len(raw) - o.l4
+        pseudo = bytes(raw[o.ip + 12 : o.ip + 20]) + struct.pack("!BBH", 0, o.proto, l4_len)
         ck = checksum(pseudo + bytes(raw[o.l4 :]))
         if o.proto == 17 and ck == 0:
             ck = 0xFFFF

@@ -103,7 +103,9 @@ class WebLoginBruteForce(Technique):
             for _ in range(min(params.per_connection, params.attempts - sent)):
                 sent += 1
                 ok = params.succeed and sent == params.attempts
-                form = urlencode({"username": rng.choice(USERNAMES), "password": rng.choice(PASSWORDS)})
+                form = urlencode(
+                    {"username": rng.choice(USERNAMES), "password": rng.choice(PASSWORDS)}
+                )
                 request = http_request(
                     "POST",
                     params.path,

@@ -112,9 +112,7 @@ def telemetry_stream(
         if i % max(1, int(rate)) == 0:
             frame = heartbeat(seq=seq, sysid=sysid)
             packets.append(
-                TimedPacket(
-                    round(start + t, 6), udp_packet(drone, gcs, sport, dport, frame, ip_id)
-                )
+                TimedPacket(round(start + t, 6), udp_packet(drone, gcs, sport, dport, frame, ip_id))
             )
             seq, ip_id = seq + 1, ip_id + 1
         angle = (t / 120.0) * 2 * math.pi

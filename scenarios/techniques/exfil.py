@@ -45,7 +45,11 @@ class HttpExfil(Technique):
         while left > 0:
             size = min(params.chunk, left)
             left -= size
-            body = b"7z\xbc\xaf\x27\x1c" + rng.randbytes(size - 6) if part == 0 else rng.randbytes(size)
+            body = (
+                b"7z\xbc\xaf\x27\x1c" + rng.randbytes(size - 6)
+                if part == 0
+                else rng.randbytes(size)
+            )
             request = http_request(
                 "POST",
                 f"{params.path}?name={archive}&part={part}",

@@ -6,8 +6,14 @@ from pydantic import Field
 from scapy.layers.inet import TCP
 
 from scenarios.packets import FrameTemplate, ip_packet
-from scenarios.techniques.base import Context, Emission, GroundTruth, Technique, TechniqueParams
-from scenarios.techniques.base import TimedPacket as TP
+from scenarios.techniques.base import (
+    Context,
+    Emission,
+    GroundTruth,
+    Technique,
+    TechniqueParams,
+    TimedPacket,
+)
 
 TOP_PORTS: tuple[int, ...] = (
     21, 22, 23, 25, 53, 80, 81, 110, 111, 135, 139, 143, 389, 443, 445, 465, 587, 636,
@@ -47,13 +53,15 @@ class NetworkScan(Technique):
         rst = FrameTemplate(
             ip_packet(t, a, 0) / TCP(sport=1, dport=sport, seq=0, flags="RA", window=0)
         )
-        out: list[TP] = []
+        out: list[TimedPacket] = []
         ip_id = rng.getrandbits(16)
         tgt_id = rng.getrandbits(16)
         for i, port in enumerate(ports):
             when = ctx.start + i / params.rate
             seq = rng.getrandbits(32)
-            out.append(TP(round(when, 6), syn.render(dport=port, ip_id=ip_id + i, seq=seq)))
+            out.append(
+                TimedPacket(round(when, 6), syn.render(dport=port, ip_id=ip_id + i, seq=seq))
+            )
             reply_at = round(when + 0.0004, 6)
             tgt_id += 1
             if port in open_ports:
@@ -67,13 +75,13 @@ class NetworkScan(Technique):
                     window=64240,
                     options=[("MSS", 1460)],
                 )
-                out.append(TP(reply_at, synack))
+                out.append(TimedPacket(reply_at, synack))
                 reset = ip_packet(a, t, 0, df=False) / TCP(
                     sport=sport, dport=port, seq=(seq + 1) & 0xFFFFFFFF, flags="R", window=0
                 )
-                out.append(TP(round(reply_at + 0.0002, 6), reset))
+                out.append(TimedPacket(round(reply_at + 0.0002, 6), reset))
             else:
-                out.append(TP(reply_at, rst.render(sport=port, ip_id=tgt_id, ack=seq + 1)))
+                out.append(TimedPacket(reply_at, rst.render(sport=port, ip_id=tgt_id, ack=seq + 1)))
         out.sort(key=lambda p: p.time)
         truth = GroundTruth(
             observables=({"type": "ipv4-addr", "value": a.ip},),
@@ -85,4 +93,3 @@ class NetworkScan(Technique):
             description=f"SYN scan of {len(ports)} ports on {t.ip} from {a.ip}",
         )
         return Emission(tuple(out), truth)
-

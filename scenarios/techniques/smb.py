@@ -79,7 +79,9 @@ class SmbDialogue:
 
     def tree_connect(self, share: str) -> SmbDialogue:
         """Connect to ``share`` (a UNC path such as ``\\\\host\\ADMIN$``)."""
-        self._call(3, SMB2_Tree_Connect_Request(Path=share), SMB2_Tree_Connect_Response(ShareType=1))
+        self._call(
+            3, SMB2_Tree_Connect_Request(Path=share), SMB2_Tree_Connect_Response(ShareType=1)
+        )
         self.tid = self.session.rng.randint(1, 0xFFFF)
         return self
 
@@ -130,7 +132,9 @@ class SmbLateral(Technique):
     def generate(self, ctx: Context, params: SmbLateralParams) -> Emission:  # type: ignore[override]
         rng = ctx.rng
         port = ctx.target.services.get("smb", 445)
-        name = params.service_name or "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(8))
+        name = params.service_name or "".join(
+            rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(8)
+        )
         binary = pe_payload(rng.randbytes(params.size))
         host = ctx.target.hostname or ctx.target.ip
         session = TcpSession(ctx.attacker, ctx.target, port, ctx.start, rng).handshake()

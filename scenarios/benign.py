@@ -1,0 +1,464 @@
+"""Benign background traffic per host role, with look-alikes that invite false positives.
+
+For every host of a team, each of its services gets sessions from plausible clients
+at the rate of the role's :class:`~scenarios.model.BenignProfile`
+(``sessions_per_minute`` per host, as a Poisson process): travellers' HTTPS to the
+visa portal, partner nodes' feeds, checkpoint database look-ups, mail, administrators'
+SSH, SMB file access, drones' MAVLink telemetry, DNS from every host, NTP. Health
+checks hit every web service every 30 seconds.
+
+Look-alikes (``lookalikes: true``, the default): administrators who mistype their SSH
+password once, CDN host names that look machine-generated (``d3k9x2q7.cdn-edge...``),
+large legitimate uploads (visa applicants' scans, the file server's off-site backup),
+and logins to the portal's ``/login``.
+
+Pure: a scenario, a team and a seeded ``random.Random`` in; time-ordered
+:class:`~scenarios.techniques.base.TimedPacket` out.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+import struct
+from collections.abc import Callable, Iterator
+
+from scapy.layers.ntp import NTPHeader
+
+from scenarios.model import Host, Scenario, Team
+from scenarios.packets import (
+    TcpSession,
+    dns_exchange,
+    email_message,
+    http_request,
+    http_response,
+    http_session,
+    mac_for,
+    smtp_dialogue,
+    ssh_login,
+    tls_session,
+    udp_packet,
+)
+from scenarios.roles import HostRole
+from scenarios.techniques.base import Endpoint, TimedPacket
+from scenarios.techniques.drone import telemetry_stream
+from scenarios.techniques.smb import SmbDialogue
+
+DOC_SPACE = ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
+
+PARTNER_NAMES = (
+    "www.europa.example", "api.frontex-exchange.example", "updates.os-vendor.example",
+    "time.ntp-pool.example", "ocsp.trust-ca.example", "maps.tiles-provider.example",
+)  # fmt: skip
+CDN_ZONES = ("cdn-edge.example", "static-cloudfront.example", "akamai-edge.example")
+
+Session = Callable[["World", Endpoint, Endpoint, float, random.Random], list[TimedPacket]]
+
+
+class World:
+    """The addresses benign traffic is drawn from for one team."""
+
+    def __init__(self, scenario: Scenario, team: Team, rng: random.Random) -> None:
+        self.team = team
+        self.gateway = team.gateway_endpoint()
+        hosts = [h.endpoint(team.domain) for h in team.hosts]
+        self.hosts = hosts
+        self.workstations = [e for e in hosts if e.role == HostRole.WORKSTATION] or hosts
+        self.resolver = team.resolver.endpoint(team.domain) if team.resolver else None
+        taken = set(team.networks)
+        taken |= {n for t in scenario.teams for n in t.networks}
+        for addr in self._attacker_addresses(scenario):
+            taken.add(ipaddress.ip_network(f"{addr}/24", strict=False))
+        pool = [
+            ip
+            for net in DOC_SPACE
+            for ip in ipaddress.ip_network(net).hosts()
+            if not any(ip.version == n.version and ip in n for n in taken)
+        ]
+        if not pool:  # every documentation /24 is in use: fall back to the hosts' /28s
+            pool = [ip for ip in ipaddress.ip_network(DOC_SPACE[0]).hosts()]
+        self._external = [str(ip) for ip in rng.sample(pool, min(64, len(pool)))]
+        used = {h.ip for h in team.hosts} | {team.gateway_ip}
+        self.drones = [
+            str(ip) for ip in reversed(list(team.networks[0].hosts())) if ip not in used
+        ][:2]
+
+    @staticmethod
+    def _attacker_addresses(scenario: Scenario) -> list[str]:
+        found = [str(a.ip) for a in scenario.attackers]
+        for inject in scenario.injects:
+            try:
+                found.append(str(ipaddress.ip_address(inject.attacker)))
+            except ValueError:
+                continue
+        return found
+
+    def external(self, index: int) -> Endpoint:
+        """An outside client: its frames reach the team through the border router."""
+        ip = self._external[index % len(self._external)]
+        return Endpoint(ip=ip, mac=self.gateway.mac, role="external")
+
+    def internal(self, rng: random.Random, exclude: Endpoint | None = None) -> Endpoint:
+        choices = [w for w in self.workstations if w != exclude] or self.hosts
+        return rng.choice(choices)
+
+    def via_gateway(self, ip: str, name: str = "") -> Endpoint:
+        """A server outside the team (frames to it go to the router's MAC)."""
+        return Endpoint(ip=ip, mac=self.gateway.mac, hostname=name, role="external")
+
+
+# -- one function per kind of session ----------------------------------------------------
+def _web(
+    world: World,
+    client: Endpoint,
+    server: Endpoint,
+    start: float,
+    rng: random.Random,
+    *,
+    port: int,
+    lookalikes: bool,
+) -> list[TimedPacket]:
+    host = server.hostname or server.ip
+    pages = [
+        ("/", 5200),
+        ("/static/app.js", 48000),
+        ("/static/style.css", 9000),
+        ("/api/v1/status", 310),
+        ("/apply", 7300),
+        ("/faq", 12000),
+    ]
+    exchanges = []
+    for _ in range(rng.randint(1, 4)):
+        path, size = rng.choice(pages)
+        exchanges.append((http_request("GET", path, host), http_response(200, rng.randbytes(size))))
+    if lookalikes and rng.random() < 0.25:
+        body = b"username=" + rng.choice([b"m.tamm", b"k.ivanova", b"j.smith"]) + b"&password=x"
+        exchanges.append(
+            (
+                http_request(
+                    "POST",
+                    "/login",
+                    host,
+                    body=body,
+                    headers=[("Content-Type", "application/x-www-form-urlencoded")],
+                ),
+                http_response(302, headers=[("Location", "/account")]),
+            )
+        )
+    if lookalikes and rng.random() < 0.1:  # a visa applicant uploads passport scans
+        scan = b"\xff\xd8\xff\xe0" + rng.randbytes(rng.randint(150_000, 400_000))
+        exchanges.append(
+            (
+                http_request(
+                    "POST",
+                    "/apply/documents",
+                    host,
+                    body=scan,
+                    headers=[("Content-Type", "image/jpeg")],
+                ),
+                http_response(201, b'{"stored":true}', content_type="application/json"),
+            )
+        )
+    return http_session(client, server, port, start, rng, exchanges).packets
+
+
+def _health(
+    world: World, client: Endpoint, server: Endpoint, start: float, rng: random.Random, *, port: int
+) -> list[TimedPacket]:
+    request = http_request(
+        "GET", "/health", server.hostname or server.ip, user_agent="kube-probe/1.29"
+    )
+    return http_session(
+        client, server, port, start, rng, [(request, http_response(200, b"ok"))]
+    ).packets
+
+
+def _tls(
+    world: World,
+    client: Endpoint,
+    server: Endpoint,
+    start: float,
+    rng: random.Random,
+    *,
+    port: int,
+    heavy: bool = False,
+) -> list[TimedPacket]:
+    size = rng.randint(8_000, 40_000) if heavy else rng.randint(600, 12_000)
+    return tls_session(
+        client,
+        server,
+        server.hostname or server.ip,
+        start,
+        rng,
+        port=port,
+        request_size=rng.randint(200, 900),
+        response_size=size,
+    ).packets
+
+
+def _ssh(
+    world: World,
+    client: Endpoint,
+    server: Endpoint,
+    start: float,
+    rng: random.Random,
+    *,
+    port: int,
+    lookalikes: bool,
+) -> list[TimedPacket]:
+    session = TcpSession(client, server, port, start, rng).handshake()
+    tries = 2 if lookalikes and rng.random() < 0.3 else 1  # a mistyped password first
+    return ssh_login(session, success=True, tries=tries, linger=rng.uniform(5, 30)).packets
+
+
+def _smtp(
+    world: World, client: Endpoint, server: Endpoint, start: float, rng: random.Random, *, port: int
+) -> list[TimedPacket]:
+    domain = world.team.domain
+    partner = rng.choice(["mail.frontex-exchange.example", "smtp.europa.example"])
+    sender = f"{rng.choice(['liaison', 'duty', 'newsletter'])}@{partner.split('.', 1)[1]}"
+    rcpt = f"{rng.choice(['duty.officer', 'gate.supervisor', 'it.admin', 'analyst'])}@{domain}"
+    message = email_message(
+        sender=sender,
+        recipient=rcpt,
+        subject=rng.choice(["Shift handover notes", "Weekly situation report", "Meeting minutes"]),
+        body=f"Hello,\n\nplease find the update at https://intranet.{domain}/reports/latest\n",
+        message_id=f"{rng.randbytes(8).hex()}@{partner}",
+        date="Mon, 02 Mar 2026 08:00:00 +0000",
+    )
+    session = TcpSession(client, server, port, start, rng).handshake()
+    return smtp_dialogue(
+        session,
+        server_name=server.hostname or "mx",
+        helo=partner,
+        mail_from=sender,
+        rcpt_to=[rcpt],
+        message=message,
+    ).packets
+
+
+def _postgres(
+    world: World, client: Endpoint, server: Endpoint, start: float, rng: random.Random, *, port: int
+) -> list[TimedPacket]:
+    params = b"user\x00checkpoint\x00database\x00wanted\x00\x00"
+    startup = struct.pack("!II", 8 + len(params), 196608) + params
+    session = TcpSession(client, server, port, start, rng).handshake()
+    session.exchange(startup, b"R" + struct.pack("!II", 8, 0) + b"Z" + struct.pack("!I", 5) + b"I")
+    for _ in range(rng.randint(1, 5)):
+        doc = rng.choice(["P", "V"]) + "".join(rng.choice("0123456789") for _ in range(8))
+        sql = f"SELECT hit FROM watchlist WHERE document = '{doc}';\x00".encode()
+        row = b"D" + struct.pack("!IH", 10, 1) + struct.pack("!I", 0)
+        session.exchange(
+            b"Q" + struct.pack("!I", 4 + len(sql)) + sql, row + b"Z" + struct.pack("!I", 5) + b"I"
+        )
+    session.send(b"X" + struct.pack("!I", 4))
+    return session.close().packets
+
+
+def _smb(
+    world: World,
+    client: Endpoint,
+    server: Endpoint,
+    start: float,
+    rng: random.Random,
+    *,
+    port: int,
+    lookalikes: bool,
+) -> list[TimedPacket]:
+    session = TcpSession(client, server, port, start, rng).handshake()
+    smb = SmbDialogue(session).login(rng.choice(["m.tamm", "k.ivanova", "j.smith"]), "BORDER")
+    smb.tree_connect(f"\\\\{server.hostname or server.ip}\\shared")
+    big = lookalikes and rng.random() < 0.03
+    size = rng.randint(800_000, 1_500_000) if big else rng.randint(2_000, 20_000)
+    name = rng.choice(
+        ["reports\\shift-handover.docx", "stats\\crossings-week.xlsx", "scans\\batch.pdf"]
+    )
+    smb.put(name, rng.randbytes(size))
+    return session.close().packets
+
+
+def _dns_lookup(
+    world: World,
+    client: Endpoint,
+    server: Endpoint,
+    start: float,
+    rng: random.Random,
+    *,
+    lookalikes: bool,
+) -> list[TimedPacket]:
+    if lookalikes and rng.random() < 0.3:  # CDN edge names look generated
+        label = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(13))
+        name = f"d{label}.{rng.choice(CDN_ZONES)}"
+    else:
+        name = rng.choice(
+            [*PARTNER_NAMES, f"intranet.{world.team.domain}", f"mx1.{world.team.domain}"]
+        )
+    answer = str(ipaddress.ip_address("192.0.2.0") + rng.randint(200, 250))
+    return dns_exchange(
+        client, server, name, start, rng, answers=[answer], latency=rng.uniform(0.001, 0.03)
+    )
+
+
+def _ntp(world: World, host: Endpoint, start: float, rng: random.Random) -> list[TimedPacket]:
+    server = world.via_gateway(world.external(7).ip, "time.ntp-pool.example")
+    sport = 123
+    t0 = start + 2_208_988_800  # NTP era 0
+    request = NTPHeader(mode=3, version=4, sent=t0, orig=None, recv=None, ref=None)
+    reply = NTPHeader(
+        mode=4,
+        version=4,
+        stratum=2,
+        ref_id=0xC0000201,
+        ref=t0 - 30,
+        orig=t0,
+        recv=t0 + 0.011,
+        sent=t0 + 0.0112,
+    )
+    return [
+        TimedPacket(
+            round(start, 6), udp_packet(host, server, sport, 123, request, rng.getrandbits(16))
+        ),
+        TimedPacket(
+            round(start + 0.022, 6),
+            udp_packet(server, host, 123, sport, reply, rng.getrandbits(16)),
+        ),
+    ]
+
+
+# -- the per-team schedule ---------------------------------------------------------------
+EXTERNAL_SERVICES = {"http", "https", "smtp", "amqps", "rtsp"}
+"""Services whose benign clients come from outside the team (the rest are internal)."""
+
+
+def _session_for(service: str, port: int, lookalikes: bool) -> Session | None:
+    """The session builder for ``service`` on ``port``; None for services left quiet."""
+
+    def bind(fn: Callable[..., list[TimedPacket]], **kw: object) -> Session:
+        return lambda w, c, s, t, r: fn(w, c, s, t, r, **kw)
+
+    table: dict[str, Callable[[int], Session]] = {
+        "http": lambda p: bind(_web, port=p, lookalikes=lookalikes),
+        "https": lambda p: bind(_tls, port=p),
+        "submission": lambda p: bind(_tls, port=p),
+        "imaps": lambda p: bind(_tls, port=p),
+        "amqps": lambda p: bind(_tls, port=p, heavy=True),
+        "mqtts": lambda p: bind(_tls, port=p),
+        "grpc": lambda p: bind(_tls, port=p, heavy=True),
+        "ssh": lambda p: bind(_ssh, port=p, lookalikes=lookalikes),
+        "smtp": lambda p: bind(_smtp, port=p),
+        "postgresql": lambda p: bind(_postgres, port=p),
+        "smb": lambda p: bind(_smb, port=p, lookalikes=lookalikes),
+    }
+    maker = table.get(service)
+    return None if maker is None else maker(port)
+
+
+def _poisson(rng: random.Random, per_minute: float, start: float, end: float) -> Iterator[float]:
+    if per_minute <= 0:
+        return
+    now = start + rng.expovariate(per_minute / 60.0)
+    while now < end:
+        yield now
+        now += rng.expovariate(per_minute / 60.0)
+
+
+def _host_sessions(
+    scenario: Scenario, world: World, host: Host, rng: random.Random, start: float, end: float
+) -> list[TimedPacket]:
+    profile = scenario.benign_for(host.role)
+    server = host.endpoint(world.team.domain)
+    services = dict(host.services)
+    if profile.services is not None:
+        services = {k: v for k, v in services.items() if k in profile.services}
+    out: list[TimedPacket] = []
+    weights = {"ssh": 0.1, "smb": 0.2, "http": 1.0, "https": 1.0}
+    quiet = {"mavlink", "dns"}
+    total = sum(weights.get(s, 0.5) for s in services if s not in quiet) or 1.0
+    for service, port in sorted(services.items()):
+        if service == "mavlink":
+            for n, drone_ip in enumerate(world.drones):
+                drone = Endpoint(ip=drone_ip, mac=mac_for(drone_ip), role="drone")
+                out += telemetry_stream(
+                    drone,
+                    server,
+                    start + n * 0.13,
+                    end - start,
+                    rng.getrandbits(16),
+                    sysid=n + 1,
+                    origin=(43.09 + n * 0.01, 27.88),
+                    rate=2.0,
+                )
+            continue
+        if service == "dns":
+            for when in _poisson(rng, profile.sessions_per_minute, start, end):
+                client = rng.choice([h for h in world.hosts if h != server] or world.hosts)
+                out += _dns_lookup(world, client, server, when, rng, lookalikes=profile.lookalikes)
+            continue
+        session = _session_for(service, port, profile.lookalikes)
+        if session is None:
+            continue
+        rate = profile.sessions_per_minute * weights.get(service, 0.5) / total
+        external = service in EXTERNAL_SERVICES and host.role != HostRole.LPR_CAMERA
+        for when in _poisson(rng, rate, start, end):
+            if external:
+                client = world.external(rng.randrange(profile.clients))
+            else:
+                client = world.internal(rng, exclude=server)
+            out += session(world, client, server, when, rng)
+        if service in ("http", "https"):
+            monitor = world.internal(rng, exclude=server)
+            t = start + rng.uniform(0, 30)
+            while t < end:
+                out += (
+                    _health(world, monitor, server, t, rng, port=port) if service == "http" else []
+                )
+                t += 30.0
+    return out
+
+
+def team_traffic(scenario: Scenario, team: Team, rng: random.Random) -> list[TimedPacket]:
+    """All benign packets of ``team`` over the scenario, in time order."""
+    start = scenario.epoch(0)
+    end = scenario.epoch(scenario.duration)
+    world = World(scenario, team, random.Random(rng.getrandbits(64)))
+    out: list[TimedPacket] = []
+    for host in team.hosts:
+        host_rng = random.Random(rng.getrandbits(64))
+        out += _host_sessions(scenario, world, host, host_rng, start, end)
+        endpoint = host.endpoint(team.domain)
+        t = start + host_rng.uniform(0, 64)
+        while t < end:
+            out += _ntp(world, endpoint, t, host_rng)
+            t += 256.0
+    backup = next((h for h in team.hosts if h.role == HostRole.FILE_SERVER), None)
+    if backup is not None and scenario.benign_for(backup.role).lookalikes:
+        out += _offsite_backup(world, backup.endpoint(team.domain), start, end, rng)
+    out = [p for p in out if p.time < end]
+    out.sort(key=lambda p: p.time)
+    return out
+
+
+def _offsite_backup(
+    world: World, server: Endpoint, start: float, end: float, rng: random.Random
+) -> list[TimedPacket]:
+    """The file server pushes a large encrypted archive to the off-site vault (look-alike of
+    HTTP exfiltration)."""
+    when = start + (end - start) * rng.uniform(0.2, 0.8)
+    vault = world.via_gateway(world.external(3).ip, "backup.offsite-vault.example")
+    body = rng.randbytes(1_500_000)
+    request = http_request(
+        "POST",
+        "/v1/upload?archive=nightly.tar.gpg",
+        vault.hostname,
+        body=body,
+        headers=[("Content-Type", "application/octet-stream")],
+        user_agent="restic/0.16.4",
+    )
+    return http_session(
+        server,
+        vault,
+        80,
+        when,
+        rng,
+        [(request, http_response(201, b"{}", content_type="application/json"))],
+    ).packets
