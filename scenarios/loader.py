@@ -376,11 +376,30 @@ def to_data(scenario: Scenario) -> dict[str, Any]:
     return scenario.model_dump(mode="json", exclude_defaults=True)
 
 
+_YAML_LINE_BREAKS = ("\x85", "\u2028", "\u2029")
+"""Characters YAML emitters write raw inside quoted scalars but readers fold to spaces."""
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
 def dumps(scenario: Scenario) -> str:
-    """The scenario as YAML text that :func:`loads` turns back into an equal scenario."""
+    """The scenario as YAML text that :func:`loads` turns back into an equal scenario.
+
+    Text is written as UTF-8 unless it holds one of YAML's Unicode line breaks, which
+    only survive a round trip escaped (the whole document is then written in ASCII).
+    """
+    data = to_data(scenario)
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
+    yaml.allow_unicode = not any(c in s for s in _strings(data) for c in _YAML_LINE_BREAKS)
     out = StringIO()
-    yaml.dump(to_data(scenario), out)
+    yaml.dump(data, out)
     return out.getvalue()

@@ -29,6 +29,9 @@ The names traffic generation relies on:
   (validated against the technique's ``Params``), ``impact`` (seconds after ``at``)
   or ``impact_at`` (seconds from the start), :attr:`Inject.impact_time`.
 
+Addresses are IPv4 documentation space (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24);
+2001:db8::/32 is refused with a clear message until the packet builders speak IPv6.
+
 Durations are seconds; in YAML they may also be written ``"15m"``, ``"1h30m"``,
 ``"90s"``.
 """
@@ -78,6 +81,18 @@ DOCUMENTATION_NETWORKS: tuple[IPNetwork, ...] = (
 """RFC 5737 and RFC 3849 documentation space: every scenario address lies inside it."""
 
 _DOC_SPACE = ", ".join(map(str, DOCUMENTATION_NETWORKS))
+_IPV4_DOC_SPACE = ", ".join(str(n) for n in DOCUMENTATION_NETWORKS if n.version == 4)
+
+
+def ipv4_only(value: IPAddress | IPNetwork) -> str | None:
+    """Why ``value`` cannot be used yet (it is IPv6), or None.
+
+    2001:db8::/32 is documentation space, but the packet builders of the techniques
+    and of benign traffic produce IPv4 only, so scenarios are IPv4 for now.
+    """
+    if value.version == 4:
+        return None
+    return f"{value} is IPv6; traffic generation is IPv4 only for now (use {_IPV4_DOC_SPACE})"
 
 
 # --- durations -------------------------------------------------------------------
@@ -166,6 +181,9 @@ def _parse_network(value: object) -> IPNetwork:
         raise ValueError(f"expected an IP network like 192.0.2.0/26, got {value!r}")
     if not in_documentation_space(network):
         raise ValueError(f"{network} is outside documentation space ({_DOC_SPACE})")
+    why = ipv4_only(network)
+    if why:
+        raise ValueError(why)
     return network
 
 
@@ -181,6 +199,9 @@ def _parse_address(value: object) -> IPAddress:
         raise ValueError(f"expected an IP address like 192.0.2.10, got {value!r}")
     if not in_documentation_space(address):
         raise ValueError(f"{address} is outside documentation space ({_DOC_SPACE})")
+    why = ipv4_only(address)
+    if why:
+        raise ValueError(why)
     return address
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from pydantic import ValidationError
 
 from scenarios.errors import ScenarioError
-from scenarios.model import in_documentation_space, mac_for
+from scenarios.model import in_documentation_space, ipv4_only, mac_for
 from scenarios.roles import HostRole, role_info
 
 if TYPE_CHECKING:
@@ -177,6 +177,9 @@ def _outside_teams(scenario: Scenario, ip: IPAddress) -> str | None:
     """Why ``ip`` cannot be an attacker address, or None if it can."""
     if not in_documentation_space(ip):
         return f"{ip} is outside documentation space"
+    why = ipv4_only(ip)
+    if why:
+        return why
     for team in scenario.teams:
         if team.contains(ip):
             return f"{ip} is inside the networks of team {team.id!r}; attackers come from outside"

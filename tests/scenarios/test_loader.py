@@ -193,3 +193,10 @@ def test_validation_error_is_a_scenario_error() -> None:
 
 def test_loader_returns_the_model() -> None:
     assert isinstance(loads(MINIMAL), Scenario)
+
+
+@pytest.mark.parametrize("title", ["Übung café", "line\x85break", "para\u2029graph", "two\nlines "])
+def test_dump_keeps_any_text(title: str) -> None:
+    scenario = loads(MINIMAL).model_copy(update={"title": title, "briefing": title * 2})
+    again = loads(dumps(scenario))
+    assert (again.title, again.briefing) == (title, title * 2)

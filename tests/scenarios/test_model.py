@@ -24,7 +24,7 @@ from scenarios.model import (
     mac_for,
     parse_duration,
 )
-from scenarios.roles import HostRole
+from scenarios.roles import HostRole, role_info
 from scenarios.techniques.scan import ScanParams
 
 
@@ -224,7 +224,8 @@ def test_benign_profile_is_declared_or_from_the_role_table() -> None:
     )
     assert scenario.benign_for("visa-portal") == BenignProfile(sessions_per_minute=3, clients=2)
     default = scenario.benign_for(HostRole.DNS)
-    assert default.sessions_per_minute == 120.0 and default.lookalikes
+    assert default.sessions_per_minute == role_info(HostRole.DNS).sessions_per_minute
+    assert default.lookalikes
 
 
 def test_skill_per_team_overrides_the_scenario() -> None:
