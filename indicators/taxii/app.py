@@ -1,7 +1,11 @@
 """The TAXII 2.1 server as a Flask application factory.
 
 ``create_app(config)`` builds a new app every call: no module-global app, nothing
-happens at import. The HTTP surface is medallion's blueprints (discovery,
+of ours happens at import. (Importing medallion's views imports the ``medallion``
+package, which builds its own module-global Flask app and ``HTTPBasicAuth``; we never
+use that app, and never change that auth object, see :mod:`indicators.taxii.auth`.)
+
+The HTTP surface is medallion's blueprints (discovery,
 collections, objects, manifest) over :class:`~indicators.taxii.backend.GrapevineBackend`;
 what medallion gets wrong for us is replaced at the edges of the request:
 
