@@ -88,9 +88,17 @@ def _report(error: ScenarioValidationError, stream: TextIO) -> None:
     print(f"{count} error{'s' if count != 1 else ''}", file=stream)
 
 
-def _check_team(scenario: Scenario, team: str | None) -> None:
+def _open_for(args: argparse.Namespace) -> Scenario | None:
+    """``args.file`` loaded, with ``args.team`` checked; None after reporting its issues."""
+    try:
+        scenario = open_scenario(args.file)
+    except ScenarioValidationError as exc:
+        _report(exc, sys.stderr)
+        return None
+    team = args.team
     if team is not None and team not in scenario.team_ids():
         raise UsageError(f"--team {team}: no such team (teams: {', '.join(scenario.team_ids())})")
+    return scenario
 
 
 def _clock(seconds: float) -> str:
@@ -179,12 +187,9 @@ def timeline_rows(scenario: Scenario, team: str | None = None) -> list[dict[str,
 
 def cmd_timeline(args: argparse.Namespace) -> int:
     """Print the scenario's injects in time order with their ATT&CK technique ids."""
-    try:
-        scenario = open_scenario(args.file)
-    except ScenarioValidationError as exc:
-        _report(exc, sys.stderr)
+    scenario = _open_for(args)
+    if scenario is None:
         return 1
-    _check_team(scenario, args.team)
     rows = timeline_rows(scenario, args.team)
     if args.json:
         print(
@@ -243,12 +248,9 @@ def cmd_pcap(args: argparse.Namespace) -> int:
     from scenarios.pcap import write_pcapng
     from scenarios.traffic import generate, ground_truth
 
-    try:
-        scenario = open_scenario(args.file)
-    except ScenarioValidationError as exc:
-        _report(exc, sys.stderr)
+    scenario = _open_for(args)
+    if scenario is None:
         return 1
-    _check_team(scenario, args.team)
     out = Path(args.output)
     sidecar = Path(args.sidecar) if args.sidecar else out.with_suffix(".json")
     if sidecar == out:
