@@ -10,6 +10,10 @@ can jump to it::
 
     tutorial.yaml:41:15: injects[2].target.host: team 'fr' has no host 'portl' (...)
 
+YAML anchors, aliases and ``<<:`` merge keys work; top-level keys starting with
+``x-`` are ignored, so shared pieces can be defined there (``x-defaults: &inject``).
+An error inside merged content points at the anchor's text.
+
 Everything here is pure apart from :func:`load`, which reads the file.
 """
 
@@ -44,6 +48,8 @@ from scenarios.techniques.base import Technique
 Techniques = Mapping[str, type[Technique]]
 ROOT = "<document>"
 """The path of an issue about the file as a whole."""
+EXTENSION_PREFIX = "x-"
+"""Top-level keys starting with this are ignored: a place for YAML anchors (``&defaults``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +87,27 @@ class _Pos:
     scalar: bool
 
 
+def _merge_sources(node: CommentedMap) -> list[CommentedMap]:
+    """The mappings merged into ``node`` with ``<<:`` (ruamel's shape varies by version)."""
+    sources = []
+    for source in getattr(node, "merge", None) or ():
+        mapping = source[1] if isinstance(source, tuple) else source
+        if isinstance(mapping, CommentedMap):
+            sources.append(mapping)
+    return sources
+
+
+def _entry_position(node: CommentedMap, key: object) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(key, value) positions of ``key`` in ``node``; a merged key is found in its source."""
+    if key in node.lc.data:
+        return node.lc.key(key), node.lc.value(key)
+    for source in _merge_sources(node):
+        if key in source:
+            return _entry_position(source, key)
+    start = (node.lc.line or 0, node.lc.col or 0)
+    return start, start
+
+
 class _Document:
     """Plain data converted from a ruamel node tree, and the position of every path."""
 
@@ -94,8 +121,7 @@ class _Document:
             for key, value in node.items():
                 plain_key = self._scalar(key)
                 child = (*path, str(plain_key))
-                k_line, k_col = node.lc.key(key)
-                v_line, v_col = node.lc.value(key)
+                (k_line, k_col), (v_line, v_col) = _entry_position(node, key)
                 scalar = not isinstance(value, CommentedMap | CommentedSeq)
                 if not scalar or value is None:
                     v_line, v_col = k_line, k_col
@@ -252,6 +278,7 @@ def _validate(data: Any, techniques: Techniques) -> tuple[Scenario | None, list[
     """The scenario, or every problem found in ``data`` (paths into ``data``)."""
     if not isinstance(data, dict):
         return None, [Problem((), f"a scenario is a mapping of fields, got {type(data).__name__}")]
+    data = {k: v for k, v in data.items() if not str(k).startswith(EXTENSION_PREFIX)}
     problems: list[Problem] = []
     parts: dict[str, Any] = {}
     kept: dict[str, list[int]] = {}

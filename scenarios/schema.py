@@ -55,6 +55,7 @@ def scenario_schema(techniques: Mapping[str, type[Technique]] | None = None) -> 
     base = copy.deepcopy(Scenario.model_json_schema(mode="validation"))
     schema: dict[str, Any] = {"$schema": DIALECT, "$id": SCHEMA_ID, **base}
     schema["title"] = "Grapevine scenario"
+    schema["patternProperties"] = {"^x-": {"description": "ignored: a place for YAML anchors"}}
     defs: dict[str, Any] = schema.setdefault("$defs", {})
     inject = defs["Inject"]
     inject["properties"]["technique"] = {

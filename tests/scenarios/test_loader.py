@@ -200,3 +200,52 @@ def test_dump_keeps_any_text(title: str) -> None:
     scenario = loads(MINIMAL).model_copy(update={"title": title, "briefing": title * 2})
     again = loads(dumps(scenario))
     assert (again.title, again.briefing) == (title, title * 2)
+
+
+ANCHORED = """\
+title: Anchors
+duration: 10m
+seed: 1
+x-defaults: &inject
+  technique: network-scan
+  attacker: 203.0.113.5
+  impact: 1m
+  params: {rate: {rate}}
+teams:
+  - id: aa
+    name: CERT-AA
+    country: AT
+    domain: aa.example
+    networks: [192.0.2.0/26]
+    hosts:
+      - {name: ns1, role: dns, ip: 192.0.2.10}
+      - {name: www, role: visa-portal, ip: 192.0.2.20}
+injects:
+  - <<: *inject
+    id: scan-1
+    at: 1m
+    target: {team: aa, host: www}
+  - <<: *inject
+    id: scan-2
+    at: 3m
+    target: {team: aa, host: {host}}
+"""
+
+
+def test_anchors_merge_keys_and_extension_keys() -> None:
+    scenario = loads(ANCHORED.replace("{rate}", "20").replace("{host}", "ns1"), "a.yaml")
+    assert [i.technique for i in scenario.injects] == ["network-scan", "network-scan"]
+    assert scenario.injects[1].params == {"rate": 20}
+    assert scenario.injects[1].impact_time == 240.0
+
+
+def test_errors_in_merged_content_point_at_the_anchor() -> None:
+    text = ANCHORED.replace("{rate}", "-1").replace("{host}", "nope")
+    with pytest.raises(ScenarioValidationError) as caught:
+        loads(text, "a.yaml")
+    found = {(i.line, i.path) for i in caught.value.issues}
+    assert found == {
+        (8, "injects[0].params.rate"),
+        (8, "injects[1].params.rate"),
+        (26, "injects[1].target.host"),
+    }

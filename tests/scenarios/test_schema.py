@@ -108,3 +108,11 @@ def test_durations_accept_numbers_and_unit_strings(validator: jsonschema.Validat
     for bad in ("15 minutes", -5, "m"):
         data["duration"] = bad
         assert list(validator.iter_errors(data)), bad
+
+
+def test_extension_keys_are_allowed(validator: jsonschema.Validator) -> None:
+    data = _raw(library.text("tutorial"))
+    data["x-defaults"] = {"technique": "network-scan"}
+    assert list(validator.iter_errors(data)) == []
+    data["y-defaults"] = {}
+    assert list(validator.iter_errors(data))
