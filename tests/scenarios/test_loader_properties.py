@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from scenarios.loader import dumps, loads, to_data
+from scenarios import library
+from scenarios.loader import ScenarioValidationError, dumps, loads, to_data
 from scenarios.model import Scenario, format_duration
 from scenarios.roles import HostRole
 from scenarios.techniques import registry
@@ -174,3 +175,37 @@ def test_any_valid_scenario_generates(document: dict[str, Any]) -> None:
     assert all(start <= f.time for f in frames)
     assert all(f.time <= end + 3600 for f in frames)  # an inject may run past the end
     assert all(f.team in scenario.team_ids() for f in frames)
+
+
+@st.composite
+def damaged(draw: Any) -> str:
+    """A built-in scenario's text with a few random edits: lines cut, copied, or chars changed."""
+    lines = library.text(draw(st.sampled_from(library.names()))).splitlines()
+    for _ in range(draw(st.integers(1, 4))):
+        i = draw(st.integers(0, len(lines) - 1))
+        edit = draw(st.sampled_from(["delete", "duplicate", "char", "indent"]))
+        if edit == "delete":
+            del lines[i]
+        elif edit == "duplicate":
+            lines.insert(i, lines[draw(st.integers(0, len(lines) - 1))])
+        elif edit == "indent":
+            lines[i] = " " * draw(st.integers(0, 3)) + lines[i]
+        elif lines[i]:
+            j = draw(st.integers(0, len(lines[i]) - 1))
+            char = draw(st.sampled_from([":", "-", "[", "{", "'", '"', "#", "x", "9", " ", "\t"]))
+            lines[i] = lines[i][:j] + char + lines[i][j + 1 :]
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(damaged())
+def test_damaged_files_give_positioned_issues_never_a_crash(text: str) -> None:
+    try:
+        loads(text, "damaged.yaml")
+    except ScenarioValidationError as exc:
+        assert exc.issues
+        count = len(text.splitlines())
+        for issue in exc.issues:
+            assert 1 <= issue.line <= count + 1, issue
+            assert issue.column >= 1
+            assert issue.path and issue.message
