@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from range.errors import UsageError
+from range.errors import RangeError, UsageError
 from scenarios import library
 from scenarios.errors import ScenarioError
 from scenarios.loader import ScenarioValidationError, load
@@ -33,7 +33,8 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "scenario",
         help="list, validate, show and export exercise scenarios",
-        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        description="List, validate, show and export exercise scenarios. FILE is a path, "
+        "or the name of a built-in scenario (see `grapevine scenario list`).",
     )
     sub = parser.add_subparsers(dest="action", metavar="ACTION")
     sub.required = True
@@ -255,9 +256,15 @@ def cmd_pcap(args: argparse.Namespace) -> int:
     sidecar = Path(args.sidecar) if args.sidecar else out.with_suffix(".json")
     if sidecar == out:
         raise UsageError(f"--sidecar {sidecar}: would overwrite the pcap file")
-    counts = write_pcapng(
-        generate(scenario, team=args.team), out, sidecar, ground_truth(scenario, team=args.team)
-    )
+    for given in (out, sidecar):
+        if not given.parent.is_dir():
+            raise UsageError(f"{given}: the directory {given.parent} does not exist")
+    try:
+        counts = write_pcapng(
+            generate(scenario, team=args.team), out, sidecar, ground_truth(scenario, team=args.team)
+        )
+    except OSError as exc:
+        raise RangeError(f"{out}: cannot write the capture: {exc}") from None
     total = sum(counts.values())
     injects = sum(n for label, n in counts.items() if label != "benign")
     print(f"wrote {out} ({total} frames, {injects} attack frames) and {sidecar}")

@@ -199,3 +199,11 @@ def test_pcap_refuses_a_broken_file_and_writes_nothing(
 def test_pcap_needs_an_output(small: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scenario", "pcap", str(small)]) == 2
     assert "-o/--output" in capsys.readouterr().err
+
+
+def test_pcap_into_a_missing_directory_is_a_usage_error(
+    small: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "no-such-dir" / "x.pcapng"
+    assert main(["scenario", "pcap", str(small), "-o", str(out)]) == 2
+    assert "does not exist" in capsys.readouterr().err
