@@ -307,8 +307,15 @@ def _validate(data: Any, techniques: Techniques) -> tuple[Scenario | None, list[
                 unusable[name] = None
                 continue
             bad = {e["loc"][0] for e in errors if e["loc"] and isinstance(e["loc"][0], int)}
-            kept[name] = [i for i in range(len(value)) if i not in bad]
-            parts[name] = [item.validate_python(value[i]) for i in kept[name]]
+            kept[name], parts[name] = [], []
+            for i in range(len(value)):
+                if i not in bad:
+                    try:
+                        parts[name].append(item.validate_python(value[i]))
+                    except ValidationError:  # only a list-level error named it; skip it
+                        bad.add(i)
+                        continue
+                    kept[name].append(i)
             unusable[name] = {
                 str(value[i].get("id", value[i].get("name")))
                 for i in bad

@@ -6,7 +6,9 @@ injects of every registered technique at times inside the duration, messages,
 benign profiles, durations written in every accepted form), writes them as YAML,
 and checks that the loader accepts them, that serialising and loading again gives
 an equal scenario, and that traffic generation (``scenarios.traffic.generate``)
-yields time-ordered frames labelled with the scenario's injects.
+yields time-ordered frames labelled with the scenario's injects. A last property
+damages the built-in files at random and checks the loader answers with positioned
+issues, never another exception.
 """
 
 from __future__ import annotations
