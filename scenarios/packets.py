@@ -23,11 +23,12 @@ import random
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from scapy.layers.dns import DNS, DNSQR, DNSRR
 from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.l2 import Ether
-from scapy.packet import Packet, Raw
+from scapy.packet import Packet
 from scapy.utils import checksum
 
 from scenarios.techniques.base import Endpoint, TimedPacket
@@ -67,10 +68,33 @@ def udp_packet(
     payload: bytes | Packet,
     ip_id: int,
     ttl: int = 64,
-) -> Packet:
-    """``Ether/IP/UDP/payload``; ``payload`` may be bytes or a Scapy layer (DNS...)."""
-    body = payload if isinstance(payload, Packet) else Raw(load=payload)
-    return ip_packet(src, dst, ip_id, ttl, df=False) / UDP(sport=sport, dport=dport) / body
+) -> bytes:
+    """``Ether/IP/UDP/payload`` bytes; ``payload`` may be bytes or a Scapy layer (DNS...).
+
+    Rendered from a cached Scapy-built template of the same addresses, which gives the
+    bytes a full Scapy build of ``Ether/IP/UDP/payload`` gives.
+    """
+    template = _udp_template(src.mac, src.ip, dst.mac, dst.ip, ttl)
+    return template.render(sport=sport, dport=dport, ip_id=ip_id, payload=bytes(payload))
+
+
+@lru_cache(maxsize=4096)
+def _tcp_template(
+    src_mac: str, src_ip: str, dst_mac: str, dst_ip: str, ttl: int, window: int, syn: bool
+) -> FrameTemplate:
+    """Ether/IP(DF)/TCP between two addresses; SYNs carry Linux's options."""
+    src = Endpoint(ip=src_ip, mac=src_mac)
+    dst = Endpoint(ip=dst_ip, mac=dst_mac)
+    options = [("MSS", MSS), ("SAckOK", b""), ("NOP", None), ("WScale", 7)] if syn else []
+    tcp = TCP(sport=1, dport=1, flags="S" if syn else "A", window=window, options=options)
+    return FrameTemplate(ip_packet(src, dst, 0, ttl) / tcp)
+
+
+@lru_cache(maxsize=4096)
+def _udp_template(src_mac: str, src_ip: str, dst_mac: str, dst_ip: str, ttl: int) -> FrameTemplate:
+    src = Endpoint(ip=src_ip, mac=src_mac)
+    dst = Endpoint(ip=dst_ip, mac=dst_mac)
+    return FrameTemplate(ip_packet(src, dst, 0, ttl, df=False) / UDP(sport=1, dport=1))
 
 
 class TcpSession:
@@ -107,7 +131,6 @@ class TcpSession:
         self._ipid = {True: rng.getrandbits(16), False: rng.getrandbits(16)}
         self._ttl = {True: client_ttl, False: server_ttl}
         self._window = {True: 64240, False: 65160}
-        self._templates: dict[bool, FrameTemplate] = {}
 
     # -- low level -------------------------------------------------------------------
     def segment(self, from_client: bool, flags: str, payload: bytes = b"") -> None:
@@ -118,26 +141,14 @@ class TcpSession:
         ack = self._seq[not from_client] if "A" in flags else 0
         ip_id = self._ipid[from_client]
         self._ipid[from_client] = (ip_id + 1) & 0xFFFF
-        pkt: Packet | bytes
-        if "S" in flags:
-            pkt = ip_packet(src, dst, ip_id, self._ttl[from_client]) / TCP(
-                sport=sport,
-                dport=dport,
-                seq=seq,
-                ack=ack,
-                flags=flags,
-                window=self._window[from_client],
-                options=[("MSS", MSS), ("SAckOK", b""), ("NOP", None), ("WScale", 7)],
-            )
-        else:
-            template = self._templates.get(from_client)
-            if template is None:
-                template = FrameTemplate(
-                    ip_packet(src, dst, 0, self._ttl[from_client])
-                    / TCP(sport=sport, dport=dport, flags="A", window=502)
-                )
-                self._templates[from_client] = template
-            pkt = template.render(ip_id=ip_id, seq=seq, ack=ack, flags=flags, payload=payload)
+        syn = "S" in flags
+        template = _tcp_template(
+            src.mac, src.ip, dst.mac, dst.ip, self._ttl[from_client],
+            self._window[from_client] if syn else 502, syn,
+        )  # fmt: skip
+        pkt = template.render(
+            sport=sport, dport=dport, ip_id=ip_id, seq=seq, ack=ack, flags=flags, payload=payload
+        )
         self.packets.append(TimedPacket(round(self.now, 6), pkt))
         advance = len(payload) + (1 if ("S" in flags or "F" in flags) else 0)
         self._seq[from_client] = (seq + advance) & 0xFFFFFFFF

@@ -93,7 +93,7 @@ class SynFlood(Technique):
                 f"[network-traffic:dst_ref.value = '{ctx.target.ip}' AND "
                 f"network-traffic:dst_port = {port} AND "
                 f"network-traffic:src_ref.value ISSUBSET '{net}' AND "
-                "network-traffic:extensions.'tcp-ext'.src_flags_hex = '02']"
+                "network-traffic:extensions.'tcp-ext'.src_flags_hex = h'02']"
             ),
             description=f"{params.packets} spoofed SYNs from {net} to {ctx.target.ip}:{port}",
         )

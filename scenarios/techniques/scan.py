@@ -88,7 +88,7 @@ class NetworkScan(Technique):
             pattern=(
                 f"[network-traffic:src_ref.value = '{a.ip}' AND "
                 f"network-traffic:dst_ref.value = '{t.ip}' AND "
-                "network-traffic:extensions.'tcp-ext'.src_flags_hex = '02']"
+                "network-traffic:extensions.'tcp-ext'.src_flags_hex = h'02']"
             ),
             description=f"SYN scan of {len(ports)} ports on {t.ip} from {a.ip}",
         )
