@@ -6,22 +6,31 @@ part is answered by a lookup:
 * ``path = literal`` and ``path IN (...)`` -> a hash table keyed by object type,
   path and value (:func:`~indicators.patterns.literals.equality_key`, so ``5``
   finds ``5.0`` and ``h'41'`` finds ``'A'`` exactly as the comparison does);
-* ``path ISSUBSET 'cidr'`` -> a prefix index: per object type and path, a dict per
-  (IP version, prefix length) of masked network addresses; an address is looked up
-  once per prefix length in use (at most 33 for IPv4, 129 for IPv6).
+* ``path ISSUBSET 'cidr'`` -> a prefix index: per object type, path and IP
+  version, a dict per prefix length of masked network addresses; an address is
+  looked up once per prefix length deployed for its version (at most 33 for IPv4,
+  129 for IPv6), whatever the number of networks deployed. Observed values that
+  are plain dotted-quad IPv4 addresses are read without :mod:`ipaddress` and
+  without the shared :func:`~indicators.patterns.predicates.parse_network` cache
+  (random traffic would only churn it); anything else goes through
+  ``parse_network``, so the index and the ``ISSUBSET`` test always read a value
+  the same way.
 
 For ``AND`` the cheapest indexable operand is used; ``OR`` is indexable when every
 operand is. Everything else goes on a short always-evaluate list. The index only
 narrows: each candidate is then evaluated in full, so a hit never skips a check.
-Cost per observation depends on the number of distinct (type, path) pairs in use,
-not on the number of deployed patterns.
+Cost per observation depends on the number of distinct (type, path) pairs and
+prefix lengths in use and on how many candidates the observation hits, not on the
+number of deployed patterns.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from socket import inet_aton
 from typing import Any
 
 from indicators.patterns.ast import CompAnd, Comparison, CompNode, CompOr
@@ -33,6 +42,24 @@ from indicators.patterns.predicates import parse_network
 IndexKey = tuple[str, str, tuple[Step, ...], Hashable]
 """``("eq" | "cidr", object type, steps, key)``; for ``cidr`` the key is
 ``(version, prefixlen, masked address)``."""
+
+
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_DOTTED_QUAD = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+"""Exactly the IPv4 addresses :mod:`ipaddress` reads as ``a.b.c.d`` (ASCII digits,
+no leading zeros, each octet at most 255); ``inet_aton`` agrees with it on these."""
+
+
+def observed_address(value: str) -> tuple[int, int, int, int] | None:
+    """``(version, network address, prefix length, max prefix length)`` of an
+    observed value, read as :func:`~indicators.patterns.predicates.parse_network`
+    reads it, or ``None`` when it is not an address or network."""
+    if _DOTTED_QUAD.fullmatch(value):
+        return 4, int.from_bytes(inet_aton(value), "big"), 32, 32
+    net = parse_network(value)
+    if net is None:
+        return None
+    return net.version, int(net.network_address), net.prefixlen, net.max_prefixlen
 
 
 def _path_key(steps: tuple[Step, ...]) -> tuple[object, ...]:
@@ -78,7 +105,8 @@ class _PathEntry:
 
     select: Callable[[Mapping[str, Any], Resolver], list[Any]]
     eq: dict[Hashable, set[Hashable]] = field(default_factory=dict)
-    cidr: dict[tuple[int, int], dict[int, set[Hashable]]] = field(default_factory=dict)
+    cidr: dict[int, dict[int, dict[int, set[Hashable]]]] = field(default_factory=dict)
+    """IP version -> prefix length -> masked network address -> owners."""
     timestamps: int = 0  # how many eq keys are timestamps (values need parsing)
 
     def empty(self) -> bool:
@@ -94,13 +122,16 @@ class _PathEntry:
                 if hit:
                     out |= hit
         if self.cidr and isinstance(value, str):
-            net = parse_network(value)
-            if net is None:
+            address = observed_address(value)
+            if address is None:
                 return
-            address, plen, maxlen = int(net.network_address), net.prefixlen, net.max_prefixlen
-            for (version, prefixlen), table in self.cidr.items():
-                if version == net.version and prefixlen <= plen:
-                    hit = table.get(address >> (maxlen - prefixlen))
+            version, bits, plen, maxlen = address
+            by_length = self.cidr.get(version)
+            if by_length is None:
+                return
+            for prefixlen, table in by_length.items():
+                if prefixlen <= plen:
+                    hit = table.get(bits >> (maxlen - prefixlen))
                     if hit:
                         out |= hit
 
@@ -134,7 +165,8 @@ class CandidateIndex:
                     entry.timestamps += 1
             else:
                 version, prefixlen, masked = key  # type: ignore[misc]
-                entry.cidr.setdefault((version, prefixlen), {}).setdefault(masked, set()).add(owner)
+                by_length = entry.cidr.setdefault(version, {})
+                by_length.setdefault(prefixlen, {}).setdefault(masked, set()).add(owner)
         return True
 
     def remove(self, owner: Hashable) -> None:
@@ -154,14 +186,17 @@ class CandidateIndex:
                             entry.timestamps -= 1
             else:
                 version, prefixlen, masked = key  # type: ignore[misc]
-                table = entry.cidr.get((version, prefixlen), {})
+                by_length = entry.cidr.get(version, {})
+                table = by_length.get(prefixlen, {})
                 owners = table.get(masked)
                 if owners is not None:
                     owners.discard(owner)
                     if not owners:
                         del table[masked]
                         if not table:
-                            del entry.cidr[(version, prefixlen)]
+                            del by_length[prefixlen]
+                            if not by_length:
+                                del entry.cidr[version]
             if entry.empty():
                 del self._paths[t][_path_key(steps)]
                 if not self._paths[t]:

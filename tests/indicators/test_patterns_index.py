@@ -6,8 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indicators.patterns import compile_pattern
-from indicators.patterns.index import CandidateIndex, index_keys
+from indicators.patterns.index import CandidateIndex, index_keys, observed_address
 from indicators.patterns.observations import Observation, observations_from
+from indicators.patterns.predicates import parse_network
 from tests.indicators.test_matcher_differential import bundles, comparison_expression
 
 
@@ -81,3 +82,64 @@ def test_no_false_negatives(expressions: list[str], data: list[dict]) -> None:
         for i, test in tests.items():
             if test(obs):
                 assert i in candidates, expressions[i]
+
+
+def _parsed(value: str) -> tuple[int, int, int, int] | None:
+    net = parse_network(value)
+    if net is None:
+        return None
+    return net.version, int(net.network_address), net.prefixlen, net.max_prefixlen
+
+
+_OCTETS = st.one_of(
+    st.integers(0, 300).map(str),
+    st.sampled_from(["", "00", "01", "007", "0x1", "+1", "-1", " 1", "1 ", "\u0663", "1\n"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(_OCTETS, min_size=1, max_size=5), suffix=st.sampled_from(["", "/24", "\n"]))
+def test_observed_address_reads_values_as_parse_network_does(parts: list[str], suffix: str) -> None:
+    """The dotted-quad fast path never disagrees with ipaddress (leading zeros,
+    non-ASCII digits, octets over 255, whitespace, CIDR suffixes)."""
+    value = ".".join(parts) + suffix
+    assert observed_address(value) == _parsed(value), repr(value)
+
+
+def test_observed_address_other_forms() -> None:
+    for value in ("2001:db8::1", "2001:db8::/32", " 192.0.2.1 ", "192.0.2.9/24", "example.com"):
+        assert observed_address(value) == _parsed(value), value
+    assert observed_address("192.0.2.1") == (4, 0xC0000201, 32, 32)
+
+
+def test_prefix_lookup_keeps_ip_versions_apart() -> None:
+    """32.1.13.184 is 0x20010db8, the top 32 bits of 2001:db8::; the IPv6 /32 must
+    not be offered for it, nor the IPv4 /24 for an IPv6 address."""
+    index = CandidateIndex()
+    for owner, pattern in {
+        "v6": "[ipv4-addr:value ISSUBSET '2001:db8::/32']",
+        "v4": "[ipv4-addr:value ISSUBSET '32.1.13.0/24']",
+    }.items():
+        index.add(owner, compile_pattern(pattern).leaves[0].leaf.expression)
+
+    def offered(value: str) -> set:
+        (obs,) = observations_from(
+            [
+                {
+                    "type": "observed-data",
+                    "id": "observed-data--00000000-0000-4000-8000-000000000001",
+                    "first_observed": "2026-01-01T00:00:00Z",
+                    "last_observed": "2026-01-01T00:00:00Z",
+                    "number_observed": 1,
+                    "objects": {"0": {"type": "ipv4-addr", "value": value}},
+                }
+            ]
+        )
+        return index.candidates(obs)
+
+    assert offered("32.1.13.184") == {"v4"}
+    assert offered("2001:db8::5") == {"v6"}
+    assert offered("2001:db9::5") == set()
+    index.remove("v6")
+    index.remove("v4")
+    assert index._paths == {}
