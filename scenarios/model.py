@@ -54,6 +54,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    StringConstraints,
     ValidationInfo,
     WithJsonSchema,
     model_validator,
@@ -476,7 +477,7 @@ class Inject(_Model):
     technique: Slug
     """A registered technique name (``scenarios.techniques.registry.names()``)."""
     target: Target
-    attacker: str
+    attacker: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
     """An address in documentation space outside every team, or an ``attackers:`` name."""
     params: dict[str, Any] = Field(default_factory=dict)
     """Validated against the technique's ``Params`` model."""
