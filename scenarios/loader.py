@@ -35,13 +35,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from scenarios.errors import ScenarioError
-from scenarios.model import (
-    COUNTRY_PATTERN,
-    DOMAIN_PATTERN,
-    MAC_PATTERN,
-    SLUG_PATTERN,
-    Scenario,
-)
+from scenarios.fields import COUNTRY_PATTERN, DOMAIN_PATTERN, MAC_PATTERN, SLUG_PATTERN
+from scenarios.model import Scenario
 from scenarios.references import Problem, check, format_path, pydantic_message
 from scenarios.techniques.base import Technique
 

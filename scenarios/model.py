@@ -1,11 +1,11 @@
 """The scenario model: what an exercise director's YAML file declares, validated.
 
 All models are frozen pydantic v2 models; unknown keys are errors. Field-level rules
-(types, ranges, documentation address space, ``.example`` domains) live on the
-fields, so an error points at the field; rules across fields (references between
-teams, hosts, techniques and attackers, addresses inside networks, times inside the
-duration) live in :mod:`scenarios.references` and run when a :class:`Scenario` is
-built, each with its own field path.
+(types, ranges, documentation address space, ``.example`` domains) live on the field
+types of :mod:`scenarios.fields`, so an error points at the field; rules across
+fields (references between teams, hosts, techniques and attackers, addresses inside
+networks, times inside the duration) live in :mod:`scenarios.references` and run
+when a :class:`Scenario` is built, each with its own field path.
 
 The names traffic generation relies on:
 
@@ -31,17 +31,15 @@ The names traffic generation relies on:
 
 Addresses are IPv4 documentation space (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24);
 2001:db8::/32 is refused with a clear message until the packet builders speak IPv6.
-
 Durations are seconds; in YAML they may also be written ``"15m"``, ``"1h30m"``,
-``"90s"``.
+``"90s"``. Derived values (services, MACs, gateway, resolver) are filled in when the
+file leaves them out; the role table is :mod:`scenarios.roles`.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import math
 import random
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -49,222 +47,38 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
-    PlainSerializer,
-    PlainValidator,
     StringConstraints,
     ValidationInfo,
-    WithJsonSchema,
     model_validator,
 )
 
 from scenarios.errors import ScenarioError
+from scenarios.fields import (
+    Country,
+    DocAddress,
+    DocNetwork,
+    Duration,
+    ExampleDomain,
+    IPAddress,
+    MacAddress,
+    Port,
+    Probability,
+    Slug,
+    Text,
+    Weight,
+    mac_for,
+    parse_network,
+)
 from scenarios.roles import HostRole, role_info
 from scenarios.techniques.base import Context, Endpoint, Technique, TechniqueParams
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 DEFAULT_START = datetime(2026, 1, 5, 8, 0, 0, tzinfo=UTC)
 """When a scenario starts unless it says otherwise (fixed, so output is deterministic)."""
 
 MAX_DURATION = 7 * 24 * 3600.0
 """The longest exercise a scenario may declare: one week."""
-
-DOCUMENTATION_NETWORKS: tuple[IPNetwork, ...] = (
-    ipaddress.ip_network("192.0.2.0/24"),
-    ipaddress.ip_network("198.51.100.0/24"),
-    ipaddress.ip_network("203.0.113.0/24"),
-    ipaddress.ip_network("2001:db8::/32"),
-)
-"""RFC 5737 and RFC 3849 documentation space: every scenario address lies inside it."""
-
-_DOC_SPACE = ", ".join(map(str, DOCUMENTATION_NETWORKS))
-_IPV4_DOC_SPACE = ", ".join(str(n) for n in DOCUMENTATION_NETWORKS if n.version == 4)
-
-
-def ipv4_only(value: IPAddress | IPNetwork) -> str | None:
-    """Why ``value`` cannot be used yet (it is IPv6), or None.
-
-    2001:db8::/32 is documentation space, but the packet builders of the techniques
-    and of benign traffic produce IPv4 only, so scenarios are IPv4 for now.
-    """
-    if value.version == 4:
-        return None
-    return f"{value} is IPv6; traffic generation is IPv4 only for now (use {_IPV4_DOC_SPACE})"
-
-
-# --- durations -------------------------------------------------------------------
-
-_DURATION_RE = re.compile(
-    r"^(?=\d)(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+(?:\.\d+)?)s?)?$", re.IGNORECASE
-)
-
-
-def parse_duration(value: object) -> float:
-    """Seconds from ``90``, ``90.5``, ``"90s"``, ``"15m"``, ``"1h30m"`` or ``"2m30s"``."""
-    if isinstance(value, bool):
-        raise ValueError(f"expected a duration (seconds, or like 15m, 1h30m), got {value!r}")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    elif isinstance(value, str):
-        match = _DURATION_RE.match(value.strip().replace(" ", ""))
-        if not match:
-            raise ValueError(
-                f"expected a duration like 90s, 15m, 1h30m or a number of seconds, got {value!r}"
-            )
-        hours, minutes, secs = (match.group(g) for g in "hms")
-        seconds = int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(secs or 0)
-    else:
-        raise ValueError(f"expected a duration (seconds, or like 15m, 1h30m), got {value!r}")
-    if not math.isfinite(seconds):
-        raise ValueError(f"a duration must be finite, got {value!r}")
-    return seconds
-
-
-def format_duration(seconds: float) -> str | float:
-    """``"1h30m"`` for whole seconds (``"0s"`` for zero), the plain number otherwise."""
-    if seconds != int(seconds):
-        return seconds
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
-    return text + (f"{secs}s" if secs or not text else "")
-
-
-Duration = Annotated[
-    float,
-    BeforeValidator(parse_duration),
-    Field(ge=0),
-    PlainSerializer(format_duration, when_used="json"),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "number", "minimum": 0},
-                {"type": "string", "pattern": r"^(?=\d)(\d+h)?(\d+m)?(\d+(\.\d+)?s?)?$"},
-            ],
-            "description": "seconds, or a duration like 90s, 15m, 1h30m",
-        }
-    ),
-]
-"""Seconds; YAML may say ``90``, ``"90s"``, ``"15m"``, ``"1h30m"``."""
-
-
-# --- addresses -------------------------------------------------------------------
-
-
-def in_documentation_space(value: IPAddress | IPNetwork) -> bool:
-    """True if the address or the whole network lies inside documentation space."""
-    if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
-        return any(value in net for net in DOCUMENTATION_NETWORKS)
-    return any(
-        value.version == net.version and value.subnet_of(net)  # type: ignore[arg-type]
-        for net in DOCUMENTATION_NETWORKS
-    )
-
-
-def _parse_network(value: object) -> IPNetwork:
-    if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
-        network = value
-    elif isinstance(value, str):
-        try:
-            network = ipaddress.ip_network(value.strip())
-        except ValueError:
-            try:
-                loose = ipaddress.ip_network(value.strip(), strict=False)
-            except ValueError:
-                raise ValueError(f"{value!r} is not an IP network like 192.0.2.0/26") from None
-            raise ValueError(f"{value} has host bits set (did you mean {loose}?)") from None
-    else:
-        raise ValueError(f"expected an IP network like 192.0.2.0/26, got {value!r}")
-    if not in_documentation_space(network):
-        raise ValueError(f"{network} is outside documentation space ({_DOC_SPACE})")
-    why = ipv4_only(network)
-    if why:
-        raise ValueError(why)
-    return network
-
-
-def _parse_address(value: object) -> IPAddress:
-    if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
-        address = value
-    elif isinstance(value, str):
-        try:
-            address = ipaddress.ip_address(value.strip())
-        except ValueError:
-            raise ValueError(f"{value!r} is not an IP address") from None
-    else:
-        raise ValueError(f"expected an IP address like 192.0.2.10, got {value!r}")
-    if not in_documentation_space(address):
-        raise ValueError(f"{address} is outside documentation space ({_DOC_SPACE})")
-    why = ipv4_only(address)
-    if why:
-        raise ValueError(why)
-    return address
-
-
-DocNetwork = Annotated[
-    IPNetwork,
-    PlainValidator(_parse_network),
-    PlainSerializer(str),
-    WithJsonSchema(
-        {"type": "string", "description": f"an IP network inside documentation space: {_DOC_SPACE}"}
-    ),
-]
-DocAddress = Annotated[
-    IPAddress,
-    PlainValidator(_parse_address),
-    PlainSerializer(str),
-    WithJsonSchema(
-        {"type": "string", "description": f"an IP address inside documentation space: {_DOC_SPACE}"}
-    ),
-]
-
-
-def mac_for(ip: IPAddress) -> str:
-    """The MAC a host gets unless it declares one: locally administered, from its address.
-
-    IPv4: ``02:00`` + the four address bytes. IPv6: ``02:06`` + the last four bytes.
-    """
-    prefix = "02:00" if ip.version == 4 else "02:06"
-    return prefix + "".join(f":{b:02x}" for b in ip.packed[-4:])
-
-
-# --- names -----------------------------------------------------------------------
-
-SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
-DOMAIN_PATTERN = r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*example$"
-COUNTRY_PATTERN = r"^[A-Z]{2}$"
-MAC_PATTERN = r"^[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}$"
-
-Slug = Annotated[
-    str,
-    Field(
-        pattern=SLUG_PATTERN,
-        description="lower-case letters, digits and dashes (a DNS label)",
-    ),
-]
-ExampleDomain = Annotated[
-    str,
-    Field(
-        pattern=DOMAIN_PATTERN,
-        max_length=253,
-        description="a lower-case DNS name under .example",
-    ),
-]
-Text = Annotated[str, Field(min_length=1)]
-Country = Annotated[str, Field(pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2 code")]
-MacAddress = Annotated[
-    str,
-    Field(pattern=MAC_PATTERN, description="like 02:00:c0:00:02:0a"),
-    AfterValidator(str.lower),
-]
-Port = Annotated[int, Field(ge=1, le=65535)]
-Probability = Annotated[float, Field(ge=0, le=1)]
-Weight = Annotated[float, Field(ge=0)]
 
 
 class _Model(BaseModel):
@@ -369,7 +183,7 @@ class Team(_Model):
         data = dict(data)
         networks = data.get("networks")
         if "gateway" not in data and isinstance(networks, list) and networks:
-            first = _parse_or_none(_parse_network, networks[0])
+            first = _parse_or_none(parse_network, networks[0])
             if first is not None:
                 data["gateway"] = str(first[1] if first.num_addresses > 2 else first[0])
         hosts = data.get("hosts")

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, NamedTuple
 from pydantic import ValidationError
 
 from scenarios.errors import ScenarioError
-from scenarios.model import in_documentation_space, ipv4_only, mac_for
+from scenarios.fields import in_documentation_space, ipv4_only, mac_for
 from scenarios.roles import HostRole, role_info
 
 if TYPE_CHECKING:
-    from scenarios.model import Inject, IPAddress, Scenario, Team
+    from scenarios.fields import IPAddress
+    from scenarios.model import Inject, Scenario, Team
     from scenarios.techniques.base import Technique
 
 Path = tuple[str | int, ...]

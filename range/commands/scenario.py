@@ -22,8 +22,9 @@ from typing import Any, TextIO
 from range.errors import RangeError, UsageError
 from scenarios import library
 from scenarios.errors import ScenarioError
+from scenarios.fields import format_duration
 from scenarios.loader import ScenarioValidationError, load
-from scenarios.model import Scenario, format_duration
+from scenarios.model import Scenario
 from scenarios.schema import scenario_schema
 from scenarios.techniques import registry
 

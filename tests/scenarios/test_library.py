@@ -12,8 +12,9 @@ from ruamel.yaml import YAML
 
 from scenarios import library
 from scenarios.errors import ScenarioError
+from scenarios.fields import in_documentation_space
 from scenarios.loader import dumps, loads, to_data
-from scenarios.model import Scenario, in_documentation_space
+from scenarios.model import Scenario
 from scenarios.roles import HostRole
 from scenarios.traffic import ground_truth
 

@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from scenarios import library
+from scenarios.fields import format_duration
 from scenarios.loader import ScenarioValidationError, dumps, loads, to_data
-from scenarios.model import Scenario, format_duration
+from scenarios.model import Scenario
 from scenarios.roles import HostRole
 from scenarios.techniques import registry
 from scenarios.techniques.base import BENIGN

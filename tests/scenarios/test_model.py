@@ -7,23 +7,10 @@ import random
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from scenarios.errors import ScenarioError
-from scenarios.model import (
-    DEFAULT_START,
-    BenignProfile,
-    Host,
-    Scenario,
-    Skill,
-    Team,
-    format_duration,
-    in_documentation_space,
-    mac_for,
-    parse_duration,
-)
+from scenarios.model import DEFAULT_START, BenignProfile, Host, Scenario, Skill, Team
 from scenarios.roles import HostRole, role_info
 from scenarios.techniques.scan import ScanParams
 
@@ -65,71 +52,6 @@ def _scenario(**overrides: object) -> dict:
     }
     data.update(overrides)
     return data
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"),
-    [
-        (90, 90.0),
-        (2.5, 2.5),
-        ("90", 90.0),
-        ("90s", 90.0),
-        ("15m", 900.0),
-        ("1h30m", 5400.0),
-        ("2m30s", 150.0),
-        ("1h", 3600.0),
-        ("1h 5m", 3900.0),
-        ("0.5s", 0.5),
-    ],
-)
-def test_parse_duration(text: object, seconds: float) -> None:
-    assert parse_duration(text) == seconds
-
-
-@pytest.mark.parametrize("bad", ["15 minutes", "m", "", "1d", True, None, [1], float("inf")])
-def test_parse_duration_refuses(bad: object) -> None:
-    with pytest.raises(ValueError, match="duration"):
-        parse_duration(bad)
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.integers(min_value=0, max_value=10**7) | st.floats(0, 10**6, allow_nan=False))
-def test_format_duration_round_trips(seconds: float) -> None:
-    assert parse_duration(format_duration(seconds)) == seconds
-
-
-def test_format_duration_reads_well() -> None:
-    assert [format_duration(s) for s in (0, 45, 900, 5400, 3661)] == [
-        "0s",
-        "45s",
-        "15m",
-        "1h30m",
-        "1h1m1s",
-    ]
-
-
-@pytest.mark.parametrize(
-    ("value", "inside"),
-    [
-        (ipaddress.ip_address("192.0.2.7"), True),
-        (ipaddress.ip_address("198.51.100.255"), True),
-        (ipaddress.ip_address("203.0.113.1"), True),
-        (ipaddress.ip_address("2001:db8::5"), True),
-        (ipaddress.ip_address("10.0.0.1"), False),
-        (ipaddress.ip_address("192.0.3.1"), False),
-        (ipaddress.ip_network("198.51.100.64/26"), True),
-        (ipaddress.ip_network("198.51.100.0/23"), False),
-        (ipaddress.ip_network("2001:db8:1::/48"), True),
-        (ipaddress.ip_network("2001:db9::/32"), False),
-    ],
-)
-def test_documentation_space(value: object, inside: bool) -> None:
-    assert in_documentation_space(value) is inside  # type: ignore[arg-type]
-
-
-def test_mac_is_derived_from_the_address() -> None:
-    assert mac_for(ipaddress.ip_address("192.0.2.10")) == "02:00:c0:00:02:0a"
-    assert mac_for(ipaddress.ip_address("2001:db8::1:2")) == "02:06:00:01:00:02"
 
 
 def test_host_defaults_come_from_its_role() -> None:
