@@ -128,6 +128,7 @@ def _check_team(
             f"({', '.join(map(str, team.networks))})",
         )
     addresses.setdefault(gateway, f"the gateway of team {team.id!r}")
+    macs.setdefault(mac_for(gateway), f"the gateway of team {team.id!r}")
     for j, host in enumerate(team.hosts):
         path: Path = (*base, "hosts", j)
         if not team.contains(host.ip):

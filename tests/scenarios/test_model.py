@@ -158,3 +158,10 @@ def test_skill_per_team_overrides_the_scenario() -> None:
     assert scenario.skill.detection == 0.2
     with pytest.raises(ScenarioError, match="no team 'zz'"):
         scenario.skill_for("zz")
+
+
+def test_a_declared_mac_may_not_take_the_gateways() -> None:
+    team = _team()
+    team["hosts"][1]["mac"] = "02:00:c0:00:02:01"  # derived from the gateway 192.0.2.1
+    with pytest.raises(ValidationError, match=r"hosts\[1\]\.mac: MAC 02:00:c0:00:02:01 is already"):
+        Scenario.model_validate(_scenario(teams=[team]))
