@@ -239,7 +239,12 @@ def cmd_schema(args: argparse.Namespace) -> int:
     """Print (or write) the JSON Schema of scenario files."""
     text = json.dumps(scenario_schema(), indent=2) + "\n"
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        out = Path(args.output)
+        if not out.parent.is_dir():
+            raise UsageError(f"{out}: the directory {out.parent} does not exist")
+        part = out.with_name(out.name + ".part")
+        part.write_text(text, encoding="utf-8")
+        part.replace(out)  # an earlier schema file is never left half written
     else:
         sys.stdout.write(text)
     return 0
