@@ -33,9 +33,11 @@ What is rejected, as :class:`MedallionDataError` naming the file and the JSON pa
 not a medallion data file, a missing or mistyped member, a duplicate API root
 collection or object version, an object version without a manifest entry or a
 manifest entry without an object, a timestamp medallion could not read. Invalid STIX
-inside the file is :class:`~indicators.errors.StixValidationError` (validated with
-stix2 as STIX 2.1, custom properties allowed, as the Grapevine server accepts them).
-STIX 2.0 content is rejected too: Grapevine serves STIX 2.1 only.
+inside the file is :class:`~indicators.errors.StixValidationError`: every object goes
+through the store's own validation (:func:`indicators.store.ingest.prepare`: stix2 as
+STIX 2.1, custom properties allowed, any stix2 crash on damaged input a validation
+failure), once; the validated object travels with its record, so writing it does not
+validate it again. STIX 2.0 content is rejected too: Grapevine serves STIX 2.1 only.
 
 Not errors, but ``MedallionData.warnings`` (medallion tolerates them, no data is
 lost): discovery advertising an API root the file lacks, or not advertising one it has.
@@ -56,10 +58,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import stix2
-import stix2.exceptions
-
 from indicators.errors import IndicatorError, StixValidationError
+from indicators.store.ingest import Prepared, prepare
 
 DISCOVERY_KEY = "/discovery"
 STIX21_MEDIA_TYPE = "application/stix+json;version=2.1"
@@ -124,9 +124,10 @@ class MedallionCollection:
 class MedallionObjectVersion:
     """One version of one object in one collection, as medallion serves it.
 
-    ``stix`` is the object exactly as served (hidden members removed); ``version`` is
-    the text the version came from (``modified``/``created``/``_date_added``) and
-    ``date_added`` the instant from its manifest entry (``date_added_text`` verbatim).
+    ``stix`` is the object exactly as served (hidden members removed) and ``prepared``
+    the store's validation of it; ``version`` is the text the version came from
+    (``modified``/``created``/``_date_added``) and ``date_added`` the instant from its
+    manifest entry (``date_added_text`` verbatim).
     """
 
     api_root: str
@@ -137,6 +138,7 @@ class MedallionObjectVersion:
     date_added_text: str
     media_type: str
     stix: Mapping[str, Any]
+    prepared: Prepared
     path: str = ""
     """Where the object is in the file (a JSON path), for error messages."""
 
@@ -512,7 +514,7 @@ class _Parser:
                     object_id,
                 )
             stix = {k: v for k, v in raw.items() if k not in _HIDDEN_MEMBERS}
-            self.check_stix(stix, media_type, opath, object_id)
+            prepared = self.check_stix(stix, media_type, opath, object_id)
             versions.append(
                 MedallionObjectVersion(
                     api_root=collection.api_root,
@@ -523,6 +525,7 @@ class _Parser:
                     date_added_text=date_added_text,
                     media_type=media_type,
                     stix=stix,
+                    prepared=prepared,
                     path=opath,
                 )
             )
@@ -571,7 +574,8 @@ class _Parser:
 
     def check_stix(
         self, stix: Mapping[str, Any], media_type: str, path: str, object_id: str
-    ) -> None:
+    ) -> Prepared:
+        """The object validated by the store's own rules (the only validation it gets)."""
         found = _MEDIA_TYPE.fullmatch(media_type)
         if found is None:
             raise self.fail(path, f"media type {media_type!r} is not a STIX media type", object_id)
@@ -582,12 +586,12 @@ class _Parser:
                 object_id,
             )
         try:
-            stix2.parse(dict(stix), allow_custom=True, version="2.1")
-        except (stix2.exceptions.STIXError, ValueError, TypeError) as exc:
-            reason = " ".join(str(exc).split())
+            return prepare(stix, "the object")
+        except StixValidationError as exc:
+            reason = " ".join(exc.reason.split())
             raise StixValidationError(
                 f"{self.source}: {path}: invalid STIX 2.1: {reason}", object_id
-            ) from exc
+            ) from None
 
 
 def _media_type_of(raw: Mapping[str, Any]) -> str:

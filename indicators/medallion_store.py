@@ -2,8 +2,9 @@
 
 :func:`plan_import` checks a :class:`~indicators.medallion_import.MedallionData`
 against a store without writing anything; :func:`import_medallion_data` then writes
-it through the store's public API. ``grapevine taxii import`` is the command line of
-both (``--dry-run`` stops after the plan).
+it in one store transaction (:meth:`~indicators.store.StoreWriter.import_data`).
+``grapevine taxii import`` is the command line of both (``--dry-run`` stops after the
+plan).
 
 What is kept, so the data is served as medallion served it: every API root (name,
 title, description, max_content_length), every collection (id, title, description,
@@ -27,20 +28,15 @@ them read. Objects that carry a TLP marking keep it and Grapevine enforces it;
 unmarked objects take the collection's default level (``default_tlp``, AMBER unless
 told otherwise, so partners do not see unmarked objects until someone decides so).
 
-All or nothing. Everything that can be checked is checked before the first write:
-the whole file (:mod:`indicators.medallion_import`), every object against the
-store's own validation, RED recipients against the store's teams, API root and
-collection names against the store's rules, and that no imported API root exists
-already (an import never adds to, or changes, anything already stored). The writes
-themselves are the store's own transactions (an API root, a collection, the versions
-sharing one ``date_added``, a status); should one fail anyway (disk full, another
-writer creating the same API root meanwhile), :class:`MedallionImportError` says
-exactly what had been written by then, and nothing stored before the import has
-been touched either way.
-
-The store's ``add_objects`` records a status resource for every batch it stores; the
-import's own batches therefore leave ``complete`` status resources in the imported
-API roots next to medallion's. Their ids are listed in the report.
+All or nothing. Everything that can be checked is checked before the write: the
+whole file, every object by the store's own validation (once, while the file is
+read: :mod:`indicators.medallion_import`), RED recipients against the store's teams,
+API root and collection names against the store's rules, and that no imported API
+root exists already (an import never adds to, or changes, anything already stored).
+The write is then one transaction: should it fail anyway (disk full, another writer
+creating the same API root meanwhile), none of the import is stored, and nothing
+stored before is touched either way. The only status resources imported are the
+file's own.
 """
 
 from __future__ import annotations
@@ -48,11 +44,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from itertools import groupby
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from indicators.errors import GrapevineError, StixValidationError, StoreError
+from indicators.errors import StixValidationError, StoreError
 from indicators.medallion_import import (
     MedallionCollection,
     MedallionData,
@@ -61,7 +54,7 @@ from indicators.medallion_import import (
     member_path,
 )
 from indicators.store import Store, StoreReader
-from indicators.store.ingest import prepare
+from indicators.store.imports import DatedVersion, NewApiRoot, NewCollection, NewStatus
 from indicators.tlp import DEFAULT_LEVEL, Tlp
 from indicators.users import check_name
 
@@ -69,15 +62,6 @@ TAXII21_VERSION = "application/taxii+json;version=2.1"
 STIX21_MEDIA_TYPE = "application/stix+json;version=2.1"
 # The store's rule for names that become URL path segments (API roots, collections).
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-
-
-class MedallionImportError(StoreError):
-    """Writing an import failed part-way; ``written`` lists what was stored by then."""
-
-    def __init__(self, message: str, written: list[str]) -> None:
-        done = "; ".join(written) if written else "nothing"
-        super().__init__(f"{message}. Written before the failure: {done}")
-        self.written = written
 
 
 @dataclass(frozen=True)
@@ -101,7 +85,6 @@ class ImportReport:
     statuses: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    batch_statuses: list[str] = field(default_factory=list)
 
     @property
     def versions(self) -> int:
@@ -127,11 +110,6 @@ class ImportReport:
                 )
         out += [f"  warning: {w}" for w in self.warnings]
         out += [f"  note: {n}" for n in self.notes]
-        if self.batch_statuses:
-            out.append(
-                f"  the store recorded {len(self.batch_statuses)} status resources for the "
-                "import's own batches"
-            )
         return out
 
 
@@ -204,6 +182,7 @@ def plan_import(
             )
         report.api_roots.append((root.name, root.title))
         report.statuses[root.name] = sum(1 for s in data.statuses if s.api_root == root.name)
+    _check_status_ids(data)
     for collection in data.collections:
         if not _SEGMENT.fullmatch(collection.id):
             raise MedallionDataError(
@@ -228,6 +207,20 @@ def plan_import(
             )
         )
     return report
+
+
+def _check_status_ids(data: MedallionData) -> None:
+    """Status ids are unique per API root in medallion, across API roots in the store."""
+    first: dict[str, str] = {}
+    for status in data.statuses:
+        if status.id in first:
+            raise MedallionDataError(
+                data.source,
+                member_path("$", status.api_root) + ".status",
+                f"status id {status.id!r} is also in API root {first[status.id]!r}; the store "
+                "keeps status ids unique across API roots",
+            )
+        first[status.id] = status.api_root
 
 
 def _discovery_notes(data: MedallionData) -> list[str]:
@@ -255,14 +248,8 @@ def _discovery_notes(data: MedallionData) -> list[str]:
 def _check_with_store(
     source: str, version: MedallionObjectVersion, teams: set[str], identities: set[str]
 ) -> None:
-    """The store's own validation of one object, and its RED recipients."""
-    try:
-        prepared = prepare(version.stix, version.path)
-    except StixValidationError as exc:
-        raise StixValidationError(
-            f"{source}: {version.path}: {exc.reason}", version.object_id
-        ) from None
-    for name in prepared.recipients:
+    """The RED recipients of one (already validated) object against the store's teams."""
+    for name in version.prepared.recipients:
         if name not in teams and name not in identities:
             raise StixValidationError(
                 f"{source}: {version.path}: TLP:RED recipient {name!r} is not a team of this store",
@@ -283,60 +270,40 @@ def import_medallion_data(
     if dry_run:
         return report
     report.dry_run = False
-    written: list[str] = []
     try:
-        for root in data.api_roots:
-            store.create_api_root(
-                root.name, root.title, root.description, max_content_length=root.max_content_length
-            )
-            written.append(f"API root {root.name!r}")
-        for plan in report.collections:
-            c = plan.collection
-            store.create_collection(
-                c.api_root,
-                c.title,
-                collection_id=c.id,
-                description=c.description,
-                alias=c.alias,
-                can_read=c.can_read,
-                can_write=c.can_write,
-                owner_team=plan.owner_team,
-                default_tlp=default_tlp,
-            )
-            written.append(f"collection {c.api_root}/{c.id}")
-            _write_versions(store, data, plan, report, written)
-        for status in data.statuses:
-            store.add_status(status.api_root, dict(status.resource))
-            written.append(f"status {status.api_root}/{status.id}")
-    except (GrapevineError, SQLAlchemyError, OSError) as exc:
-        raise MedallionImportError(f"{data.source}: import failed: {exc}", written) from exc
+        store.import_data(
+            api_roots=[
+                NewApiRoot(r.name, r.title, r.description, r.max_content_length)
+                for r in data.api_roots
+            ],
+            collections=[_new_collection(plan, default_tlp) for plan in report.collections],
+            versions=[
+                DatedVersion(
+                    v.api_root,
+                    v.collection_id,
+                    v.prepared,
+                    v.date_added,
+                    f"{data.source}: {v.path}",
+                )
+                for v in data.objects
+            ],
+            statuses=[NewStatus(s.api_root, s.resource) for s in data.statuses],
+        )
+    except StoreError as exc:
+        raise StoreError(f"{data.source}: nothing was imported: {exc}") from exc
     return report
 
 
-def _write_versions(
-    store: Store,
-    data: MedallionData,
-    plan: CollectionPlan,
-    report: ImportReport,
-    written: list[str],
-) -> None:
-    """The collection's versions, one store batch per ``date_added`` instant, in time order."""
+def _new_collection(plan: CollectionPlan, default_tlp: Tlp) -> NewCollection:
     c = plan.collection
-    versions = sorted(data.objects_in(c.api_root, c.id), key=lambda v: v.date_added)
-    for date_added, batch in groupby(versions, key=lambda v: v.date_added):
-        items = list(batch)
-        status = store.add_objects(
-            c.api_root,
-            c.id,
-            [dict(v.stix) for v in items],
-            producer=plan.owner_team,
-            date_added=date_added,
-        )
-        report.batch_statuses.append(status["id"])
-        if status["failure_count"] or any("message" in s for s in status["successes"]):
-            details = status["failures"] or [s for s in status["successes"] if "message" in s]
-            raise StoreError(
-                f"the store did not take {len(details)} versions dated {date_added.isoformat()} "
-                f"into {c.api_root}/{c.id}: {details}"
-            )
-        written.append(f"{len(items)} versions into {c.api_root}/{c.id}")
+    return NewCollection(
+        c.api_root,
+        c.id,
+        c.title,
+        description=c.description,
+        alias=c.alias,
+        can_read=c.can_read,
+        can_write=c.can_write,
+        owner_team=plan.owner_team,
+        default_tlp=default_tlp,
+    )

@@ -5,6 +5,10 @@ Each call is one transaction: an envelope of objects is stored whole (every vali
 object) or not at all, together with its status resource, and nothing stored before
 is changed. Adding a version that is already there is a success that changes
 nothing, so a client may safely retry a POST whose answer it did not get.
+
+:meth:`StoreWriter.import_data` moves a whole data set in (API roots, collections,
+every version with its own ``date_added``, statuses) as one transaction too: it is
+stored entirely or, on any refusal or failure, not at all.
 """
 
 from __future__ import annotations
@@ -12,25 +16,31 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from indicators.clock import Clock
 from indicators.errors import NotFoundError, StixValidationError, StoreError
 from indicators.store import schema
+from indicators.store.imports import (
+    DEFAULT_MAX_CONTENT_LENGTH,
+    DatedVersion,
+    ImportItem,
+    NewApiRoot,
+    NewCollection,
+    NewStatus,
+    prepare_versions,
+)
 from indicators.store.ingest import Prepared, describe_version, prepare
 from indicators.store.query import ObjectFilter, where_clauses
 from indicators.store.reader import ApiRootInfo, CollectionInfo, StoreReader
 from indicators.store.timestamps import format_us, to_us
 from indicators.tlp import DEFAULT_LEVEL, Reader, Tlp, level_of
 from indicators.users import Role, User, check_name, team_identity_id
-
-DEFAULT_MAX_CONTENT_LENGTH = 10 * 1024 * 1024
-"""Largest POST body an API root accepts unless told otherwise (bytes)."""
 
 _IN_CHUNK = 500
 """Ids per ``IN (...)`` list, well under every database's bound-parameter limit."""
@@ -63,22 +73,29 @@ class StoreWriter(StoreReader):
         max_content_length: int = DEFAULT_MAX_CONTENT_LENGTH,
     ) -> ApiRootInfo:
         """A new API root at URL path ``/<name>/``; refuses a name already taken."""
-        _check_segment(name, "API root name")
-        if max_content_length <= 0:
-            raise StoreError(f"max_content_length of API root {name!r} must be positive")
-        try:
-            with self._write.begin() as conn:
-                conn.execute(
-                    insert(schema.api_roots).values(
-                        name=name,
-                        title=title,
-                        description=description,
-                        max_content_length=max_content_length,
-                    )
-                )
-        except IntegrityError:
-            raise StoreError(f"API root {name!r} already exists") from None
+        with self._write.begin() as conn:
+            self._insert_api_root(conn, NewApiRoot(name, title, description, max_content_length))
         return self.api_root(name)
+
+    @staticmethod
+    def _insert_api_root(conn: Connection, new: NewApiRoot) -> int:
+        """Insert API root ``new`` (checked); its primary key."""
+        _check_segment(new.name, "API root name")
+        if new.max_content_length <= 0:
+            raise StoreError(f"max_content_length of API root {new.name!r} must be positive")
+        try:
+            return conn.execute(
+                insert(schema.api_roots)
+                .values(
+                    name=new.name,
+                    title=new.title,
+                    description=new.description,
+                    max_content_length=new.max_content_length,
+                )
+                .returning(schema.api_roots.c.pk)
+            ).scalar_one()
+        except IntegrityError as exc:
+            raise _refused(exc, f"API root {new.name!r}") from None
 
     def ensure_api_root(self, name: str, title: str, **kwargs: Any) -> ApiRootInfo:
         """The API root ``name``, created if missing."""
@@ -102,31 +119,44 @@ class StoreWriter(StoreReader):
     ) -> CollectionInfo:
         """A new collection in ``api_root`` (``collection_id`` defaults to a new UUID)."""
         root = self.api_root(api_root)
-        cid = _check_segment(collection_id or str(uuid.uuid4()), "collection id")
-        if owner_team is not None:
-            check_name(owner_team, "team name")
+        new = NewCollection(
+            api_root,
+            collection_id or str(uuid.uuid4()),
+            title,
+            description=description,
+            alias=alias,
+            can_read=can_read,
+            can_write=can_write,
+            owner_team=owner_team,
+            default_tlp=default_tlp,
+        )
+        with self._write.begin() as conn:
+            self._insert_collection(conn, root.pk, new)
+        return self.collection(api_root, new.collection_id)
+
+    def _insert_collection(self, conn: Connection, root_pk: int, new: NewCollection) -> int:
+        """Insert collection ``new`` (checked; its owner team created if missing); its pk."""
+        cid = _check_segment(new.collection_id, "collection id")
+        if new.owner_team is not None:
+            self._ensure_team(conn, check_name(new.owner_team, "team name"))
         try:
-            with self._write.begin() as conn:
-                if owner_team is not None:
-                    self._ensure_team(conn, owner_team)
-                conn.execute(
-                    insert(schema.collections).values(
-                        api_root_pk=root.pk,
-                        collection_id=cid,
-                        title=title,
-                        description=description,
-                        alias=alias,
-                        can_read=can_read,
-                        can_write=can_write,
-                        owner_team=owner_team,
-                        default_tlp=int(Tlp(default_tlp)),
-                    )
+            return conn.execute(
+                insert(schema.collections)
+                .values(
+                    api_root_pk=root_pk,
+                    collection_id=cid,
+                    title=new.title,
+                    description=new.description,
+                    alias=new.alias,
+                    can_read=new.can_read,
+                    can_write=new.can_write,
+                    owner_team=new.owner_team,
+                    default_tlp=int(Tlp(new.default_tlp)),
                 )
-        except IntegrityError:
-            raise StoreError(
-                f"collection {cid!r} already exists in API root {api_root!r}"
-            ) from None
-        return self.collection(api_root, cid)
+                .returning(schema.collections.c.pk)
+            ).scalar_one()
+        except IntegrityError as exc:
+            raise _refused(exc, f"collection {cid!r} in API root {new.api_root!r}") from None
 
     # -- teams and users --------------------------------------------------------------
 
@@ -245,12 +275,7 @@ class StoreWriter(StoreReader):
                     select(func.max(o.c.date_added_us)).where(o.c.collection_pk == info.pk)
                 ).scalar()
                 added_us = max(now_us, floor or 0)
-            identities = {
-                ident: name
-                for name, ident in conn.execute(
-                    select(schema.teams.c.name, schema.teams.c.identity_id)
-                )
-            }
+            identities = self._identities(conn)
             known_teams = set(identities.values())
             stored = self._stored_versions(conn, info.pk, [p.stix_id for p in prepared])
             records: list[dict[str, Any]] = []
@@ -262,11 +287,10 @@ class StoreWriter(StoreReader):
                     failures.append(_detail(item.stix_id, item.version or "", exc.reason))
                     continue
                 versions = stored.setdefault(item.stix_id, {})
+                version, version_us = _stored_version(item, added_us)
                 if item.version_us is None:  # immutable (most SCOs): one version, ever
-                    version, version_us = format_us(added_us), added_us
                     clash = next(iter(versions.values()), None)
                 else:
-                    version, version_us = item.version or "", item.version_us
                     clash = versions.get(version_us)
                 if clash is not None:
                     successes.append(
@@ -277,19 +301,16 @@ class StoreWriter(StoreReader):
                 successes.append(_detail(item.stix_id, version))
                 planned.append((item, recipients))
                 records.append(
-                    {
-                        "collection_pk": info.pk,
-                        "stix_id": item.stix_id,
-                        "stix_type": item.stix_type,
-                        "version": version,
-                        "version_us": version_us,
-                        "spec_version": item.spec_version,
-                        "date_added_us": added_us,
-                        "tlp": int(level_of(item.obj, info.default_tlp)),
-                        "producer": team,
-                        "posted_by": poster.name if poster else None,
-                        "body": item.body,
-                    }
+                    _record(
+                        item,
+                        info.pk,
+                        info.default_tlp,
+                        version,
+                        version_us,
+                        added_us,
+                        team,
+                        poster.name if poster else None,
+                    )
                 )
             self._insert_rows(conn, records, planned)
             status = {
@@ -304,8 +325,14 @@ class StoreWriter(StoreReader):
                 "pending_count": 0,
                 "pendings": [],
             }
-            self._insert_status(conn, root, status, poster.name if poster else None, now_us)
+            self._insert_status(conn, root.pk, status, poster.name if poster else None, now_us)
         return status
+
+    @staticmethod
+    def _identities(conn: Connection) -> dict[str, str]:
+        """``{identity id: team name}`` of every team."""
+        t = schema.teams
+        return {ident: name for name, ident in conn.execute(select(t.c.name, t.c.identity_id))}
 
     @staticmethod
     def _check(
@@ -429,31 +456,164 @@ class StoreWriter(StoreReader):
     def add_status(self, api_root: str, resource: dict[str, Any], owner: str | None = None) -> None:
         """Store a status resource as it is (for importers); its ``id`` must be new."""
         root = self.api_root(api_root)
-        if not isinstance(resource.get("id"), str):
-            raise StoreError("a status resource needs a string 'id'")
-        try:
-            with self._write.begin() as conn:
-                self._insert_status(conn, root, resource, owner, to_us(self._clock.now()))
-        except IntegrityError:
-            raise StoreError(f"status {resource['id']!r} already exists") from None
+        with self._write.begin() as conn:
+            self._insert_status(conn, root.pk, resource, owner, to_us(self._clock.now()))
 
     @staticmethod
     def _insert_status(
         conn: Connection,
-        root: ApiRootInfo,
-        resource: dict[str, Any],
+        root_pk: int,
+        resource: Mapping[str, Any],
         owner: str | None,
         now_us: int,
     ) -> None:
-        conn.execute(
-            insert(schema.statuses).values(
-                status_id=resource["id"],
-                api_root_pk=root.pk,
-                owner=owner,
-                request_us=now_us,
-                body=json.dumps(resource, separators=(",", ":")),
+        if not isinstance(resource.get("id"), str):
+            raise StoreError("a status resource needs a string 'id'")
+        try:
+            conn.execute(
+                insert(schema.statuses).values(
+                    status_id=resource["id"],
+                    api_root_pk=root_pk,
+                    owner=owner,
+                    request_us=now_us,
+                    body=json.dumps(resource, separators=(",", ":")),
+                )
             )
-        )
+        except IntegrityError as exc:
+            raise _refused(exc, f"status {resource['id']!r}") from None
+
+    # -- whole imports ----------------------------------------------------------------
+
+    def import_data(
+        self,
+        *,
+        api_roots: Sequence[NewApiRoot] = (),
+        collections: Sequence[NewCollection] = (),
+        versions: Sequence[DatedVersion] = (),
+        statuses: Sequence[NewStatus] = (),
+    ) -> None:
+        """Store a whole data set in one transaction: all of it, or nothing at all.
+
+        Creates the API roots, then the collections (in new or existing API roots;
+        owner teams created if missing), then stores every version, each with its own
+        ``date_added``, into a collection this call creates (nothing stored before is
+        added to); versions sharing a ``date_added`` keep the order given, which every
+        read returns. Rows are indexed as :meth:`add_objects` indexes them, the owner
+        team producing objects that name no team identity. Statuses are stored as
+        given and no other is recorded. A ``Prepared`` object is not validated again.
+
+        A refusal leaves the store exactly as it was: :class:`StixValidationError` for
+        an object (a RED recipient that is no team) naming its ``where`` and id;
+        :class:`StoreError` for a name taken or invalid, a version given twice, or any
+        failure of the database itself.
+        """
+        items = prepare_versions(versions)  # validated before the write lock is taken
+        try:
+            with self._write.begin() as conn:
+                now_us = to_us(self._clock.now())
+                roots = {new.name: self._insert_api_root(conn, new) for new in api_roots}
+                targets: dict[tuple[str, str], tuple[int, NewCollection]] = {}
+                for new in collections:
+                    root_pk = roots.get(new.api_root) or self._root_pk(conn, new.api_root)
+                    pk = self._insert_collection(conn, root_pk, new)
+                    targets[(new.api_root, new.collection_id)] = (pk, new)
+                self._insert_dated(conn, targets, items)
+                for status in statuses:
+                    root_pk = roots.get(status.api_root) or self._root_pk(conn, status.api_root)
+                    self._insert_status(conn, root_pk, status.resource, status.owner, now_us)
+        except SQLAlchemyError as exc:
+            reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+            raise StoreError(
+                f"the database failed the import, so none of it was stored: {reason}"
+            ) from exc
+
+    @staticmethod
+    def _root_pk(conn: Connection, name: str) -> int:
+        t = schema.api_roots
+        pk = conn.execute(select(t.c.pk).where(t.c.name == name)).scalar()
+        if pk is None:
+            raise NotFoundError(f"API root {name!r} not found")
+        return pk
+
+    def _insert_dated(
+        self,
+        conn: Connection,
+        targets: dict[tuple[str, str], tuple[int, NewCollection]],
+        items: list[ImportItem],
+    ) -> None:
+        """Insert the versions of an import, in the order of ``items``."""
+        identities = self._identities(conn)
+        known_teams = set(identities.values())
+        seen: dict[tuple[int, str, int | None], str] = {}
+        records: list[dict[str, Any]] = []
+        planned: list[tuple[Prepared, list[str]]] = []
+        for where, dated, item, added_us in items:
+            target = targets.get((dated.api_root, dated.collection_id))
+            if target is None:
+                raise StoreError(
+                    f"{where}: collection {dated.collection_id!r} in API root "
+                    f"{dated.api_root!r} is not one this import creates (an import never adds "
+                    "to a stored collection)"
+                )
+            pk, new = target
+            try:
+                team, recipients = self._check(item, None, new.owner_team, identities, known_teams)
+            except StixValidationError as exc:
+                raise StixValidationError(f"{where}: {exc.reason}", item.stix_id) from None
+            version, version_us = _stored_version(item, added_us)
+            key = (pk, item.stix_id, item.version_us)  # None: the one version of an SCO
+            if key in seen:
+                raise StoreError(f"{where}: {item.stix_id} is given twice (also at {seen[key]})")
+            seen[key] = where
+            planned.append((item, recipients))
+            records.append(
+                _record(item, pk, new.default_tlp, version, version_us, added_us, team, None)
+            )
+        self._insert_rows(conn, records, planned)
+
+
+def _refused(exc: IntegrityError, what: str) -> StoreError:
+    """The error for an insert of ``what`` the database refused: a taken name or key
+    (SQLite: "UNIQUE constraint failed", PostgreSQL: "duplicate key … unique
+    constraint"), or whatever else it said (a trigger, a check)."""
+    reason = " ".join(str(exc.orig).split())
+    if "unique" in reason.lower():
+        return StoreError(f"{what} already exists")
+    return StoreError(f"the database refused {what}: {reason}")
+
+
+def _stored_version(item: Prepared, added_us: int) -> tuple[str, int]:
+    """(version text, version instant) of ``item``: an object without ``modified`` or
+    ``created`` (most SCOs) is versioned by its ``date_added`` and has one version."""
+    if item.version_us is None:
+        return format_us(added_us), added_us
+    return item.version or "", item.version_us
+
+
+def _record(
+    item: Prepared,
+    collection_pk: int,
+    default_tlp: Tlp,
+    version: str,
+    version_us: int,
+    added_us: int,
+    producer: str | None,
+    posted_by: str | None,
+) -> dict[str, Any]:
+    """The ``objects`` row of one version."""
+    return {
+        "collection_pk": collection_pk,
+        "stix_id": item.stix_id,
+        "stix_type": item.stix_type,
+        "version": version,
+        "version_us": version_us,
+        "spec_version": item.spec_version,
+        "date_added_us": added_us,
+        "tlp": int(level_of(item.obj, default_tlp)),
+        "producer": producer,
+        "posted_by": posted_by,
+        "body": item.body,
+    }
 
 
 def _detail(stix_id: str, version: str, message: str | None = None) -> dict[str, str]:

@@ -14,12 +14,7 @@ import pytest
 from indicators.clock import ManualClock
 from indicators.errors import StixValidationError, StoreError
 from indicators.medallion_import import MedallionDataError, parse_medallion_data
-from indicators.medallion_store import (
-    MedallionImportError,
-    import_medallion_data,
-    plan_import,
-    resolve_owners,
-)
+from indicators.medallion_store import import_medallion_data, plan_import, resolve_owners
 from indicators.store import ObjectFilter, Store
 from indicators.store.timestamps import to_us
 from indicators.tlp import RECIPIENTS_EXTENSION_ID, TLP2_MARKING_IDS, Reader, Tlp
@@ -115,6 +110,37 @@ def test_collections_api_roots_and_statuses_are_kept(store: Store) -> None:
         assert store.status(status.api_root, status.id).resource == status.resource
 
 
+def test_the_only_statuses_are_the_files_own(store: Store) -> None:
+    data = _data()
+    import_medallion_data(data, store)
+    connection = sqlite3.connect(store.location)
+    try:
+        stored = sorted(i for (i,) in connection.execute("SELECT status_id FROM statuses"))
+    finally:
+        connection.close()
+    assert stored == sorted(s.id for s in data.statuses)
+    assert len(stored) == 3
+
+
+def test_every_object_is_validated_once(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading the file validates each object (the store's validation); planning and
+    writing reuse that result instead of parsing the object again."""
+    import stix2
+
+    calls: list[str] = []
+    real = stix2.parse
+
+    def counting(data: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(data["id"])
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(stix2, "parse", counting)
+    data = _data()
+    import_medallion_data(data, store)
+    assert sorted(calls) == sorted(v.object_id for v in data.objects)
+    assert len(calls) == 15
+
+
 def test_an_sco_is_versioned_by_its_date_added(store: Store) -> None:
     data = _data()
     import_medallion_data(data, store)
@@ -182,6 +208,17 @@ def test_objects_the_store_refuses_are_named_before_any_write(store: Store) -> N
         import_medallion_data(_data(document), store)
     assert "spec_version" in str(caught.value)
     assert f'{SOURCE}: $["cert-vineland"].collections[1].objects[2]' in str(caught.value)
+    assert store.api_roots() == []
+
+
+def test_a_status_id_in_two_api_roots_is_refused_up_front(store: Store) -> None:
+    """medallion keeps status ids per API root, the store across them."""
+    document = _document()
+    document["partners"]["status"][0]["id"] = document[ROOT]["status"][0]["id"]
+    with pytest.raises(MedallionDataError) as caught:
+        import_medallion_data(_data(document), store)
+    assert str(caught.value).startswith(f"{SOURCE}: $.partners.status: status id '18f135d2")
+    assert f"also in API root {ROOT!r}" in str(caught.value)
     assert store.api_roots() == []
 
 
@@ -286,25 +323,34 @@ def test_the_report_says_what_was_imported_and_what_changed_on_the_way(store: St
     assert "become ['application/taxii+json;version=2.1']" in text
 
 
-def test_a_write_that_fails_part_way_says_what_was_written(lived_in: Store) -> None:
+@pytest.mark.parametrize(
+    "trigger",
+    [
+        # one object version among the last ones written
+        "BEFORE INSERT ON objects WHEN NEW.stix_id LIKE 'attack-pattern--%'",
+        # the very last write of the import, after every object
+        "BEFORE INSERT ON statuses WHEN NEW.status_id = 'ec66a787-95e7-41d1-b731-af10506bf2ef'",
+    ],
+)
+def test_a_write_that_fails_part_way_leaves_the_store_exactly_as_it_was(
+    lived_in: Store, trigger: str
+) -> None:
     """A failure no check can foresee (here a database trigger refusing one row, as a
-    full disk or a concurrent writer would): the error lists what was stored, and
-    nothing stored before the import changed."""
+    full disk or a concurrent writer would) after API roots, collections and objects
+    went in: none of the import is stored and the store is exactly as before."""
     data = _data()
-    victim = data.collections[-1]  # partners' collection, written last
+    assert any(s.id == "ec66a787-95e7-41d1-b731-af10506bf2ef" for s in data.statuses)
     connection = sqlite3.connect(lived_in.location)
     connection.execute(
-        "CREATE TRIGGER refuse BEFORE INSERT ON objects WHEN NEW.stix_id LIKE 'attack-pattern--%'"
-        " BEGIN SELECT RAISE(ABORT, 'simulated failure'); END"
+        f"CREATE TRIGGER refuse {trigger} BEGIN SELECT RAISE(ABORT, 'simulated failure'); END"
     )
     connection.commit()
     connection.close()
-    before = set(_dump(lived_in))
-    with pytest.raises(MedallionImportError) as caught:
+    before = _dump(lived_in)
+    with pytest.raises(StoreError) as caught:
         import_medallion_data(data, lived_in)
     message = str(caught.value)
+    assert message.startswith(f"{SOURCE}: nothing was imported: ")
     assert "simulated failure" in message
-    assert "Written before the failure: API root 'cert-vineland'; API root 'partners';" in message
-    assert f"collection partners/{victim.id}" in message
-    assert caught.value.written[-1] == f"collection partners/{victim.id}"
-    assert before <= set(_dump(lived_in))
+    assert _dump(lived_in) == before
+    assert [r.name for r in lived_in.api_roots()] == ["grapevine"]
