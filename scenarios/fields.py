@@ -127,6 +127,7 @@ def in_documentation_space(value: IPAddress | IPNetwork) -> bool:
 
 
 def parse_network(value: object) -> IPNetwork:
+    """A network a scenario may use, from text (host bits unset); ValueError says why not."""
     if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
         network = value
     elif isinstance(value, str):
@@ -140,15 +141,21 @@ def parse_network(value: object) -> IPNetwork:
             raise ValueError(f"{value} has host bits set (did you mean {loose}?)") from None
     else:
         raise ValueError(f"expected an IP network like 192.0.2.0/26, got {value!r}")
-    if not in_documentation_space(network):
-        raise ValueError(f"{network} is outside documentation space ({_DOC_SPACE})")
-    why = ipv4_only(network)
-    if why:
-        raise ValueError(why)
+    _check_usable(network)
     return network
 
 
+def _check_usable(value: IPAddress | IPNetwork) -> None:
+    """ValueError unless a scenario may use ``value``: IPv4 documentation space."""
+    if not in_documentation_space(value):
+        raise ValueError(f"{value} is outside documentation space ({_DOC_SPACE})")
+    why = ipv4_only(value)
+    if why:
+        raise ValueError(why)
+
+
 def parse_address(value: object) -> IPAddress:
+    """An address a scenario may use, from text; ValueError says why not."""
     if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
         address = value
     elif isinstance(value, str):
@@ -158,11 +165,7 @@ def parse_address(value: object) -> IPAddress:
             raise ValueError(f"{value!r} is not an IP address") from None
     else:
         raise ValueError(f"expected an IP address like 192.0.2.10, got {value!r}")
-    if not in_documentation_space(address):
-        raise ValueError(f"{address} is outside documentation space ({_DOC_SPACE})")
-    why = ipv4_only(address)
-    if why:
-        raise ValueError(why)
+    _check_usable(address)
     return address
 
 
