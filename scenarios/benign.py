@@ -386,7 +386,7 @@ def _host_sessions(
                     rng.getrandbits(16),
                     sysid=n + 1,
                     origin=(43.09 + n * 0.01, 27.88),
-                    rate=2.0,
+                    rate=1.0,
                 )
             continue
         if service == "dns":

@@ -295,7 +295,7 @@ def dns_exchange(
         ra=1,
         rcode=rcode,
         qd=DNSQR(qname=qname, qtype=qtype),
-        an=rrs or None,
+        an=rrs,
     )
     return [
         TimedPacket(

@@ -57,6 +57,16 @@ class SmbDialogue:
         self.session.exchange(bytes(req), bytes(rsp), think=rng.uniform(0.0005, 0.003))
         self.mid += 1
 
+    def _times(self) -> dict[str, int]:
+        """File times from the session clock (Scapy would read the wall clock)."""
+        now = int(self.session.now)
+        return {
+            "CreationTime": now,
+            "LastAccessTime": now,
+            "LastWriteTime": now,
+            "ChangeTime": now,
+        }
+
     def login(self, user: str, domain: str) -> SmbDialogue:
         """NEGOTIATE and a two-leg NTLM SESSION_SETUP (blobs are opaque here)."""
         rng = self.session.rng
@@ -69,6 +79,8 @@ class SmbDialogue:
                 MaxTransactionSize=8388608,
                 MaxReadSize=8388608,
                 MaxWriteSize=8388608,
+                ServerTime=int(self.session.now),
+                ServerStartTime=int(self.session.now) - 3 * 86400,
             ),
         )
         self._call(1, SMB2_Session_Setup_Request(), SMB2_Session_Setup_Response(), 0xC0000016)
@@ -92,7 +104,7 @@ class SmbDialogue:
         self._call(
             5,
             SMB2_Create_Request(Name=name, DesiredAccess=0x0012019F, CreateDisposition=5),
-            SMB2_Create_Response(FileId=fid),
+            SMB2_Create_Response(FileId=fid, **self._times()),
         )
         for offset in range(0, len(data), WRITE_CHUNK):
             chunk = data[offset : offset + WRITE_CHUNK]
@@ -101,7 +113,7 @@ class SmbDialogue:
                 SMB2_Write_Request(Offset=offset, FileId=fid, Data=chunk),
                 SMB2_Write_Response(Count=len(chunk)),
             )
-        self._call(6, SMB2_Close_Request(FileId=fid), SMB2_Close_Response())
+        self._call(6, SMB2_Close_Request(FileId=fid), SMB2_Close_Response(**self._times()))
         return self
 
 

@@ -1,0 +1,166 @@
+"""Every registered technique against the contract of scenarios/techniques/base.py:
+registered by entry point under its own name, deterministic, pure, in time order,
+and its reference pattern matches its own traffic (our matcher and stix2-matcher)
+but none of the benign traffic of the built-in scenarios."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from pydantic import ValidationError
+from stix2matcher.matcher import match as stix2_match
+from stix2patterns.v21.pattern import Pattern
+
+from indicators.matcher import match
+from scenarios import library
+from scenarios.errors import ScenarioError
+from scenarios.observe import as_bundle, observe
+from scenarios.techniques import registry
+from scenarios.techniques.base import Technique
+from scenarios.traffic import emit
+from tests.scenarios.conftest import frames_of, make_context, run_technique
+
+REQUIRED = {
+    "network-scan": "T1046",
+    "ssh-brute-force": "T1110.001",
+    "web-login-brute-force": "T1110.001",
+    "web-exploit": "T1190",
+    "http-c2-beacon": "T1071.001",
+    "dns-tunnel": "T1071.004",
+    "dga-lookups": "T1568.002",
+    "http-exfil": "T1041",
+    "dns-exfil": "T1048.003",
+    "syn-flood": "T1498.001",
+    "udp-flood": "T1498.001",
+    "smb-lateral": "T1021.002",
+    "phishing-smtp": "T1566.002",
+    "drone-telemetry-spoof": "T1565.002",
+    "ransomware-staging": "T1486",
+}
+NAMES = sorted(REQUIRED)
+# Small parameters keep the floods and exfiltration quick; the defaults are tested too.
+SMALL = {
+    "syn-flood": {"packets": 400},
+    "udp-flood": {"packets": 400},
+    "http-exfil": {"size": 300_000, "chunk": 150_000},
+    "dns-exfil": {"size": 3000},
+    "ssh-brute-force": {"connections": 6},
+    "web-login-brute-force": {"attempts": 12},
+    "drone-telemetry-spoof": {"duration": 20},
+    "dns-tunnel": {"queries": 30},
+    "dga-lookups": {"lookups": 20},
+}
+
+
+def test_every_required_technique_is_registered_with_its_attack_id() -> None:
+    table = registry.all_techniques()
+    for name, attack_id in REQUIRED.items():
+        assert name in table, name
+        cls = table[name]
+        assert issubclass(cls, Technique)
+        assert cls.name == name
+        assert attack_id in cls.attack_ids
+        assert cls.summary
+
+
+def test_unknown_technique_names_the_known_ones() -> None:
+    with pytest.raises(ScenarioError, match="unknown technique 'nmap'.*network-scan"):
+        registry.get("nmap")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_params_reject_unknown_keys_and_bad_values(name: str) -> None:
+    params = registry.get(name).Params
+    with pytest.raises(ValidationError):
+        params(no_such_parameter=1)
+    params()  # the defaults are valid
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_same_seed_same_bytes_other_seed_other_bytes(name: str) -> None:
+    small = SMALL.get(name, {})
+    a = run_technique(name, 7, **small)
+    b = run_technique(name, 7, **small)
+    c = run_technique(name, 8, **small)
+    assert [(p.time, p.data) for p in a.packets] == [(p.time, p.data) for p in b.packets]
+    assert a.truth == b.truth
+    assert [p.data for p in a.packets] != [p.data for p in c.packets]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_packets_in_time_order_from_the_start(name: str) -> None:
+    emission = run_technique(name, **SMALL.get(name, {}))
+    times = [p.time for p in emission.packets]
+    assert times, "a technique must emit packets"
+    assert times == sorted(times)
+    assert times[0] >= make_context().start
+    assert all(len(p.data) <= 1514 for p in emission.packets), "frames fit an Ethernet MTU"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_ground_truth_is_valid_stix(name: str) -> None:
+    truth = run_technique(name, **SMALL.get(name, {})).truth
+    assert Pattern(truth.pattern).inspect().comparisons  # parses as STIX 2.1
+    assert truth.observables and all("type" in o for o in truth.observables)
+    assert truth.description
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_reference_pattern_matches_its_own_traffic(name: str) -> None:
+    emission = run_technique(name, **SMALL.get(name, {}))
+    observations = observe(frames_of(emission))
+    assert match(emission.truth.pattern, observations)
+    assert stix2_match(emission.truth.pattern, [as_bundle(observations)], stix_version="2.1")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_reference_pattern_matches_no_builtin_benign_traffic(name: str, builtin_benign) -> None:
+    pattern = run_technique(name, **SMALL.get(name, {})).truth.pattern
+    for scenario, observations in builtin_benign.items():
+        assert observations
+        assert not match(pattern, observations), f"{name} pattern matches benign in {scenario}"
+
+
+@pytest.mark.parametrize("scenario_name", library.names())
+def test_builtin_injects_patterns_match_own_traffic_not_benign(
+    scenario_name: str, builtin_benign
+) -> None:
+    scenario = library.load(scenario_name)
+    benign = builtin_benign[scenario_name]
+    for inject in scenario.injects:
+        emission = emit(scenario, inject)
+        own = observe(frames_of(emission, inject.id))
+        assert match(emission.truth.pattern, own), inject.id
+        assert not match(emission.truth.pattern, benign), inject.id
+
+
+def test_a_pattern_over_benign_look_alikes_can_fire(builtin_benign) -> None:
+    """The look-alikes are there: naive indicators raise false positives on benign."""
+    benign = [o for obs in builtin_benign.values() for o in obs]
+    assert match("[domain-name:value LIKE '%.cdn-edge.example']", benign)
+    assert match("[network-traffic:dst_port = 22]", benign)
+    assert match("[network-traffic:src_byte_count > 1000000]", benign)
+    assert match("[network-traffic:extensions.'http-request-ext'.request_value = '/login']", benign)
+
+
+def test_stix2_matcher_agrees_on_benign_of_the_tutorial(builtin_benign) -> None:
+    bundle = [as_bundle(builtin_benign["tutorial"])]
+    for name in NAMES:
+        pattern = run_technique(name, **SMALL.get(name, {})).truth.pattern
+        assert not stix2_match(pattern, bundle, stix_version="2.1"), name
+
+
+def test_defaults_generate_bounded_traffic() -> None:
+    for name in NAMES:
+        cls = registry.get(name)
+        emission = cls().generate(make_context(3), cls.Params())
+        assert 0 < len(emission.packets) <= 10_000, name
+
+
+def test_generate_uses_only_the_context_rng() -> None:
+    random.seed(1)
+    a = run_technique("dga-lookups", lookups=5)
+    random.seed(2)
+    b = run_technique("dga-lookups", lookups=5)
+    assert [p.data for p in a.packets] == [p.data for p in b.packets]
