@@ -14,60 +14,89 @@ url, domain-name and the http-request-ext) in the same run. Pattern mixes:
 - ``and2``: ``[network-traffic:dst_ref.value = ... AND network-traffic:dst_port = ...]``
 - ``temporal``: ``FOLLOWEDBY ... WITHIN`` and ``REPEATS ... WITHIN``
 
-Measured per (mix, number of patterns): our rate, the median over consecutive
-segments of ``SEGMENT`` observations fed for about ``OURS_SECONDS`` in all (the
-machine is shared; the median keeps a disturbed segment from deciding), the
-reference's rate over about
-``REF_SECONDS``, and our peak traced memory (tracemalloc) while deploying the
-patterns and feeding the first ``TRACED_FEED`` observations (the timed feeding runs
-afterwards, untraced). The reference costs ~1 ms per pattern per observation, so
-with more than ``REF_MAX_PATTERNS`` patterns it evaluates a seeded random sample of
-that many patterns per observation and the time is scaled linearly to all of them
-(each pattern is an independent ``match`` call, so the loop is linear); the
-``ref sample`` column says what was timed. ``ours hits`` counts the matches we
-reported over every observation we fed. ``agree`` compares the two sides' matches
-on the observations the reference saw (single-observation mixes only: the naive
-loop hands ``match`` one observation, so it cannot see a sequence).
-
-The workload is shaped like a sensor's day: a fifth of the traffic touches a small
-"attack" infrastructure (``HOT`` addresses in 198.18.0.0/15, the RFC 2544
+**The workload** is shaped like a sensor's day: a fifth of the traffic touches a
+small "attack" infrastructure (``HOT`` addresses in 198.18.0.0/15, the RFC 2544
 benchmarking range, and ``HOT`` domains), the rest goes to and from a large
-background (10.0.0.0/8 and a million names under ``.example``). Up to
-``HOT_PATTERNS`` of the deployed patterns describe the attack infrastructure; the
-others are drawn from the background, like the long tail of shared indicators that
-rarely fire. So the number of matches per observation stays realistic as the number
-of patterns grows, and ``rate vs 100`` measures how the matcher scales, not how
-many alerts it has to report. Nothing is sent anywhere.
+background (10.0.0.0/8 and a million names under ``bench.example``). The first
+``HOT_PATTERNS`` deployed patterns describe the attack infrastructure; the others
+are the long tail of shared indicators that do not fire here: they name
+infrastructure this traffic never touches (172.16.0.0/12, names under
+``tail.example``), drawn the same way. So from ``HOT_PATTERNS`` patterns on, the
+same patterns match the same observations whatever the number deployed: the
+``hits/obs`` column shows it, and ``rate vs 100`` measures how the matcher scales
+with the patterns it holds, not how many alerts it has to report. Patterns are
+seeded apart from the traffic, so no tail pattern copies a value the traffic has.
+
+**Our rate.** Per mix, one matcher per size is deployed (each pattern compiled
+afresh, not taken from the compile cache, so ``deploy s`` is the full cost) and
+warmed up on ``WARMUP`` observations. Then the stream is cut into segments of
+``SEGMENT`` observations, and every segment is fed to every matcher in turn, the
+order rotating from segment to segment. Each feed is timed with
+``time.perf_counter``, tracemalloc off, and with the timestamp parse cache emptied
+before it, so no matcher rides on the one fed the segment before it. Segments are
+fed until the matchers have been timed for ``OURS_SECONDS`` per size in all (at
+least ``MIN_SEGMENTS``, at most ``MAX_SEGMENTS``). ``ours obs/s`` is the median of
+a size's per-segment rates, and ``rate vs 100`` is that median over the
+100-pattern matcher's median, both taken over the same segments, run side by
+side: a disturbance from another process on this shared machine hits both sizes
+alike or lands in a segment the median drops. ``vs 100 p25-p75`` is the spread of
+the per-segment ratios (size / 100 on the same segment), so a reader can see how
+noisy the run was.
+
+**The reference's rate** is timed over about ``REF_SECONDS`` on the observations
+after the warm-up. It costs ~1 ms per pattern per observation, so with more than
+``REF_MAX_PATTERNS`` patterns it evaluates a seeded random sample of that many
+patterns per observation and the time is scaled linearly to all of them (each
+pattern is an independent ``match`` call, so the loop is linear); ``ref sample``
+says what was timed. ``agree`` compares the two sides' matches on the observations
+the reference saw completely (single-observation mixes only: the naive loop hands
+``match`` one observation, so it cannot see a sequence).
+
+**Peak memory** is measured in a separate pass, never while a rate is timed: with
+tracemalloc on, a fresh matcher compiles (uncached) and deploys the patterns and
+feeds ``TRACED_FEED`` observations; ``peak MiB`` is the traced peak over that.
+
+Nothing is sent anywhere.
 """
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import random
 import statistics
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from stix2matcher.matcher import match as reference_match
 
+from indicators.patterns import CompiledPattern
+from indicators.patterns.literals import parse_timestamp
 from indicators.streaming import StreamMatcher
 
 SIZES = (1, 100, 1_000, 10_000)
 MIXES = ("equality", "cidr", "and2", "temporal")
-OBSERVATIONS = 12_000
-OURS_SECONDS = 2.0
+BASE_SIZE = 100
+"""``rate vs 100`` divides by this size's rate."""
+WARMUP = 300
 SEGMENT = 256
+OURS_SECONDS = 2.0
+MIN_SEGMENTS = 15
+MAX_SEGMENTS = 800
 REF_SECONDS = 2.0
 REF_MAX_PATTERNS = 1_000
 TRACED_FEED = 300
 SEED = 20260302
+WINDOW = timedelta(minutes=10)
 
 ATTACK_NET = ipaddress.ip_network("198.18.0.0/15")
 BACKGROUND_NET = ipaddress.ip_network("10.0.0.0/8")
+TAIL_NET = ipaddress.ip_network("172.16.0.0/12")
+"""Where the tail patterns point: no observation comes from or goes there."""
 PORTS = (22, 25, 53, 80, 443, 445, 3389, 8080)
 DOMAINS = 1_000_000
 HOT = 256
@@ -75,7 +104,7 @@ HOT = 256
 HOT_SHARE = 0.2
 """Share of the observations whose values come from the attack infrastructure."""
 HOT_PATTERNS = 64
-"""At most this many patterns describe the attack infrastructure."""
+"""The first this many patterns describe the attack infrastructure."""
 
 START = datetime(2026, 3, 2, 8, 0, 0, tzinfo=UTC)
 
@@ -84,10 +113,17 @@ START = datetime(2026, 3, 2, 8, 0, 0, tzinfo=UTC)
 
 
 class Traffic:
-    """Seeded value spaces shared by the observation and pattern generators."""
+    """Seeded value spaces shared by the observation and pattern generators.
 
-    def __init__(self, rng: random.Random) -> None:
+    ``hot`` values come from the attack infrastructure (the same for every
+    generator); other values from the background the traffic uses, or with
+    ``tail=True`` from the space only tail patterns name.
+    """
+
+    def __init__(self, rng: random.Random, tail: bool = False) -> None:
         self.rng = rng
+        self.net = TAIL_NET if tail else BACKGROUND_NET
+        self.zone = "tail.example" if tail else "bench.example"
         hot = random.Random(SEED)  # the same attack infrastructure for every generator
         self.hot_ips = [str(ATTACK_NET[hot.randrange(1, 2**17 - 1)]) for _ in range(HOT)]
         self.hot_domains = [f"c2-{hot.randrange(10**6)}.attack.example" for _ in range(HOT)]
@@ -95,12 +131,12 @@ class Traffic:
     def ip(self, hot: bool) -> str:
         if hot:
             return self.rng.choice(self.hot_ips)
-        return str(BACKGROUND_NET[self.rng.randrange(1, BACKGROUND_NET.num_addresses - 1)])
+        return str(self.net[self.rng.randrange(1, self.net.num_addresses - 1)])
 
     def domain(self, hot: bool) -> str:
         if hot:
             return self.rng.choice(self.hot_domains)
-        return f"h{self.rng.randrange(DOMAINS)}.bench.example"
+        return f"h{self.rng.randrange(DOMAINS)}.{self.zone}"
 
     def url(self, domain: str) -> str:
         return f"http://{domain}/p{self.rng.randrange(8)}"
@@ -110,11 +146,12 @@ def _stamp(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def make_observations(traffic: Traffic, count: int) -> list[dict[str, Any]]:
-    """``count`` observed-data dicts, half a second apart: 40% HTTP, 30% DNS, 30% TCP."""
+def make_observations(traffic: Traffic, count: int, first: int = 0) -> list[dict[str, Any]]:
+    """``count`` observed-data dicts numbered from ``first``, half a second apart:
+    40% HTTP, 30% DNS, 30% TCP."""
     rng = traffic.rng
     out = []
-    for n in range(count):
+    for n in range(first, first + count):
         when = _stamp(START + timedelta(milliseconds=500 * n))
         hot = rng.random() < HOT_SHARE
         src, dst = traffic.ip(False), traffic.ip(hot)
@@ -165,6 +202,28 @@ def make_observations(traffic: Traffic, count: int) -> list[dict[str, Any]]:
     return out
 
 
+class Stream:
+    """The observation stream of one mix: a materialised head (warm-up, then what
+    the reference sees), then segments generated on demand, in time order."""
+
+    def __init__(self, head: int) -> None:
+        self.traffic = Traffic(random.Random(SEED))
+        self.head = make_observations(self.traffic, head)
+
+    def segments(self, skip: int) -> Iterator[list[dict[str, Any]]]:
+        """Segments of ``SEGMENT`` observations from position ``skip`` on, forever."""
+        position = skip
+        while True:
+            if position + SEGMENT <= len(self.head):
+                yield self.head[position : position + SEGMENT]
+            else:
+                yield make_observations(self.traffic, SEGMENT, position)
+            position += SEGMENT
+
+    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
+        return self.head[window]
+
+
 # -- patterns -------------------------------------------------------------------------
 
 
@@ -210,48 +269,90 @@ GENERATORS: dict[str, Callable[[Traffic, bool], str]] = {
 }
 
 
-def make_patterns(mix: str, count: int, seed: int) -> dict[str, str]:
-    """``count`` patterns of ``mix`` by indicator id (seeded; ids are stable)."""
-    traffic = Traffic(random.Random(seed))
+def make_patterns(mix: str, count: int) -> dict[str, str]:
+    """``count`` patterns of ``mix`` by indicator id: the first ``HOT_PATTERNS`` on
+    the attack infrastructure, the rest on the tail. Seeded per mix, so a smaller
+    size's patterns are the first ones of a larger size's."""
+    traffic = Traffic(random.Random(f"{SEED}/patterns/{mix}"), tail=True)
     generate = GENERATORS[mix]
     return {f"indicator--{mix}-{n:05d}": generate(traffic, n < HOT_PATTERNS) for n in range(count)}
 
 
-# -- the two sides --------------------------------------------------------------------
+# -- our side -------------------------------------------------------------------------
+
+
+class Timed:
+    """One deployed matcher and what the interleaved timing recorded for it."""
+
+    def __init__(self, patterns: dict[str, str], check: set[str]) -> None:
+        started = time.perf_counter()
+        self.matcher = StreamMatcher(window=WINDOW)
+        for indicator_id, pattern in patterns.items():
+            self.matcher.deploy(indicator_id, CompiledPattern(pattern))
+        self.deploy_seconds = time.perf_counter() - started
+        self.check = check  # observation ids whose matches are kept for `agree`
+        self.matched: dict[str, set[str]] = {}
+        self.rates: list[float] = []
+        self.spent = 0.0
+        self.fed = 0
+        self.hits = 0
+
+    def warm(self, observations: list[dict[str, Any]]) -> None:
+        for observed in observations:
+            self.matcher.feed(observed)
+
+    def timed_segment(self, segment: list[dict[str, Any]]) -> None:
+        # every matcher sees the segment's timestamps for the first time, as a
+        # sensor would, not parsed and cached by the matcher fed before it
+        parse_timestamp.cache_clear()
+        feed = self.matcher.feed
+        began = time.perf_counter()
+        found = [feed(observed) for observed in segment]
+        took = time.perf_counter() - began
+        self.rates.append(len(segment) / took)
+        self.spent += took
+        self.fed += len(segment)
+        for observed, hits in zip(segment, found, strict=True):
+            self.hits += len(hits)
+            if observed["id"] in self.check:
+                self.matched[observed["id"]] = {m.indicator_id for m in hits}
 
 
 def run_ours(
-    patterns: dict[str, str], observations: list[dict[str, Any]]
-) -> tuple[float, float, float, dict[str, set[str]]]:
-    """(observations/s, peak MiB, deploy seconds, matched ids per observation id)."""
-    tracemalloc.start()
-    started = time.perf_counter()
-    matcher = StreamMatcher(window=timedelta(minutes=10))
-    for indicator_id, pattern in patterns.items():
-        matcher.deploy(indicator_id, pattern)
-    deploy_seconds = time.perf_counter() - started
-    matched: dict[str, set[str]] = {}
-    for observed in observations[:TRACED_FEED]:
-        matched[observed["id"]] = {m.indicator_id for m in matcher.feed(observed)}
-    peak = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
-    # time consecutive segments and take the median rate: the machine is shared,
-    # and a segment that another process slowed down should not decide the figure
-    rates: list[float] = []
-    spent = 0.0
-    rest = observations[TRACED_FEED:]
-    for start in range(0, len(rest) - SEGMENT + 1, SEGMENT):
-        segment = rest[start : start + SEGMENT]
-        began = time.perf_counter()
-        found = [matcher.feed(observed) for observed in segment]
-        took = time.perf_counter() - began
-        rates.append(SEGMENT / took)
-        spent += took
-        for observed, hits in zip(segment, found, strict=True):
-            matched[observed["id"]] = {m.indicator_id for m in hits}
-        if spent >= OURS_SECONDS:
+    by_size: dict[int, dict[str, str]], stream: Stream, check: dict[int, set[str]]
+) -> dict[int, Timed]:
+    """Deploy one matcher per size, warm them up, then time them side by side."""
+    gc.collect()
+    timed = {size: Timed(by_size[size], check[size]) for size in sorted(by_size, reverse=True)}
+    for t in timed.values():
+        t.warm(stream[:WARMUP])
+    order = sorted(timed)
+    for number, segment in enumerate(stream.segments(WARMUP)):
+        turn = number % len(order)
+        for size in order[turn:] + order[:turn]:
+            timed[size].timed_segment(segment)
+        done = sum(t.spent for t in timed.values()) >= OURS_SECONDS * len(timed)
+        if number + 1 >= MAX_SEGMENTS or (done and number + 1 >= MIN_SEGMENTS):
             break
-    return statistics.median(rates), peak, deploy_seconds, matched
+    return timed
+
+
+def peak_memory(patterns: dict[str, str], stream: Stream) -> float:
+    """MiB traced at the peak while compiling, deploying and feeding a fresh matcher."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        matcher = StreamMatcher(window=WINDOW)
+        for indicator_id, pattern in patterns.items():
+            matcher.deploy(indicator_id, CompiledPattern(pattern))
+        for observed in stream[:TRACED_FEED]:
+            matcher.feed(observed)
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+# -- the reference --------------------------------------------------------------------
 
 
 def run_reference(
@@ -264,7 +365,7 @@ def run_reference(
     done = 0
     matched: dict[str, set[str]] = {}
     spent = 0.0
-    for observed in observations[TRACED_FEED:]:
+    for observed in observations:
         chosen = rng.sample(items, per_observation) if sampled else items
         started = time.perf_counter()
         hits = {i for i, pattern in chosen if reference_match(pattern, [observed])}
@@ -289,36 +390,65 @@ def _agreement(mix: str, ours: dict[str, set[str]], reference: dict[str, set[str
     return f"yes ({hits} hits)" if differing == 0 else f"NO: {differing} obs differ"
 
 
-def run(sizes: tuple[int, ...] = SIZES, mixes: tuple[str, ...] = MIXES) -> list[dict]:
-    """One row per (mix, size); see the module docstring for what each column means."""
-    traffic = Traffic(random.Random(SEED))
-    observations = make_observations(traffic, OBSERVATIONS)
-    rows: list[dict] = []
-    for mix_number, mix in enumerate(mixes):
-        base_rate: float | None = None
-        for size in sizes:
-            patterns = make_patterns(mix, size, SEED + mix_number)
-            ours, peak, deploy, our_hits = run_ours(patterns, observations)
-            ref, what, ref_hits = run_reference(patterns, observations, random.Random(SEED))
-            if size == 100:
-                base_rate = ours
-            row = {
-                "mix": mix,
-                "patterns": size,
-                "ours obs/s": round(ours, 1),
-                "stix2-matcher obs/s": round(ref, 3),
-                "ratio": round(ours / ref, 1),
-                "peak MiB": round(peak, 1),
-                "deploy s": round(deploy, 2),
-                "rate vs 100": round(ours / base_rate, 2) if base_rate and size > 100 else "",
-                "ours hits": sum(len(ids) for ids in our_hits.values()),
-                "ref sample": what,
-                "agree": _agreement(mix, our_hits, ref_hits),
-            }
-            rows.append(row)
-            print(f"  {mix:9s} {size:>6,}: {row}", file=sys.stderr, flush=True)
-    rows += _targets(rows)
+# -- the run --------------------------------------------------------------------------
+
+
+def _quartiles(values: list[float]) -> str:
+    if len(values) < 2:
+        return "-"
+    q = statistics.quantiles(values, n=4)
+    return f"{q[0]:.2f}-{q[2]:.2f}"
+
+
+def run_mix(mix: str, sizes: tuple[int, ...]) -> list[dict]:
+    """One row per size of ``mix``; see the module docstring for each column."""
+    # the reference with one pattern gets through ~2,000 observations in 2 s; the
+    # head ends on a segment boundary, so generated segments never reuse its ids
+    head = WARMUP + 16 * SEGMENT
+    stream = Stream(head)
+    by_size = {size: make_patterns(mix, size) for size in sizes}
+    reference: dict[int, tuple[float, str, dict[str, set[str]]]] = {}
+    for size in sizes:
+        reference[size] = run_reference(by_size[size], stream[WARMUP:], random.Random(SEED))
+    timed = run_ours(by_size, stream, {size: set(reference[size][2]) for size in sizes})
+    peaks = {size: peak_memory(by_size[size], stream) for size in sizes}
+    base = timed.get(BASE_SIZE)
+    base_rate = statistics.median(base.rates) if base is not None else None
+    rows = []
+    for size in sizes:
+        t = timed[size]
+        ours = statistics.median(t.rates)
+        ref, what, ref_hits = reference[size]
+        row: dict[str, Any] = {
+            "mix": mix,
+            "patterns": size,
+            "ours obs/s": round(ours, 1),
+            "stix2-matcher obs/s": round(ref, 3),
+            "ratio": round(ours / ref, 1),
+            "peak MiB": round(peaks[size], 1),
+            "rate vs 100": "",
+            "vs 100 p25-p75": "",
+            "hits/obs": round(t.hits / t.fed, 4),
+            "segments": len(t.rates),
+            "deploy s": round(t.deploy_seconds, 2),
+            "ref sample": what,
+            "agree": _agreement(mix, t.matched, ref_hits),
+        }
+        if base is not None and base_rate and size > BASE_SIZE:
+            row["rate vs 100"] = round(ours / base_rate, 2)
+            paired = [a / b for a, b in zip(t.rates, base.rates, strict=True)]
+            row["vs 100 p25-p75"] = _quartiles(paired)
+        rows.append(row)
+        print(f"  {mix:9s} {size:>6,}: {row}", file=sys.stderr, flush=True)
     return rows
+
+
+def run(sizes: tuple[int, ...] = SIZES, mixes: tuple[str, ...] = MIXES) -> list[dict]:
+    """One row per (mix, size), then the acceptance targets as rows."""
+    rows: list[dict] = []
+    for mix in mixes:
+        rows += run_mix(mix, sizes)
+    return rows + _targets(rows)
 
 
 def _targets(rows: list[dict]) -> list[dict]:
