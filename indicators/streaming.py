@@ -20,7 +20,10 @@ built :class:`~indicators.patterns.observations.Observation` is accepted too.
 **How it scales.** Each ``[...]`` of each deployed pattern is registered in a
 :class:`~indicators.patterns.index.CandidateIndex` (hash index for ``=``/``IN``,
 prefix index for ``ISSUBSET``); an observation is evaluated only against the
-leaves whose keys it hits, plus the few leaves nothing could index.
+leaves whose keys it hits, plus the few leaves nothing could index. The work per
+observation grows with the leaves it hits, the (type, path) pairs and CIDR prefix
+lengths in use and the unindexable leaves, never with the number of deployed
+patterns as such (tests/indicators/test_streaming_scaling.py counts it).
 
 **Temporal state.** A pattern that one observation decides (``[...]``, an OR of
 them, with START/STOP or WITHIN) matches on the spot and keeps nothing. Any other
