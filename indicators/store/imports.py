@@ -2,8 +2,7 @@
 
 API roots, collections, object versions with the ``date_added`` each keeps, and status
 resources, as plain records; :func:`prepare_versions` validates every version once (a
-version validated earlier is not validated again) and puts them in ``date_added``
-order. Pure: no database here.
+version validated earlier is not validated again). Pure: no database here.
 """
 
 from __future__ import annotations
@@ -82,13 +81,13 @@ class ImportItem(NamedTuple):
 
 
 def prepare_versions(versions: Sequence[DatedVersion]) -> list[ImportItem]:
-    """Every version validated once, in ``date_added`` order; equal ``date_added`` values
-    keep the order given. Raises :class:`StixValidationError` naming the version."""
+    """Every version validated once, in the order given (the order rows are written in,
+    which orders versions sharing a ``date_added``). Raises :class:`StixValidationError`
+    naming the version."""
     items = []
     for index, dated in enumerate(versions):
         where = dated.where or f"versions[{index}]"
         items.append(ImportItem(where, dated, _prepared(dated.obj, where), to_us(dated.date_added)))
-    items.sort(key=lambda entry: entry.added_us)  # a stable sort
     return items
 
 

@@ -10,8 +10,10 @@
 The file is a medallion memory-backend data file (the JSON its ``MemoryBackend``
 loads). What is imported and how permissions and TLP map is described in
 :mod:`indicators.medallion_store`; the command prints one line per API root and
-collection, then any warnings. ``--dry-run`` checks everything against the store and
-prints the same account without writing.
+collection, then any warnings. Everything is checked first; the write is then one
+transaction, so a failure at any point (disk full, a concurrent writer) leaves the
+store exactly as it was. ``--dry-run`` checks everything against the store and prints
+the same account without writing.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Import a medallion memory-backend data file: API roots, collections with "
             "their can_read/can_write, every object version with its date_added, and "
-            "statuses. All or nothing: everything is checked before the first write."
+            "statuses. All or nothing: everything is checked first, then written in one "
+            "transaction."
         ),
     )
     imp.add_argument("file", metavar="FILE", help="the medallion data file (JSON)")

@@ -324,6 +324,28 @@ def test_invalid_stix_names_the_file_path_and_object_id() -> None:
     assert "pattern_type" in str(caught.value)
 
 
+@pytest.mark.parametrize("pattern", ["", "   ", "(("])
+def test_a_pattern_stix2_crashes_on_is_invalid_stix(pattern: str) -> None:
+    """stix2-patterns raises UnboundLocalError on an empty pattern; the store's own
+    validation turns any such crash into a validation failure, and so does the file's."""
+    document = _document()
+    indicator = _high(document)["objects"][1]
+    indicator["pattern"] = pattern
+    with pytest.raises(StixValidationError) as caught:
+        parse_medallion_data(document, SOURCE)
+    assert caught.value.object_id == indicator["id"]
+    assert f'{SOURCE}: $["cert-vineland"].collections[0].objects[1]: invalid STIX 2.1' in str(
+        caught.value
+    )
+
+
+def test_every_record_carries_the_stores_validation_of_its_object() -> None:
+    data = parse_medallion_data(_document(), SOURCE)
+    for version in data.objects:
+        assert version.prepared.stix_id == version.object_id
+        assert version.prepared.obj == version.stix
+
+
 def test_stix_20_content_is_refused_with_its_id() -> None:
     document = _document()
     _high(document)["manifest"][2]["media_type"] = "application/stix+json;version=2.0"

@@ -1,4 +1,5 @@
-"""The object store used directly: writing, versions, TLP in SQL, pagination, durability."""
+"""The object store used directly: writing, versions, TLP in SQL, pagination, durability,
+and whole imports in one transaction."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indicators.clock import ManualClock
-from indicators.errors import NotFoundError, StoreError
+from indicators.errors import NotFoundError, StixValidationError, StoreError
 from indicators.store import CursorError, ObjectFilter, QueryError, Store
+from indicators.store.imports import DatedVersion, NewApiRoot, NewCollection, NewStatus
+from indicators.store.ingest import prepare
 from indicators.store.timestamps import format_us, to_us
 from indicators.tlp import Reader, Tlp, may_read
 from indicators.users import Role, User, team_identity_id
@@ -307,3 +310,264 @@ def test_date_added_never_goes_back_even_if_the_clock_does(tmp_path: Path) -> No
         assert second.date_added_us >= first.date_added_us == to_us(EPOCH)
         cursor_after_first = store.query(ROOT, coll, DIRECTOR, limit=1).next
         assert ids(store.query(ROOT, coll, DIRECTOR, next=cursor_after_first)) == [second.stix_id]
+
+
+# -- whole imports in one transaction ------------------------------------------------
+
+
+def _dump(store: Store) -> list[str]:
+    """Every row of every table, as SQL: what "exactly as before" is checked against."""
+    connection = sqlite3.connect(store.location)
+    try:
+        return list(connection.iterdump())
+    finally:
+        connection.close()
+
+
+def _indexed(store: Store, collection: str) -> dict[str, tuple]:
+    """``{body: (tlp, producer, posted_by, markings, extensions, recipients)}`` of the
+    rows of one collection: everything ``add_objects`` indexes about a version."""
+    connection = sqlite3.connect(store.location)
+    try:
+        rows = connection.execute(
+            "SELECT o.row, o.body, o.tlp, o.producer, o.posted_by FROM objects o"
+            " JOIN collections c ON c.pk = o.collection_pk WHERE c.collection_id = ?",
+            (collection,),
+        ).fetchall()
+        side = {
+            table: connection.execute(f"SELECT object_row, {column} FROM {table}").fetchall()
+            for table, column in (
+                ("object_markings", "marking_ref"),
+                ("object_extensions", "extension_id"),
+                ("object_recipients", "team"),
+            )
+        }
+    finally:
+        connection.close()
+    return {
+        body: (
+            tlp,
+            producer,
+            posted_by,
+            *(frozenset(v for r, v in side[table] if r == row) for table in side),
+        )
+        for row, body, tlp, producer, posted_by in rows
+    }
+
+
+def _mixed_objects(rng: random.Random) -> list[dict]:
+    """Objects exercising every index: TLP levels, unmarked, RED recipients by name and
+    by identity, a team identity as creator, an SCO."""
+    sco = {
+        "type": "ipv4-addr",
+        "spec_version": "2.1",
+        "id": "ipv4-addr--5e1ad1a4-3c33-5b0c-9d65-1b2d1e2f3a4b",
+        "value": "203.0.113.9",
+    }
+    return [
+        indicator(rng, tlp=Tlp.GREEN),
+        indicator(rng, tlp=None),
+        indicator(rng, tlp=Tlp.RED, recipients=["b", team_identity_id("a")]),
+        indicator(rng, tlp=Tlp.AMBER_STRICT, created_by=team_identity_id("b")),
+        indicator(rng, tlp=Tlp.CLEAR, created=5),
+        sco,
+    ]
+
+
+@pytest.fixture
+def lived_in(store: Store, coll: str) -> Store:
+    """The store holds an exercise already: teams, a collection with a version, a status."""
+    store.ensure_team("a")
+    store.ensure_team("b")
+    store.add_objects(ROOT, coll, [indicator(random.Random(11))], status_id="s-1")
+    return store
+
+
+def test_import_indexes_every_version_as_add_objects_does(lived_in: Store) -> None:
+    objects = _mixed_objects(random.Random(12))
+    lived_in.import_data(
+        api_roots=[NewApiRoot("bulk", "Bulk", max_content_length=1000)],
+        collections=[NewCollection("bulk", "imp", "imported", owner_team="a")],
+        versions=[
+            DatedVersion("bulk", "imp", obj, EPOCH + timedelta(seconds=i))
+            for i, obj in enumerate(objects)
+        ],
+    )
+    posted = lived_in.create_collection(ROOT, "posted", collection_id="posted").id
+    status = lived_in.add_objects(ROOT, posted, objects, producer="a")
+    assert status["success_count"] == len(objects)
+    imported = _indexed(lived_in, "imp")
+    assert imported == _indexed(lived_in, "posted")
+    assert len(imported) == len(objects)
+    # the index rows are really there: a RED object with two recipients, a creator team
+    assert any(len(r[5]) == 2 for r in imported.values())
+    assert {r[1] for r in imported.values()} == {"a", "b"}
+    assert lived_in.api_root("bulk").max_content_length == 1000
+
+
+def test_import_keeps_each_date_added_and_the_given_order_among_equal_ones(
+    lived_in: Store,
+) -> None:
+    rng = random.Random(13)
+    objects = [indicator(rng, created=i) for i in range(7)]
+    offsets = [30, 10, 20, 10, 30, 10, 0]  # seconds after EPOCH, out of order, with ties
+    lived_in.import_data(
+        collections=[NewCollection(ROOT, "imp", "imported")],
+        versions=[
+            DatedVersion(ROOT, "imp", obj, EPOCH + timedelta(seconds=s))
+            for obj, s in zip(objects, offsets, strict=True)
+        ],
+    )
+    expected = [
+        (o["id"], to_us(EPOCH + timedelta(seconds=s)))
+        for o, s in sorted(zip(objects, offsets, strict=True), key=lambda p: p[1])
+    ]
+    rows = lived_in.query(ROOT, "imp", DIRECTOR, ALL).rows
+    assert [(r.stix_id, r.date_added_us) for r in rows] == expected
+    got, token = [], None
+    for _ in range(len(objects)):
+        page = lived_in.query(ROOT, "imp", DIRECTOR, ALL, limit=2, next=token)
+        got += ids(page)
+        token = page.next
+        if not page.more:
+            break
+    assert got == [i for i, _ in expected]
+
+
+def test_import_stores_the_given_statuses_and_no_other(lived_in: Store) -> None:
+    resource = {"id": "from-file", "status": "pending", "total_count": 0}
+    lived_in.import_data(
+        api_roots=[NewApiRoot("bulk", "Bulk")],
+        collections=[NewCollection("bulk", "imp", "imported")],
+        versions=[DatedVersion("bulk", "imp", indicator(random.Random(14)), EPOCH)],
+        statuses=[NewStatus("bulk", resource), NewStatus(ROOT, {"id": "kept"}, owner="x")],
+    )
+    assert lived_in.status("bulk", "from-file").resource == resource
+    assert lived_in.status(ROOT, "kept").owner == "x"
+    with sqlite3.connect(lived_in.location) as conn:
+        stored = sorted(i for (i,) in conn.execute("SELECT status_id FROM statuses"))
+    assert stored == ["from-file", "kept", "s-1"]
+
+
+def test_import_validates_only_what_is_not_prepared_yet(
+    lived_in: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stix2
+
+    rng = random.Random(15)
+    raw, ready = indicator(rng), prepare(indicator(rng))
+    calls: list[str] = []
+    real = stix2.parse
+
+    def counting(data, *args, **kwargs):
+        calls.append(data["id"])
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(stix2, "parse", counting)
+    lived_in.import_data(
+        collections=[NewCollection(ROOT, "imp", "imported")],
+        versions=[
+            DatedVersion(ROOT, "imp", raw, EPOCH),
+            DatedVersion(ROOT, "imp", ready, EPOCH),
+        ],
+    )
+    assert calls == [raw["id"]]
+    assert len(lived_in.query(ROOT, "imp", DIRECTOR, ALL).rows) == 2
+
+
+_BROKEN = {**indicator(random.Random(16)), "pattern": ""}  # stix2-patterns crashes on it
+_TWICE = indicator(random.Random(17))
+_RED = indicator(random.Random(18), tlp=Tlp.RED, recipients=["nobody"])
+REFUSED = [
+    # (what goes wrong, import arguments, error, words)
+    (
+        "an API root taken, after a new one",
+        {"api_roots": [NewApiRoot("bulk", "Bulk"), NewApiRoot(ROOT, "again")]},
+        StoreError,
+        "API root 'root' already exists",
+    ),
+    (
+        "a version into a collection stored before",
+        {"versions": [DatedVersion(ROOT, "shared", _TWICE, EPOCH, where="f.json: $[0]")]},
+        StoreError,
+        "f.json: $[0]: collection 'shared' in API root 'root' is not one this import creates",
+    ),
+    (
+        "a RED recipient that is no team",
+        {"versions": [DatedVersion(ROOT, "imp", _RED, EPOCH, where="f.json: $[1]")]},
+        StixValidationError,
+        f"{_RED['id']}: f.json: $[1]: recipient 'nobody' is neither a team name",
+    ),
+    (
+        "one version given twice",
+        {
+            "versions": [
+                DatedVersion(ROOT, "imp", _TWICE, EPOCH),
+                DatedVersion(ROOT, "imp", _TWICE, EPOCH),
+            ]
+        },
+        StoreError,
+        f"versions[1]: {_TWICE['id']} is given twice (also at versions[0])",
+    ),
+    (
+        "a status id taken",
+        {"statuses": [NewStatus(ROOT, {"id": "new"}), NewStatus(ROOT, {"id": "s-1"})]},
+        StoreError,
+        "status 's-1' already exists",
+    ),
+    (
+        "an object stix2 cannot even parse",
+        {"versions": [DatedVersion(ROOT, "imp", _BROKEN, EPOCH, where="f.json: $[2]")]},
+        StixValidationError,
+        f"{_BROKEN['id']}: f.json: $[2]: ",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "words"),
+    [case[1:] for case in REFUSED],
+    ids=[case[0] for case in REFUSED],
+)
+def test_a_refused_import_leaves_the_store_exactly_as_it_was(
+    lived_in: Store, arguments: dict, error: type[Exception], words: str
+) -> None:
+    arguments = {
+        "collections": [NewCollection(ROOT, "imp", "imported")],
+        "versions": [DatedVersion(ROOT, "imp", indicator(random.Random(19)), EPOCH)],
+        **arguments,
+    }
+    before = _dump(lived_in)
+    with pytest.raises(error) as caught:
+        lived_in.import_data(**arguments)
+    assert words in str(caught.value)
+    assert type(caught.value) is error
+    assert _dump(lived_in) == before
+
+
+def test_a_database_failure_during_an_import_stores_none_of_it(lived_in: Store) -> None:
+    """The last version written is refused by the database itself (a trigger, as a full
+    disk would): the API root, collection and versions written before it go too."""
+    rng = random.Random(20)
+    objects = [indicator(rng, created=i) for i in range(5)]
+    with sqlite3.connect(lived_in.location) as conn:
+        conn.execute(
+            f"CREATE TRIGGER refuse BEFORE INSERT ON objects WHEN NEW.stix_id = "
+            f"'{objects[-1]['id']}' BEGIN SELECT RAISE(ABORT, 'simulated failure'); END"
+        )
+    before = _dump(lived_in)
+    with pytest.raises(StoreError) as caught:
+        lived_in.import_data(
+            api_roots=[NewApiRoot("bulk", "Bulk")],
+            collections=[NewCollection("bulk", "imp", "imported", owner_team="new-team")],
+            versions=[
+                DatedVersion("bulk", "imp", o, EPOCH + timedelta(seconds=i))
+                for i, o in enumerate(objects)
+            ],
+            statuses=[NewStatus("bulk", {"id": "st"})],
+        )
+    assert str(caught.value) == (
+        "the database failed the import, so none of it was stored: simulated failure"
+    )
+    assert _dump(lived_in) == before
+    assert "new-team" not in lived_in.teams()

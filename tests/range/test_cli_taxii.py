@@ -423,6 +423,26 @@ def test_import_into_a_lived_in_store_adds_and_changes_nothing_else(
     assert set(_dump(lived_in)) == after
 
 
+def test_a_write_the_database_refuses_imports_nothing(
+    lived_in: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every check passes, then the database refuses the last status (a trigger, as a
+    full disk would): exit 1, the reason printed, the store exactly as it was."""
+    connection = sqlite3.connect(lived_in)
+    connection.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON statuses BEGIN"
+        " SELECT RAISE(ABORT, 'simulated failure'); END"
+    )
+    connection.commit()
+    connection.close()
+    before = _dump(lived_in)
+    assert main(["taxii", "import", str(DATA_FILE), "--db", str(lived_in)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {DATA_FILE}: nothing was imported: ")
+    assert "simulated failure" in err
+    assert _dump(lived_in) == before
+
+
 def _bad_copy(tmp_path: Path, damage: Any) -> Path:
     document = json.loads(DATA_FILE.read_text())
     damage(document)
