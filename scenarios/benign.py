@@ -371,9 +371,9 @@ def _host_sessions(
     if profile.services is not None:
         services = {k: v for k, v in services.items() if k in profile.services}
     out: list[TimedPacket] = []
-    weights = {"ssh": 0.1, "smb": 0.2, "http": 1.0, "https": 1.0}
+    weights = {"ssh": 0.1, "smb": 0.05, "http": 1.0, "https": 1.0}
     quiet = {"mavlink", "dns"}
-    total = sum(weights.get(s, 0.5) for s in services if s not in quiet) or 1.0
+    total = max(1.0, sum(weights.get(s, 0.5) for s in services if s not in quiet))
     for service, port in sorted(services.items()):
         if service == "mavlink":
             for n, drone_ip in enumerate(world.drones):

@@ -286,26 +286,30 @@ def dns_exchange(
     """
     dns_id = rng.getrandbits(16)
     sport = ephemeral_port(rng)
-    query = DNS(id=dns_id, rd=1, qd=DNSQR(qname=qname, qtype=qtype))
-    rrs = [DNSRR(rrname=qname, type=qtype, ttl=ttl, rdata=a) for a in answers]
-    reply = DNS(
-        id=dns_id,
-        qr=1,
-        rd=1,
-        ra=1,
-        rcode=rcode,
-        qd=DNSQR(qname=qname, qtype=qtype),
-        an=rrs,
-    )
+    query, reply = _dns_messages(qname, qtype, tuple(answers), rcode, ttl)
+    ident = struct.pack("!H", dns_id)
     return [
         TimedPacket(
-            round(start, 6), udp_packet(client, resolver, sport, 53, query, rng.getrandbits(16))
+            round(start, 6),
+            udp_packet(client, resolver, sport, 53, ident + query[2:], rng.getrandbits(16)),
         ),
         TimedPacket(
             round(start + latency, 6),
-            udp_packet(resolver, client, 53, sport, reply, rng.getrandbits(16)),
+            udp_packet(resolver, client, 53, sport, ident + reply[2:], rng.getrandbits(16)),
         ),
     ]
+
+
+@lru_cache(maxsize=8192)
+def _dns_messages(
+    qname: str, qtype: str, answers: tuple[str, ...], rcode: int, ttl: int
+) -> tuple[bytes, bytes]:
+    """Query and response built by Scapy with id 0; the id (first two bytes) is patched
+    per exchange, which changes nothing else in a DNS message."""
+    query = DNS(id=0, rd=1, qd=DNSQR(qname=qname, qtype=qtype))
+    rrs = [DNSRR(rrname=qname, type=qtype, ttl=ttl, rdata=a) for a in answers]
+    reply = DNS(id=0, qr=1, rd=1, ra=1, rcode=rcode, qd=DNSQR(qname=qname, qtype=qtype), an=rrs)
+    return bytes(query), bytes(reply)
 
 
 # -- TLS ---------------------------------------------------------------------------------

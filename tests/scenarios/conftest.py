@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from indicators.patterns import compile_pattern
+from indicators.patterns.observations import observations_from
 from scenarios import library
 from scenarios.benign import team_traffic
 from scenarios.observe import Observation, observe
@@ -113,8 +115,23 @@ def tshark_json(tshark_path: str, tmp_path: Path) -> Callable[[Sequence[Frame]],
     return read
 
 
+class PreparedObservations:
+    """Observations converted once for our matcher, so many patterns can run over them."""
+
+    def __init__(self, observations: list[Observation]) -> None:
+        self.raw = observations
+        self.prepared = observations_from(observations)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def matched_by(self, pattern: str) -> bool:
+        """What ``indicators.matcher.match(pattern, self.raw)`` answers."""
+        return compile_pattern(pattern).matches(self.prepared)
+
+
 @pytest.fixture(scope="session")
-def builtin_benign() -> dict[str, list[Observation]]:
+def builtin_benign() -> dict[str, PreparedObservations]:
     """Built-in scenario name -> the sensor's observations of all its benign traffic.
 
     Generated exactly as :func:`scenarios.traffic.generate` does (same seeds), without
@@ -128,5 +145,5 @@ def builtin_benign() -> dict[str, list[Observation]]:
             rng = random.Random(stable_seed(scenario.seed, "benign", team.id))
             frames += [Frame(p.time, p.data, "benign") for p in team_traffic(scenario, team, rng)]
         frames.sort(key=lambda f: f.time)
-        out[name] = observe(frames)
+        out[name] = PreparedObservations(observe(frames))
     return out
