@@ -61,13 +61,20 @@ def make_context(seed: int = 1, *, dns: bool = True) -> Context:
     )
 
 
-def run_technique(name: str, seed: int = 1, **params: Any) -> Emission:
+def run_technique(name: str, ctx_seed: int = 1, **params: Any) -> Emission:
     cls = registry.get(name)
-    return cls().generate(make_context(seed), cls.Params(**params))
+    return cls().generate(make_context(ctx_seed), cls.Params(**params))
 
 
 def frames_of(emission: Emission, label: str = "inject-1") -> list[Frame]:
     return [Frame(p.time, p.data, label, "fr") for p in emission.packets]
+
+
+CHECKSUMS = (
+    "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
+    "-o", "udp.check_checksum:TRUE",
+)  # fmt: skip
+"""tshark options that verify every checksum (status 1 = good, 0 = bad)."""
 
 
 @pytest.fixture(scope="session")
@@ -86,7 +93,7 @@ def tshark(tshark_path: str, tmp_path: Path) -> Callable[..., list[list[str]]]:
     def read(frames: Sequence[Frame], *fields: str, display_filter: str = "") -> list[list[str]]:
         pcap = tmp_path / f"capture-{next(counter)}.pcapng"
         write_pcapng(frames, pcap)
-        cmd = [tshark_path, "-r", str(pcap), "-T", "fields", "-E", "occurrence=a"]
+        cmd = [tshark_path, "-r", str(pcap), "-T", "fields", "-E", "occurrence=a", *CHECKSUMS]
         cmd += ["-E", "aggregator=|"]
         if display_filter:
             cmd += ["-Y", display_filter]
