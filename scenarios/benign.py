@@ -303,7 +303,7 @@ def _ntp(world: World, host: Endpoint, start: float, rng: random.Random) -> list
     server = world.via_gateway(world.external(7).ip, "time.ntp-pool.example")
     sport = 123
     t0 = start + 2_208_988_800  # NTP era 0
-    request = NTPHeader(mode=3, version=4, sent=t0, orig=None, recv=None, ref=None)
+    request = NTPHeader(mode=3, version=4, sent=t0, orig=0, recv=0, ref=0)
     reply = NTPHeader(
         mode=4,
         version=4,
