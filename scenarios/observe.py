@@ -191,6 +191,7 @@ def _flow_observation(flow: _Flow) -> Observation:
         "end": stix_time(flow.last),
         "src_byte_count": flow.bytes[0],
         "dst_byte_count": flow.bytes[1],
+        "is_active": False,
         "src_packets": flow.packets[0],
         "dst_packets": flow.packets[1],
     }
