@@ -107,7 +107,7 @@ def write_pcapng(
                 "ground_truth": {k: _truth_json(v) for k, v in (ground_truth or {}).items()},
             }
             side_tmp = sidecar.with_name(sidecar.name + ".part")
-            side_tmp.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n")
+            side_tmp.write_text(json.dumps(doc, separators=(",", ":")) + "\n")
             side_tmp.replace(sidecar)
         tmp.replace(path)
     finally:

@@ -171,3 +171,39 @@ def test_generate_uses_only_the_context_rng() -> None:
     random.seed(2)
     b = run_technique("dga-lookups", lookups=5)
     assert [p.data for p in a.packets] == [p.data for p in b.packets]
+
+
+def test_every_technique_is_byte_identical_in_another_process() -> None:
+    """Nothing in a technique depends on the process: hash seed, wall clock, os.urandom."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import hashlib\n"
+        "from tests.scenarios.conftest import run_technique\n"
+        "from tests.scenarios.test_techniques_contract import NAMES, SMALL\n"
+        "for n in NAMES:\n"
+        "    e = run_technique(n, 11, **SMALL.get(n, {}))\n"
+        "    print(n, hashlib.sha256(b''.join(p.data for p in e.packets)).hexdigest())\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=root,
+        env={**os.environ, "PYTHONHASHSEED": "4242"},
+        timeout=300,
+    )
+    here = {
+        n: hashlib.sha256(
+            b"".join(p.data for p in run_technique(n, 11, **SMALL.get(n, {})).packets)
+        ).hexdigest()
+        for n in NAMES
+    }
+    there = dict(line.split() for line in done.stdout.splitlines())
+    assert there == here
