@@ -67,7 +67,8 @@ class World:
         self.resolver = team.resolver.endpoint(team.domain) if team.resolver else None
         taken = set(team.networks)
         taken |= {n for t in scenario.teams for n in t.networks}
-        for addr in self._attacker_addresses(scenario):
+        attackers = self._attacker_addresses(scenario)
+        for addr in attackers:
             taken.add(ipaddress.ip_network(f"{addr}/24", strict=False))
         pool = [
             ip
@@ -75,8 +76,13 @@ class World:
             for ip in ipaddress.ip_network(net).hosts()
             if not any(ip.version == n.version and ip in n for n in taken)
         ]
-        if not pool:  # every documentation /24 is in use: fall back to the hosts' /28s
-            pool = [ip for ip in ipaddress.ip_network(DOC_SPACE[0]).hosts()]
+        if not pool:  # every documentation /24 is taken: any non-team address will do
+            pool = [
+                ip
+                for net in DOC_SPACE
+                for ip in ipaddress.ip_network(net).hosts()
+                if not any(ip in n for n in team.networks) and str(ip) not in attackers
+            ]
         self._external = [str(ip) for ip in rng.sample(pool, min(64, len(pool)))]
         used = {h.ip for h in team.hosts} | {team.gateway_ip}
         self.drones = [

@@ -111,6 +111,20 @@ def test_labels_are_never_read() -> None:
 
 
 def test_non_ip_and_truncated_frames_are_skipped() -> None:
-    arp = Frame(1.0, bytes(Ether(type=0x0806) / (b"\x00" * 28)), "benign")
-    short = Frame(2.0, bytes(Ether() / IP(src=ATTACKER, dst=TARGET) / TCP())[:40], "benign")
+    arp = Frame(
+        1.0,
+        bytes(
+            Ether(src="02:00:00:00:00:01", dst="ff:ff:ff:ff:ff:ff", type=0x0806) / (b"\x00" * 28)
+        ),
+        "benign",
+    )
+    short = Frame(
+        2.0,
+        bytes(
+            Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+            / IP(src=ATTACKER, dst=TARGET)
+            / TCP()
+        )[:40],
+        "benign",
+    )
     assert observe([arp, short]) == []

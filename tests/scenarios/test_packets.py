@@ -87,10 +87,20 @@ def test_udp_template_renders_exactly_what_scapy_builds(src, dst, sport, dport, 
 
 
 def test_template_without_new_payload_keeps_the_built_one() -> None:
-    packet = Ether() / IP(src="192.0.2.1", dst="192.0.2.2") / UDP(sport=5, dport=6) / Raw(b"abc")
+    packet = (
+        Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+        / IP(src="192.0.2.1", dst="192.0.2.2")
+        / UDP(sport=5, dport=6)
+        / Raw(b"abc")
+    )
     template = FrameTemplate(packet)
     assert template.render() == bytes(packet)
-    moved = Ether() / IP(src="192.0.2.1", dst="192.0.2.2") / UDP(sport=7, dport=6) / Raw(b"abc")
+    moved = (
+        Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+        / IP(src="192.0.2.1", dst="192.0.2.2")
+        / UDP(sport=7, dport=6)
+        / Raw(b"abc")
+    )
     assert template.render(sport=7) == bytes(moved)
 
 
