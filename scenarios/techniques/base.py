@@ -92,6 +92,15 @@ class GroundTruth:
     description: str = ""
 
 
+def stix_string(value: str) -> str:
+    """``value`` as a STIX pattern string literal: quoted, with ``\\`` and ``'`` escaped.
+
+    Techniques put scenario parameters (domains, file names, subjects) into their
+    reference patterns through this, so no parameter can break or alter a pattern.
+    """
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 @dataclass(frozen=True, slots=True)
 class Emission:
     """What :meth:`Technique.generate` returns: packets in time order, and the truth."""

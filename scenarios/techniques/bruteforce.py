@@ -7,7 +7,14 @@ from urllib.parse import urlencode
 from pydantic import Field
 
 from scenarios.packets import TcpSession, http_request, http_response, ssh_login
-from scenarios.techniques.base import Context, Emission, GroundTruth, Technique, TechniqueParams
+from scenarios.techniques.base import (
+    Context,
+    Emission,
+    GroundTruth,
+    Technique,
+    TechniqueParams,
+    stix_string,
+)
 
 USERNAMES: tuple[str, ...] = ("root", "admin", "operator", "svc_backup", "ubuntu", "test")
 PASSWORDS: tuple[str, ...] = (
@@ -134,7 +141,8 @@ class WebLoginBruteForce(Technique):
             pattern=(
                 f"[network-traffic:src_ref.value = '{ctx.attacker.ip}' AND "
                 "network-traffic:extensions.'http-request-ext'.request_method = 'POST' AND "
-                f"network-traffic:extensions.'http-request-ext'.request_value = '{params.path}']"
+                "network-traffic:extensions.'http-request-ext'.request_value = "
+                f"{stix_string(params.path)}]"
             ),
             description=f"{params.attempts} login attempts against http://{host}{params.path}",
         )

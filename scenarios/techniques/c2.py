@@ -12,6 +12,7 @@ from scenarios.techniques.base import (
     Technique,
     TechniqueParams,
     TimedPacket,
+    stix_string,
 )
 
 
@@ -89,7 +90,7 @@ class HttpC2Beacon(Technique):
                 {"type": "ipv4-addr", "value": ctx.attacker.ip},
                 {"type": "url", "value": f"http://{params.domain}{params.path}"},
             ),
-            pattern=f"[domain-name:value = '{params.domain}']",
+            pattern=f"[domain-name:value = {stix_string(params.domain)}]",
             description=(
                 f"implant {implant} on {ctx.target.ip} beacons to {params.domain} "
                 f"every {params.interval:g}s ±{params.jitter:.0%}"

@@ -16,10 +16,11 @@ from scenarios.techniques.base import (
     Technique,
     TechniqueParams,
     TimedPacket,
+    stix_string,
 )
 
 
-def _resolver(ctx: Context) -> Endpoint:
+def resolver_for(ctx: Context) -> Endpoint:
     """The resolver the victim asks: the team's, or the attacker's server directly."""
     return ctx.dns if ctx.dns is not None else ctx.attacker
 
@@ -50,7 +51,7 @@ class DnsTunnel(Technique):
             qname = f"{label}.{n:04x}{session}.{params.zone}"
             reply = base64.b64encode(rng.randbytes(rng.randint(4, 60))).decode()
             packets += dns_exchange(
-                ctx.target, _resolver(ctx), qname, now, rng, qtype="TXT", answers=[reply], ttl=0
+                ctx.target, resolver_for(ctx), qname, now, rng, qtype="TXT", answers=[reply], ttl=0
             )
             now += params.interval * rng.uniform(0.5, 1.5)
         truth = GroundTruth(
@@ -58,7 +59,7 @@ class DnsTunnel(Technique):
                 {"type": "domain-name", "value": params.zone},
                 {"type": "ipv4-addr", "value": ctx.attacker.ip},
             ),
-            pattern=f"[domain-name:value LIKE '%.{params.zone}']",
+            pattern=f"[domain-name:value LIKE {stix_string('%.' + params.zone)}]",
             description=f"{params.queries} TXT queries tunnelled under {params.zone}",
         )
         return Emission(tuple(packets), truth)
@@ -111,7 +112,7 @@ class DgaLookups(Technique):
             live = n == len(names) - 1
             packets += dns_exchange(
                 ctx.target,
-                _resolver(ctx),
+                resolver_for(ctx),
                 qname,
                 now,
                 rng,

@@ -12,8 +12,10 @@ from scenarios.techniques.base import (
     Technique,
     TechniqueParams,
     TimedPacket,
+    stix_string,
 )
 from scenarios.techniques.c2 import resolve
+from scenarios.techniques.dns import resolver_for
 
 
 class HttpExfilParams(TechniqueParams):
@@ -102,7 +104,7 @@ class DnsExfil(Technique):
 
     def generate(self, ctx: Context, params: DnsExfilParams) -> Emission:  # type: ignore[override]
         rng = ctx.rng
-        resolver = ctx.dns if ctx.dns is not None else ctx.attacker
+        resolver = resolver_for(ctx)
         data = rng.randbytes(params.size)
         tag = rng.randbytes(3).hex()
         packets: list[TimedPacket] = []
@@ -118,7 +120,7 @@ class DnsExfil(Technique):
                 {"type": "domain-name", "value": params.zone},
                 {"type": "ipv4-addr", "value": ctx.attacker.ip},
             ),
-            pattern=f"[domain-name:value LIKE '%.{params.zone}']",
+            pattern=f"[domain-name:value LIKE {stix_string('%.' + params.zone)}]",
             description=f"{params.size} bytes exfiltrated under {params.zone}",
         )
         return Emission(tuple(packets), truth)

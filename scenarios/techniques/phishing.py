@@ -15,6 +15,7 @@ from scenarios.techniques.base import (
     Technique,
     TechniqueParams,
     TimedPacket,
+    stix_string,
 )
 
 BODY = """Dear colleague,
@@ -84,8 +85,8 @@ class PhishingSmtp(Technique):
                 {"type": "ipv4-addr", "value": ctx.attacker.ip},
             ),
             pattern=(
-                f"[email-message:from_ref.value = '{params.sender}' AND "
-                f"email-message:subject = '{params.subject}']"
+                f"[email-message:from_ref.value = {stix_string(params.sender)} AND "
+                f"email-message:subject = {stix_string(params.subject)}]"
             ),
             description=f"{len(params.recipients)} phishing mails from {params.sender}",
         )

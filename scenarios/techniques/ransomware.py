@@ -9,7 +9,14 @@ import hashlib
 from pydantic import Field
 
 from scenarios.packets import TcpSession
-from scenarios.techniques.base import Context, Emission, GroundTruth, Technique, TechniqueParams
+from scenarios.techniques.base import (
+    Context,
+    Emission,
+    GroundTruth,
+    Technique,
+    TechniqueParams,
+    stix_string,
+)
 from scenarios.techniques.smb import SmbDialogue, pe_payload
 
 CONTROLLER_FILES: tuple[str, ...] = (
@@ -76,7 +83,8 @@ class RansomwareStaging(Technique):
                 {"type": "email-addr", "value": f"recover-{victim}@mail.restore-keys.example"},
             ),
             pattern=(
-                f"[file:name LIKE '%{params.extension}'] OR [file:name = '{params.note_name}']"
+                f"[file:name LIKE {stix_string('%' + params.extension)}] OR "
+                f"[file:name = {stix_string(params.note_name)}]"
             ),
             description=f"{params.files} files on {host} encrypted to *{params.extension}",
         )

@@ -30,7 +30,14 @@ from scapy.layers.smb2 import (
 from scapy.packet import Packet
 
 from scenarios.packets import TcpSession
-from scenarios.techniques.base import Context, Emission, GroundTruth, Technique, TechniqueParams
+from scenarios.techniques.base import (
+    Context,
+    Emission,
+    GroundTruth,
+    Technique,
+    TechniqueParams,
+    stix_string,
+)
 
 WRITE_CHUNK = 65536
 """Bytes per SMB2 WRITE (what Windows clients use on SMB 3.x without large MTU)."""
@@ -164,7 +171,7 @@ class SmbLateral(Technique):
                 },
                 {"type": "user-account", "user_id": f"{params.domain}\\{params.user}"},
             ),
-            pattern=f"[file:name = '{name}.exe']",
+            pattern=f"[file:name = {stix_string(name + '.exe')}]",
             description=f"{name}.exe copied to \\\\{host}\\{params.share} from {ctx.attacker.ip}",
         )
         return Emission(tuple(session.packets), truth)

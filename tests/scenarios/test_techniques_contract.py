@@ -207,3 +207,10 @@ def test_every_technique_is_byte_identical_in_another_process() -> None:
     }
     there = dict(line.split() for line in done.stdout.splitlines())
     assert there == here
+
+
+def test_parameters_with_quotes_cannot_break_the_pattern() -> None:
+    subject = "Invoice 'urgent' \\ paid"
+    emission = run_technique("phishing-smtp", subject=subject, recipients=["a"])
+    assert Pattern(emission.truth.pattern).inspect().comparisons
+    assert match(emission.truth.pattern, observe(frames_of(emission)))
