@@ -126,3 +126,11 @@ def _ip(observation, ref: str) -> str:
     objects = {o["id"]: o for o in observation["objects"]}
     traffic = _flow(observation)
     return objects[traffic[ref]]["value"]
+
+
+def test_benign_frames_equal_a_pure_scapy_build(tutorial_benign) -> None:
+    from tests.scenarios.test_techniques_contract import scapy_rebuild
+
+    _, frames = tutorial_benign
+    for frame in frames[::5][:1500]:
+        assert scapy_rebuild(frame.data) == frame.data

@@ -214,3 +214,30 @@ def test_parameters_with_quotes_cannot_break_the_pattern() -> None:
     emission = run_technique("phishing-smtp", subject=subject, recipients=["a"])
     assert Pattern(emission.truth.pattern).inspect().comparisons
     assert match(emission.truth.pattern, observe(frames_of(emission)))
+
+
+def scapy_rebuild(data: bytes) -> bytes:
+    """Dissect a frame and build Ether/IP/TCP|UDP/payload again from its fields alone
+    (lengths and checksums left for Scapy to compute)."""
+    from scapy.layers.inet import IP, TCP, UDP
+    from scapy.layers.l2 import Ether
+    from scapy.packet import Raw
+
+    derived = {"chksum", "len", "ihl", "dataofs"}
+    eth = Ether(data)
+    ip, l4 = eth[IP], eth[TCP] if eth.haslayer(TCP) else eth[UDP]
+    rebuilt = (
+        Ether(**{k: v for k, v in eth.fields.items() if k not in derived})
+        / IP(**{k: v for k, v in ip.fields.items() if k not in derived})
+        / type(l4)(**{k: v for k, v in l4.fields.items() if k not in derived})
+    )
+    if len(l4.payload):
+        rebuilt = rebuilt / Raw(load=bytes(l4.payload))
+    return bytes(rebuilt)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_frames_equal_a_pure_scapy_build(name: str) -> None:
+    """Templated or not, every frame is what Scapy builds from the same field values."""
+    for packet in run_technique(name, **SMALL.get(name, {})).packets[:400]:
+        assert scapy_rebuild(packet.data) == packet.data
