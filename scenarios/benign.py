@@ -23,6 +23,14 @@ import random
 import struct
 from collections.abc import Callable, Iterator
 
+from scapy.contrib.ikev2 import (
+    IKEv2,
+    IKEv2_KE,
+    IKEv2_Nonce,
+    IKEv2_Proposal,
+    IKEv2_SA,
+    IKEv2_Transform,
+)
 from scapy.layers.ntp import NTPHeader
 
 from scenarios.model import Host, Scenario, Team
@@ -305,6 +313,50 @@ def _dns_lookup(
     )
 
 
+def _vpn(
+    world: World, client: Endpoint, server: Endpoint, start: float, rng: random.Random, *, port: int
+) -> list[TimedPacket]:
+    """A remote officer's IPsec tunnel: IKEv2 IKE_SA_INIT on UDP 500, then ESP in UDP 4500."""
+    init_spi, resp_spi = rng.randbytes(8), rng.randbytes(8)
+
+    def sa_init(responder: bool) -> bytes:
+        transforms = (
+            IKEv2_Transform(transform_type="Encryption", transform_id=20, key_length=256)
+            / IKEv2_Transform(transform_type="PRF", transform_id=5)
+            / IKEv2_Transform(transform_type="GroupDesc", transform_id=31)
+        )
+        header = IKEv2(
+            init_SPI=init_spi,
+            resp_SPI=resp_spi if responder else b"\0" * 8,
+            exch_type=34,
+            flags="Response" if responder else "Initiator",
+            id=0,
+        )
+        body = IKEv2_SA(prop=IKEv2_Proposal(trans=transforms)) / IKEv2_KE(
+            group=31, ke=rng.randbytes(32)
+        )
+        return bytes(header / body / IKEv2_Nonce(nonce=rng.randbytes(32)))
+
+    def udp(when: float, outbound: bool, sport: int, dport: int, data: bytes) -> TimedPacket:
+        src, dst = (client, server) if outbound else (server, client)
+        return TimedPacket(
+            round(when, 6), udp_packet(src, dst, sport, dport, data, rng.getrandbits(16))
+        )
+
+    out = [
+        udp(start, True, 500, port, sa_init(False)),
+        udp(start + 0.03, False, port, 500, sa_init(True)),
+    ]
+    spi_out, spi_in = rng.randbytes(4), rng.randbytes(4)
+    now = start + 0.1
+    for seq in range(1, rng.randint(10, 40)):
+        up = spi_out + seq.to_bytes(4, "big") + rng.randbytes(rng.choice((96, 160, 1200)))
+        down = spi_in + seq.to_bytes(4, "big") + rng.randbytes(rng.choice((96, 640, 1400)))
+        out += [udp(now, True, 4500, 4500, up), udp(now + 0.02, False, 4500, 4500, down)]
+        now += rng.uniform(0.05, 2.0)
+    return out
+
+
 def _ntp(world: World, host: Endpoint, start: float, rng: random.Random) -> list[TimedPacket]:
     server = world.via_gateway(world.external(7).ip, "time.ntp-pool.example")
     sport = 123
@@ -332,7 +384,7 @@ def _ntp(world: World, host: Endpoint, start: float, rng: random.Random) -> list
 
 
 # -- the per-team schedule ---------------------------------------------------------------
-EXTERNAL_SERVICES = {"http", "https", "smtp", "amqps", "rtsp"}
+EXTERNAL_SERVICES = {"http", "https", "smtp", "amqps", "rtsp", "ike"}
 """Services whose benign clients come from outside the team (the rest are internal)."""
 
 
@@ -353,6 +405,7 @@ def _session_for(service: str, port: int, lookalikes: bool) -> Session | None:
         "ssh": lambda p: bind(_ssh, port=p, lookalikes=lookalikes),
         "smtp": lambda p: bind(_smtp, port=p),
         "postgresql": lambda p: bind(_postgres, port=p),
+        "ike": lambda p: bind(_vpn, port=p),
         "smb": lambda p: bind(_smb, port=p, lookalikes=lookalikes),
     }
     maker = table.get(service)

@@ -44,7 +44,7 @@ def test_tutorial_benign_covers_its_roles(tutorial_benign, tshark) -> None:
     assert all(scenario.epoch(0) <= f.time < end for f in frames)
     rows = tshark(frames, "frame.protocols")
     protocols = {p for r in rows for p in r[0].split(":")}
-    for expected in ("dns", "http", "tls", "smtp", "ssh", "smb2", "ntp", "imf"):
+    for expected in ("dns", "http", "tls", "smtp", "ssh", "smb2", "ntp", "imf", "isakmp", "esp"):
         assert expected in protocols, expected
     checks = tshark(frames, "tcp.checksum.status", "udp.checksum.status", "ip.checksum.status")
     assert {c for r in checks for c in r if c} == {"1"}
