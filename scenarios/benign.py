@@ -1,11 +1,14 @@
 """Benign background traffic per host role, with look-alikes that invite false positives.
 
-For every host of a team, each of its services gets sessions from plausible clients
-at the rate of the role's :class:`~scenarios.model.BenignProfile`
-(``sessions_per_minute`` per host, as a Poisson process): travellers' HTTPS to the
-visa portal, partner nodes' feeds, checkpoint database look-ups, mail, administrators'
-SSH, SMB file access, drones' MAVLink telemetry, DNS from every host, NTP. Health
-checks hit every web service every 30 seconds.
+For every host of a team, its services get sessions from plausible clients at the
+rate of the role's :class:`~scenarios.model.BenignProfile` (``sessions_per_minute``
+per host, shared among its services by weight, as Poisson processes): travellers'
+HTTP and TLS to the visa portal, partner nodes' AMQPS feeds, checkpoint PostgreSQL
+look-ups, gRPC/MQTT over TLS, inbound mail, mailbox TLS, administrators' SSH, SMB file
+writes, remote officers' IPsec (IKEv2 + ESP in UDP), drones' MAVLink telemetry (two
+per ground station, continuous), DNS from every host to the team resolver, NTP from
+every host every 256 s, and a health check of every plain-HTTP service every 30 s.
+Services without a builder here (RTSP, plain ``ipsec-nat-t`` listeners) stay quiet.
 
 Look-alikes (``lookalikes: true``, the default): administrators who mistype their SSH
 password once, CDN host names that look machine-generated (``d3k9x2q7.cdn-edge...``),
