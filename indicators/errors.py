@@ -4,14 +4,21 @@ Every error Grapevine raises on purpose derives from :class:`GrapevineError`, so
 CLI and the servers can turn any of them into a clear message. The tree::
 
     GrapevineError                      indicators/errors.py
-    ├── IndicatorError                  indicators/errors.py   STIX/TAXII side
+    ├── IndicatorError                  indicators/errors.py      STIX/TAXII side
     │   ├── StoreError                  the object store refused or failed
-    │   │   └── NotFoundError           no such API root, collection, object, user
+    │   │   ├── NotFoundError           no such API root, collection, object, user
+    │   │   ├── QueryError              indicators/store/query.py   a bad TAXII filter
+    │   │   └── CursorError             indicators/store/cursor.py  a forged or stale ``next``
     │   ├── AuthError                   bad credentials, or a role may not do this
     │   ├── StixValidationError         a STIX object failed validation (names its id)
-    │   └── PatternError                a STIX pattern is invalid (names the position)
-    ├── ScenarioError                   scenarios/errors.py    a scenario file is wrong
-    └── RangeError                      range/errors.py        the exercise engine
+    │   ├── PatternError                a STIX pattern is invalid (names the position)
+    │   ├── TaxiiError                  indicators/taxii/errors.py  an HTTP error answer
+    │   ├── MedallionDataError          indicators/medallion_import.py  a bad data file
+    │   └── UntranslatableError         indicators/export/shape.py  no Suricata/Zeek form
+    ├── ScenarioError                   scenarios/errors.py       a scenario is wrong
+    │   └── ScenarioValidationError     scenarios/loader.py       every issue, FILE:LINE:COL
+    └── RangeError                      range/errors.py           the exercise engine
+        └── UsageError                  range/errors.py           a bad CLI argument
 
 The root lives here because ``indicators`` is the lowest layer: ``scenarios`` and
 ``range`` may import it, never the other way round.

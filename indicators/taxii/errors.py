@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from indicators.errors import (
     AuthError,
+    IndicatorError,
     NotFoundError,
     StixValidationError,
     StoreError,
@@ -27,7 +28,7 @@ MEDIA_TYPE_TAXII_V21 = "application/taxii+json;version=2.1"
 log = logging.getLogger(__name__)
 
 
-class TaxiiError(Exception):
+class TaxiiError(IndicatorError):
     """An error answer of the server: HTTP status, title, description, headers."""
 
     def __init__(
