@@ -26,6 +26,7 @@ from indicators.store.timestamps import format_us, to_us
 from indicators.tlp import Reader, Tlp, may_read
 from indicators.users import Role, User, team_identity_id
 from tests.conftest import EPOCH
+from tests.dbdump import dump_sqlite
 from tests.indicators.factory import indicator, new_version
 
 ROOT = "root"
@@ -315,15 +316,6 @@ def test_date_added_never_goes_back_even_if_the_clock_does(tmp_path: Path) -> No
 # -- whole imports in one transaction ------------------------------------------------
 
 
-def _dump(store: Store) -> list[str]:
-    """Every row of every table, as SQL: what "exactly as before" is checked against."""
-    connection = sqlite3.connect(store.location)
-    try:
-        return list(connection.iterdump())
-    finally:
-        connection.close()
-
-
 def _indexed(store: Store, collection: str) -> dict[str, tuple]:
     """``{body: (tlp, producer, posted_by, markings, extensions, recipients)}`` of the
     rows of one collection: everything ``add_objects`` indexes about a version."""
@@ -537,12 +529,12 @@ def test_a_refused_import_leaves_the_store_exactly_as_it_was(
         "versions": [DatedVersion(ROOT, "imp", indicator(random.Random(19)), EPOCH)],
         **arguments,
     }
-    before = _dump(lived_in)
+    before = dump_sqlite(lived_in.location)
     with pytest.raises(error) as caught:
         lived_in.import_data(**arguments)
     assert words in str(caught.value)
     assert type(caught.value) is error
-    assert _dump(lived_in) == before
+    assert dump_sqlite(lived_in.location) == before
 
 
 def test_a_database_failure_during_an_import_stores_none_of_it(lived_in: Store) -> None:
@@ -555,7 +547,7 @@ def test_a_database_failure_during_an_import_stores_none_of_it(lived_in: Store) 
             f"CREATE TRIGGER refuse BEFORE INSERT ON objects WHEN NEW.stix_id = "
             f"'{objects[-1]['id']}' BEGIN SELECT RAISE(ABORT, 'simulated failure'); END"
         )
-    before = _dump(lived_in)
+    before = dump_sqlite(lived_in.location)
     with pytest.raises(StoreError) as caught:
         lived_in.import_data(
             api_roots=[NewApiRoot("bulk", "Bulk")],
@@ -569,5 +561,5 @@ def test_a_database_failure_during_an_import_stores_none_of_it(lived_in: Store) 
     assert str(caught.value) == (
         "the database failed the import, so none of it was stored: simulated failure"
     )
-    assert _dump(lived_in) == before
+    assert dump_sqlite(lived_in.location) == before
     assert "new-team" not in lived_in.teams()
