@@ -169,7 +169,6 @@ class SmbLateral(Technique):
                     "name": f"{name}.exe",
                     "hashes": {"SHA-256": hashlib.sha256(binary).hexdigest()},
                 },
-                {"type": "user-account", "user_id": f"{params.domain}\\{params.user}"},
             ),
             pattern=f"[file:name = {stix_string(name + '.exe')}]",
             description=f"{name}.exe copied to \\\\{host}\\{params.share} from {ctx.attacker.ip}",
