@@ -115,9 +115,13 @@ class World:
         ip = self._external[index % len(self._external)]
         return Endpoint(ip=ip, mac=self.gateway.mac, role="external")
 
-    def internal(self, rng: random.Random, exclude: Endpoint | None = None) -> Endpoint:
-        choices = [w for w in self.workstations if w != exclude] or self.hosts
-        return rng.choice(choices)
+    def internal(self, rng: random.Random, exclude: Endpoint | None = None) -> Endpoint | None:
+        """A client inside the team other than ``exclude`` (a workstation when there is
+        one); None when the team has no other host, so no host talks to itself."""
+        choices = [w for w in self.workstations if w != exclude] or [
+            h for h in self.hosts if h != exclude
+        ]
+        return rng.choice(choices) if choices else None
 
     def via_gateway(self, ip: str, name: str = "") -> Endpoint:
         """A server outside the team (frames to it go to the router's MAC)."""
@@ -453,7 +457,10 @@ def _host_sessions(
             continue
         if service == "dns":
             for when in _poisson(rng, profile.sessions_per_minute, start, end):
-                client = rng.choice([h for h in world.hosts if h != server] or world.hosts)
+                others = [h for h in world.hosts if h != server]
+                if not others:
+                    break
+                client = rng.choice(others)
                 out += _dns_lookup(world, client, server, when, rng, lookalikes=profile.lookalikes)
             continue
         session = _session_for(service, port, profile.lookalikes)
@@ -466,11 +473,13 @@ def _host_sessions(
                 client = world.external(rng.randrange(profile.clients))
             else:
                 client = world.internal(rng, exclude=server)
+                if client is None:
+                    continue
             out += session(world, client, server, when, rng)
         if service in ("http", "https"):
             monitor = world.internal(rng, exclude=server)
             t = start + rng.uniform(0, 30)
-            while t < end:
+            while monitor is not None and t < end:
                 out += (
                     _health(world, monitor, server, t, rng, port=port) if service == "http" else []
                 )

@@ -134,3 +134,15 @@ def test_benign_frames_equal_a_pure_scapy_build(tutorial_benign) -> None:
     _, frames = tutorial_benign
     for frame in frames[::5][:1500]:
         assert scapy_rebuild(frame.data) == frame.data
+
+
+@pytest.mark.parametrize("name", ["tutorial", "ransomware-campaign"])
+def test_no_host_talks_to_itself(name: str) -> None:
+    scenario = library.load(name)
+    selfish = [
+        frame
+        for team in scenario.teams
+        for frame in team_traffic(scenario, team, random.Random(7))
+        if frame.data[12:14] == b"\x08\x00" and frame.data[26:30] == frame.data[30:34]
+    ]
+    assert selfish == []
