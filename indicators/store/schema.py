@@ -107,29 +107,23 @@ objects = Table(
     Index("ix_objects_spec", "collection_pk", "spec_version"),
 )
 
-object_markings = Table(
-    "object_markings",
-    metadata,
-    Column("object_row", ForeignKey("objects.row", ondelete="CASCADE"), primary_key=True),
-    Column("marking_ref", String(128), primary_key=True),
-    Index("ix_markings_ref", "marking_ref", "object_row"),
-)
 
-object_extensions = Table(
-    "object_extensions",
-    metadata,
-    Column("object_row", ForeignKey("objects.row", ondelete="CASCADE"), primary_key=True),
-    Column("extension_id", String(128), primary_key=True),
-    Index("ix_extensions_id", "extension_id", "object_row"),
-)
+def _object_link(name: str, key: str, length: int, index: str) -> Table:
+    """A table of strings (``key``) attached to stored object versions, indexed by string."""
+    return Table(
+        name,
+        metadata,
+        Column("object_row", ForeignKey("objects.row", ondelete="CASCADE"), primary_key=True),
+        Column(key, String(length), primary_key=True),
+        Index(index, key, "object_row"),
+    )
 
-object_recipients = Table(
-    "object_recipients",
-    metadata,
-    Column("object_row", ForeignKey("objects.row", ondelete="CASCADE"), primary_key=True),
-    Column("team", String(64), primary_key=True),
-    Index("ix_recipients_team", "team", "object_row"),
-)
+
+object_markings = _object_link("object_markings", "marking_ref", 128, "ix_markings_ref")
+object_extensions = _object_link("object_extensions", "extension_id", 128, "ix_extensions_id")
+object_recipients = _object_link("object_recipients", "team", 64, "ix_recipients_team")
+OBJECT_LINKS = (object_markings, object_extensions, object_recipients)
+"""The tables that hang off an object version's row (deleted along with it)."""
 
 statuses = Table(
     "statuses",

@@ -442,11 +442,7 @@ class StoreWriter(StoreReader):
                 raise NotFoundError(
                     f"object {object_id!r} not found in collection {collection_id!r}"
                 )
-            for table in (
-                schema.object_markings,
-                schema.object_extensions,
-                schema.object_recipients,
-            ):
+            for table in schema.OBJECT_LINKS:
                 conn.execute(delete(table).where(table.c.object_row.in_(rows)))
             conn.execute(delete(o).where(o.c.row.in_(rows)))
         return len(rows)
