@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine, and_, or_, select
 
@@ -82,6 +83,10 @@ class Page:
     rows: list[ObjectRow]
     more: bool
     next: str | None
+
+    def objects(self) -> list[dict[str, Any]]:
+        """The STIX objects the rows hold, in page order."""
+        return [json.loads(row.body) for row in self.rows]
 
     @property
     def date_added_first(self) -> str | None:

@@ -18,7 +18,6 @@ What we do differently from medallion's memory backend, and why:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -192,7 +191,7 @@ class GrapevineBackend(Backend):
         limit: int,
     ) -> tuple[dict[str, Any], dict]:
         page = self._page("objects", api_root, collection_id, filter_args, limit)
-        return self._envelope(page, "objects", [json.loads(r.body) for r in page.rows])
+        return self._envelope(page, "objects", page.objects())
 
     def get_object_manifest(
         self,
@@ -215,7 +214,7 @@ class GrapevineBackend(Backend):
         limit: int,
     ) -> tuple[dict[str, Any], dict]:
         page = self._page("object", api_root, collection_id, filter_args, limit, object_id)
-        return self._envelope(page, "objects", [json.loads(r.body) for r in page.rows])
+        return self._envelope(page, "objects", page.objects())
 
     def get_object_versions(
         self,

@@ -226,7 +226,7 @@ def read_store(
             page = store.query(
                 api_root, match[0].id, reader, ObjectFilter(types=("indicator",)), limit=None
             )
-            objects += [json.loads(row.body) for row in page.rows]
+            objects += page.objects()
     return objects
 
 
