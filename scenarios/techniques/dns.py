@@ -25,6 +25,19 @@ def resolver_for(ctx: Context) -> Endpoint:
     return ctx.dns if ctx.dns is not None else ctx.attacker
 
 
+def zone_ground_truth(ctx: Context, zone: str, description: str) -> GroundTruth:
+    """What gives away traffic carried in names under the attacker's ``zone``: the zone,
+    the attacker's address, and a pattern for any name below the zone."""
+    return GroundTruth(
+        observables=(
+            {"type": "domain-name", "value": zone},
+            {"type": "ipv4-addr", "value": ctx.attacker.ip},
+        ),
+        pattern=f"[domain-name:value LIKE {stix_string('%.' + zone)}]",
+        description=description,
+    )
+
+
 class TunnelParams(TechniqueParams):
     zone: str = "t.tunnel-relay.example"
     """The attacker's delegated zone; every query is a subdomain of it."""
@@ -54,15 +67,8 @@ class DnsTunnel(Technique):
                 ctx.target, resolver_for(ctx), qname, now, rng, qtype="TXT", answers=[reply], ttl=0
             )
             now += params.interval * rng.uniform(0.5, 1.5)
-        truth = GroundTruth(
-            observables=(
-                {"type": "domain-name", "value": params.zone},
-                {"type": "ipv4-addr", "value": ctx.attacker.ip},
-            ),
-            pattern=f"[domain-name:value LIKE {stix_string('%.' + params.zone)}]",
-            description=f"{params.queries} TXT queries tunnelled under {params.zone}",
-        )
-        return Emission(tuple(packets), truth)
+        description = f"{params.queries} TXT queries tunnelled under {params.zone}"
+        return Emission(tuple(packets), zone_ground_truth(ctx, params.zone, description))
 
 
 DGA_TLDS: tuple[str, ...] = ("top", "xyz", "biz", "info")

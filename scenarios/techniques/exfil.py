@@ -12,10 +12,9 @@ from scenarios.techniques.base import (
     Technique,
     TechniqueParams,
     TimedPacket,
-    stix_string,
 )
 from scenarios.techniques.c2 import resolve
-from scenarios.techniques.dns import resolver_for
+from scenarios.techniques.dns import resolver_for, zone_ground_truth
 
 
 class HttpExfilParams(TechniqueParams):
@@ -115,12 +114,5 @@ class DnsExfil(Technique):
                 ctx.target, resolver, qname, now, rng, answers=["127.0.0.1"], ttl=0
             )
             now += params.interval * rng.uniform(0.7, 1.3)
-        truth = GroundTruth(
-            observables=(
-                {"type": "domain-name", "value": params.zone},
-                {"type": "ipv4-addr", "value": ctx.attacker.ip},
-            ),
-            pattern=f"[domain-name:value LIKE {stix_string('%.' + params.zone)}]",
-            description=f"{params.size} bytes exfiltrated under {params.zone}",
-        )
-        return Emission(tuple(packets), truth)
+        description = f"{params.size} bytes exfiltrated under {params.zone}"
+        return Emission(tuple(packets), zone_ground_truth(ctx, params.zone, description))
