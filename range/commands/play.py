@@ -15,7 +15,13 @@ from pathlib import Path
 
 from indicators.store import Store
 from indicators.users import PasswordPolicy, Role, User
-from range.commands.serve import add_server_arguments, announce, config_from, start
+from range.commands.serve import (
+    add_server_arguments,
+    announce,
+    config_from,
+    serve_until_interrupted,
+    start,
+)
 
 DEFAULT_TEAM = "cert-player"
 PLAYER = "player"
@@ -63,10 +69,4 @@ def run(args: argparse.Namespace) -> int:
             "  Ctrl-C stops the server.",
             flush=True,
         )
-        try:
-            server.serve()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            store.close()
-    return 0
+        return serve_until_interrupted(server, store)

@@ -117,13 +117,8 @@ def announce(server: TaxiiServer, config: ServerConfig, store: Store, out: TextI
     out.flush()
 
 
-def run(args: argparse.Namespace) -> int:
-    """Serve until interrupted."""
-    config = config_from(args, args.db)
-    store = Store.open(config.db)
-    server = start(config, args.host, args.port, store)
-    announce(server, config, store, sys.stdout)
-    print("  Ctrl-C stops the server.", flush=True)
+def serve_until_interrupted(server: TaxiiServer, store: Store) -> int:
+    """Serve until Ctrl-C, then close the store; the exit status (0)."""
     try:
         server.serve()
     except KeyboardInterrupt:
@@ -131,3 +126,13 @@ def run(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until interrupted."""
+    config = config_from(args, args.db)
+    store = Store.open(config.db)
+    server = start(config, args.host, args.port, store)
+    announce(server, config, store, sys.stdout)
+    print("  Ctrl-C stops the server.", flush=True)
+    return serve_until_interrupted(server, store)
