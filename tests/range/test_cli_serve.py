@@ -60,12 +60,40 @@ def _stop(proc: subprocess.Popen) -> int:
             proc.kill()
 
 
+def _server_url(lines: list[str]) -> str:
+    """The base URL the server announced on loopback."""
+    return re.search(r"server on (http://127\.0\.0\.1:\d+/)", "\n".join(lines)).group(1)
+
+
+def _add_user(db: str, name: str, *options: str, password: str) -> subprocess.CompletedProcess:
+    """Run ``grapevine users add NAME OPTIONS --password-stdin --db DB`` as a process."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "range.cli",
+            "users",
+            "add",
+            name,
+            *options,
+            "--password-stdin",
+            "--db",
+            db,
+        ],
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+
+
 def test_serve_starts_without_users_and_says_how_to_add_one(tmp_path: Path) -> None:
     db = tmp_path / "g.db"
     proc, lines = _launch("serve", "--db", str(db), "--port", "0")
     try:
         text = "\n".join(lines)
-        url = re.search(r"server on (http://127\.0\.0\.1:\d+/)", text).group(1)
+        url = _server_url(lines)
         assert "no users yet" in text and "grapevine users add" in text
         response = requests.get(f"{url}taxii2/", headers={"Accept": TAXII}, timeout=10)
         assert response.status_code == 401
@@ -75,31 +103,12 @@ def test_serve_starts_without_users_and_says_how_to_add_one(tmp_path: Path) -> N
 
 def test_serve_answers_a_user_added_with_the_cli(tmp_path: Path) -> None:
     db = str(tmp_path / "g.db")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "range.cli",
-            "users",
-            "add",
-            "ana",
-            "--role",
-            "partner",
-            "--password-stdin",
-            "--db",
-            db,
-        ],
-        input="a partner password\n",
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
+    done = _add_user(db, "ana", "--role", "partner", password="a partner password")
     assert done.returncode == 0, done.stderr
     proc, lines = _launch("serve", "--db", db, "--port", "0", "--public-url", "https://x.example")
     try:
         text = "\n".join(lines)
-        url = re.search(r"server on (http://127\.0\.0\.1:\d+/)", text).group(1)
+        url = _server_url(lines)
         assert "no users yet" not in text
         body = requests.get(
             f"{url}taxii2/",
@@ -116,7 +125,7 @@ def test_play_prints_how_to_reach_the_server_and_the_account_works() -> None:
     proc, lines = _launch("play")
     try:
         text = "\n".join(lines)
-        url = re.search(r"server on (http://127\.0\.0\.1:\d+/)", text).group(1)
+        url = _server_url(lines)
         password = re.search(r"user player, password (\S+)", text).group(1)
         from taxii2client.v21 import Server
 
@@ -140,33 +149,12 @@ def test_a_202_write_survives_killing_the_server(tmp_path: Path) -> None:
     from tests.indicators.factory import indicator
 
     db = str(tmp_path / "g.db")
-    added = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "range.cli",
-            "users",
-            "add",
-            "ana",
-            "--role",
-            "team",
-            "--team",
-            "cert-de",
-            "--password-stdin",
-            "--db",
-            db,
-        ],
-        input="ana's password\n",
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
+    added = _add_user(db, "ana", "--role", "team", "--team", "cert-de", password="ana's password")
     assert added.returncode == 0, added.stderr
     collection = re.search(r"writes collection (\S+)", added.stdout).group(1)
     proc, lines = _launch("serve", "--db", db, "--port", "0")
     try:
-        url = re.search(r"server on (http://127\.0\.0\.1:\d+/)", "\n".join(lines)).group(1)
+        url = _server_url(lines)
         rng = random.Random(5)
         objs = [indicator(rng) for _ in range(20)]
         response = requests.post(
