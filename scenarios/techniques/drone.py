@@ -10,8 +10,11 @@ MAVLink v2 framing is built here byte for byte (Scapy has no MAVLink layer):
 ``0xFD, len, incompat, compat, seq, sysid, compid, msgid[3 LE], payload, crc[2 LE]``
 with the X.25 CRC over everything after the magic plus the message's CRC_EXTRA, and
 trailing zero bytes of the payload truncated as v2 requires. tshark 4.0 has no
-MAVLink dissector; it decodes the frames as UDP to port 14550 and the tests check
-the framing and CRC on the bytes tshark reports.
+MAVLink dissector of its own; the tests load the Lua dissector pymavlink's mavgen
+generates from common.xml, and pymavlink's parser checks the CRC.
+
+The reported velocity and heading are the derivative of the reported track, so a
+ground station's map shows the drone flying the way it moves.
 """
 
 from __future__ import annotations
@@ -35,6 +38,11 @@ from scenarios.techniques.base import (
 MAVLINK_PORT = 14550
 HEARTBEAT, GLOBAL_POSITION_INT = 0, 33
 CRC_EXTRA = {HEARTBEAT: 50, GLOBAL_POSITION_INT: 104}
+METRES_PER_DEGREE = 111_320.0
+"""Metres per degree of latitude (and of longitude at the equator)."""
+ORBIT_SECONDS = 120.0
+"""A patrol drone circles its origin once every two minutes."""
+HEADING_UNKNOWN = 0xFFFF
 
 
 def x25_crc(data: bytes, crc: int = 0xFFFF) -> int:
@@ -58,15 +66,32 @@ def mavlink_frame(msgid: int, payload: bytes, *, seq: int, sysid: int, compid: i
 
 def heartbeat(*, seq: int, sysid: int, armed: bool = True) -> bytes:
     """HEARTBEAT from a quadrotor (type 2) running ArduPilot (autopilot 3)."""
-    base_mode = 0x81 | (0x80 if armed else 0) | 0x1C
+    # CUSTOM_MODE_ENABLED | AUTO | GUIDED | STABILIZE, plus SAFETY_ARMED when armed
+    base_mode = 0x01 | 0x1C | (0x80 if armed else 0)
     payload = struct.pack("<IBBBBB", 4, 2, 3, base_mode & 0xFF, 4, 3)
     return mavlink_frame(HEARTBEAT, payload, seq=seq, sysid=sysid)
 
 
 def global_position(
-    *, seq: int, sysid: int, boot_ms: int, lat: float, lon: float, alt_m: float, heading: float
+    *,
+    seq: int,
+    sysid: int,
+    boot_ms: int,
+    lat: float,
+    lon: float,
+    alt_m: float,
+    velocity: tuple[float, float, float],
 ) -> bytes:
-    """GLOBAL_POSITION_INT: degrees * 1e7, millimetres, cm/s, centidegrees."""
+    """GLOBAL_POSITION_INT: degrees * 1e7, millimetres, cm/s, centidegrees.
+
+    ``velocity`` is (north, east, down) in m/s; the heading is its direction over
+    ground (UINT16_MAX, "unknown", when the drone hovers).
+    """
+    north, east, down = velocity
+    if math.hypot(north, east) < 0.01:
+        hdg = HEADING_UNKNOWN
+    else:
+        hdg = round(math.degrees(math.atan2(east, north)) * 100) % 36000
     payload = struct.pack(
         "<IiiiihhhH",
         boot_ms & 0xFFFFFFFF,
@@ -74,10 +99,10 @@ def global_position(
         round(lon * 1e7),
         round(alt_m * 1000 + 120_000),
         round(alt_m * 1000),
-        round(math.cos(math.radians(heading)) * 900),
-        round(math.sin(math.radians(heading)) * 900),
-        0,
-        round(heading * 100) % 36000,
+        round(north * 100),
+        round(east * 100),
+        round(down * 100),
+        hdg,
     )
     return mavlink_frame(GLOBAL_POSITION_INT, payload, seq=seq, sysid=sysid)
 
@@ -115,9 +140,13 @@ def telemetry_stream(
                 TimedPacket(round(start + t, 6), udp_packet(drone, gcs, sport, dport, frame, ip_id))
             )
             seq, ip_id = seq + 1, ip_id + 1
-        angle = (t / 120.0) * 2 * math.pi
+        omega = 2 * math.pi / ORBIT_SECONDS
+        angle = omega * t
         lat = origin[0] + 0.004 * math.sin(angle) + drift[0] * t
         lon = origin[1] + 0.006 * math.cos(angle) + drift[1] * t
+        north = (0.004 * omega * math.cos(angle) + drift[0]) * METRES_PER_DEGREE
+        east = (-0.006 * omega * math.sin(angle) + drift[1]) * METRES_PER_DEGREE
+        east *= math.cos(math.radians(lat))
         frame = global_position(
             seq=seq,
             sysid=sysid,
@@ -125,7 +154,7 @@ def telemetry_stream(
             lat=lat,
             lon=lon,
             alt_m=85.0 + 5 * math.sin(angle * 3),
-            heading=(math.degrees(angle) + 90) % 360,
+            velocity=(north, east, -15 * omega * math.cos(angle * 3)),
         )
         packets.append(
             TimedPacket(

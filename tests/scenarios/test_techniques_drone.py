@@ -12,6 +12,7 @@ check in this file used to do, so there is none here any more.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import struct
 from collections.abc import Sequence
@@ -23,7 +24,13 @@ from pymavlink.generator.mavcrc import x25crc
 from scenarios import library
 from scenarios.benign import team_traffic
 from scenarios.techniques.base import Emission, Frame
-from scenarios.techniques.drone import CRC_EXTRA, SpoofParams, mavlink_frame, x25_crc
+from scenarios.techniques.drone import (
+    CRC_EXTRA,
+    METRES_PER_DEGREE,
+    SpoofParams,
+    mavlink_frame,
+    x25_crc,
+)
 from tests.scenarios.conftest import ATTACKER, TARGET, frames_of, run_technique
 
 HEADER = ("ip.src", "ip.dst", "udp.dstport", "frame.protocols", "udp.checksum.status")
@@ -151,6 +158,35 @@ def test_spoofed_track_walks_away_by_the_drift(tshark_mavlink) -> None:
         assert abs(lat - true_lat - drift[0] * elapsed * 1e7) <= 1
         assert abs(lon - true_lon - drift[1] * elapsed * 1e7) <= 1
     assert spoofed[-1][1] - true[-1][1] == pytest.approx(0.0003 * 29 * 1e7, abs=1)
+
+
+def test_reported_velocity_and_heading_follow_the_reported_track(tshark_mavlink) -> None:
+    """What the GCS map shows: the drone points and moves the way its positions go."""
+    p = "mavlink_proto.GLOBAL_POSITION_INT_"
+    rows = read(tshark_mavlink, frames_of(spoof(duration=130, rate=4)))
+    track = [
+        {k: int(r[p + k]) for k in ("time_boot_ms", "lat", "lon", "alt", "vx", "vy", "vz", "hdg")}
+        for r in rows
+        if r["mavlink_proto.msgid"] == "33"
+    ]
+    assert len(track) == 520
+    for a, b in itertools.pairwise(track):
+        seconds = (b["time_boot_ms"] - a["time_boot_ms"]) / 1000
+        north = (b["lat"] - a["lat"]) / 1e7 * METRES_PER_DEGREE / seconds
+        east = (b["lon"] - a["lon"]) / 1e7 * METRES_PER_DEGREE / seconds
+        east *= math.cos(math.radians(a["lat"] / 1e7))
+        up = (b["alt"] - a["alt"]) / 1000 / seconds
+        vx, vy, vz = ((a[k] + b[k]) / 200 for k in ("vx", "vy", "vz"))  # cm/s -> m/s
+        assert math.hypot(north - vx, east - vy) < 0.3, (a, b)
+        assert abs(up + vz) < 0.1, (a, b)  # vz is positive down
+        bearing = math.degrees(math.atan2(east, north)) % 360
+        reported = (a["hdg"] + b["hdg"]) / 200 if abs(a["hdg"] - b["hdg"]) < 18000 else None
+        if reported is not None:
+            assert abs((bearing - reported + 180) % 360 - 180) < 1.5, (a, b)
+    speeds = [math.hypot(t["vx"], t["vy"]) / 100 for t in track]
+    assert min(speeds) > 15 and max(speeds) < 35, "a patrol drone's ground speed"
+    headings = {t["hdg"] // 9000 for t in track}
+    assert headings == {0, 1, 2, 3}, "a full orbit points every way"
 
 
 def test_pymavlink_reencodes_every_spoofed_frame_to_the_same_bytes() -> None:
