@@ -28,6 +28,7 @@ from scenarios.techniques.drone import (
     CRC_EXTRA,
     METRES_PER_DEGREE,
     SpoofParams,
+    heartbeat,
     mavlink_frame,
     x25_crc,
 )
@@ -257,3 +258,12 @@ def test_benign_ground_station_telemetry_decodes_as_mavlink(tshark_mavlink) -> N
         assert all((b - a) % 256 == 1 for a, b in itertools.pairwise(seqs))
     # the rest of the two hours: pymavlink accepts every frame (CRC checked)
     assert {parse(f.data[42:])[:2] for f in telemetry} == {(0, 1), (33, 1), (0, 2), (33, 2)}
+
+
+def test_heartbeat_reports_armed_only_when_armed() -> None:
+    armed = decode(heartbeat(seq=0, sysid=1))
+    disarmed = decode(heartbeat(seq=1, sysid=1, armed=False))
+    assert armed.base_mode & common.MAV_MODE_FLAG_SAFETY_ARMED
+    assert not disarmed.base_mode & common.MAV_MODE_FLAG_SAFETY_ARMED
+    assert armed.base_mode & ~common.MAV_MODE_FLAG_SAFETY_ARMED == disarmed.base_mode
+    assert armed.base_mode & common.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED
