@@ -139,7 +139,7 @@ def _web(
     port: int,
     lookalikes: bool,
 ) -> list[TimedPacket]:
-    host = server.hostname or server.ip
+    host = server.name_or_ip
     pages = [
         ("/", 5200),
         ("/static/app.js", 48000),
@@ -186,9 +186,7 @@ def _web(
 def _health(
     world: World, client: Endpoint, server: Endpoint, start: float, rng: random.Random, *, port: int
 ) -> list[TimedPacket]:
-    request = http_request(
-        "GET", "/health", server.hostname or server.ip, user_agent="kube-probe/1.29"
-    )
+    request = http_request("GET", "/health", server.name_or_ip, user_agent="kube-probe/1.29")
     return http_session(
         client, server, port, start, rng, [(request, http_response(200, b"ok"))]
     ).packets
@@ -208,7 +206,7 @@ def _tls(
     return tls_session(
         client,
         server,
-        server.hostname or server.ip,
+        server.name_or_ip,
         start,
         rng,
         port=port,
@@ -288,7 +286,7 @@ def _smb(
 ) -> list[TimedPacket]:
     session = TcpSession(client, server, port, start, rng).handshake()
     smb = SmbDialogue(session).login(rng.choice(["m.tamm", "k.ivanova", "j.smith"]), "BORDER")
-    smb.tree_connect(f"\\\\{server.hostname or server.ip}\\shared")
+    smb.tree_connect(f"\\\\{server.name_or_ip}\\shared")
     big = lookalikes and rng.random() < 0.03
     size = rng.randint(800_000, 1_500_000) if big else rng.randint(2_000, 20_000)
     name = rng.choice(

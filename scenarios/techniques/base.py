@@ -37,6 +37,12 @@ class Endpoint:
     services: Mapping[str, int] = field(default_factory=dict)
     """Service name -> port, e.g. ``{"https": 443, "ssh": 22}``."""
 
+    @property
+    def name_or_ip(self) -> str:
+        """How clients address it (HTTP Host, TLS SNI, SMB share paths): its hostname,
+        or its IP address when it has none."""
+        return self.hostname or self.ip
+
 
 @dataclass(frozen=True, slots=True)
 class Context:

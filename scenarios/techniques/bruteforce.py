@@ -101,7 +101,7 @@ class WebLoginBruteForce(Technique):
     def generate(self, ctx: Context, params: WebBruteParams) -> Emission:  # type: ignore[override]
         rng = ctx.rng
         port = ctx.target.services.get("http", 80)
-        host = ctx.target.hostname or ctx.target.ip
+        host = ctx.target.name_or_ip
         now = ctx.start
         packets = []
         sent = 0

@@ -54,7 +54,7 @@ class RansomwareStaging(Technique):
     def generate(self, ctx: Context, params: RansomwareParams) -> Emission:  # type: ignore[override]
         rng = ctx.rng
         victim = rng.randbytes(8).hex()
-        host = ctx.target.hostname or ctx.target.ip
+        host = ctx.target.name_or_ip
         port = ctx.target.services.get("smb", 445)
         locker = pe_payload(rng.randbytes(60_000))
         session = TcpSession(ctx.attacker, ctx.target, port, ctx.start, rng).handshake()

@@ -155,7 +155,7 @@ class SmbLateral(Technique):
             rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(8)
         )
         binary = pe_payload(rng.randbytes(params.size))
-        host = ctx.target.hostname or ctx.target.ip
+        host = ctx.target.name_or_ip
         session = TcpSession(ctx.attacker, ctx.target, port, ctx.start, rng).handshake()
         smb = SmbDialogue(session).login(params.user, params.domain)
         smb.tree_connect(f"\\\\{host}\\{params.share}").put(f"{name}.exe", binary)

