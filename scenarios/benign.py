@@ -36,6 +36,7 @@ from scapy.contrib.ikev2 import (
 )
 from scapy.layers.ntp import NTPHeader
 
+from scenarios.fields import DOCUMENTATION_NETWORKS
 from scenarios.model import Host, Scenario, Team
 from scenarios.packets import (
     TcpSession,
@@ -54,8 +55,6 @@ from scenarios.roles import HostRole
 from scenarios.techniques.base import Endpoint, TimedPacket
 from scenarios.techniques.drone import telemetry_stream
 from scenarios.techniques.smb import SmbDialogue
-
-DOC_SPACE = ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
 
 PARTNER_NAMES = (
     "www.europa.example", "api.frontex-exchange.example", "updates.os-vendor.example",
@@ -81,17 +80,12 @@ class World:
         attackers = self._attacker_addresses(scenario)
         for addr in attackers:
             taken.add(ipaddress.ip_network(f"{addr}/24", strict=False))
-        pool = [
-            ip
-            for net in DOC_SPACE
-            for ip in ipaddress.ip_network(net).hosts()
-            if not any(ip.version == n.version and ip in n for n in taken)
-        ]
+        space = [ip for net in DOCUMENTATION_NETWORKS if net.version == 4 for ip in net.hosts()]
+        pool = [ip for ip in space if not any(ip.version == n.version and ip in n for n in taken)]
         if not pool:  # every documentation /24 is taken: any non-team address will do
             pool = [
                 ip
-                for net in DOC_SPACE
-                for ip in ipaddress.ip_network(net).hosts()
+                for ip in space
                 if not any(ip in n for n in team.networks) and str(ip) not in attackers
             ]
         self._external = [str(ip) for ip in rng.sample(pool, min(64, len(pool)))]
@@ -112,8 +106,7 @@ class World:
 
     def external(self, index: int) -> Endpoint:
         """An outside client: its frames reach the team through the border router."""
-        ip = self._external[index % len(self._external)]
-        return Endpoint(ip=ip, mac=self.gateway.mac, role="external")
+        return self.via_gateway(self._external[index % len(self._external)])
 
     def internal(self, rng: random.Random, exclude: Endpoint | None = None) -> Endpoint | None:
         """A client inside the team other than ``exclude`` (a workstation when there is
