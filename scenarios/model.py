@@ -62,6 +62,7 @@ from scenarios.fields import (
     Duration,
     ExampleDomain,
     IPAddress,
+    IPNetwork,
     MacAddress,
     Port,
     Probability,
@@ -92,6 +93,21 @@ def _parse_or_none(parse: Any, value: object) -> Any:
         return None
 
 
+def _with_default_mac(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``data`` with ``mac`` derived from ``ip`` (:func:`mac_for`) when it has none and
+    the address parses; validation reports a bad address itself."""
+    if data.get("mac") is None and "ip" in data:
+        ip = _parse_or_none(ipaddress.ip_address, data["ip"])
+        if ip is not None:
+            return {**data, "mac": mac_for(ip)}
+    return data
+
+
+def _first_usable(network: IPNetwork) -> IPAddress:
+    """The first host address of ``network`` (the network address of a /31 or /32)."""
+    return network[1] if network.num_addresses > 2 else network[0]
+
+
 # --- hosts and teams -------------------------------------------------------------
 
 
@@ -117,11 +133,7 @@ class Host(_Model):
             info = _parse_or_none(role_info, data["role"])
             if info is not None:
                 data["services"] = info.default_services()
-        if data.get("mac") is None and "ip" in data:
-            ip = _parse_or_none(ipaddress.ip_address, data["ip"])
-            if ip is not None:
-                data["mac"] = mac_for(ip)
-        return data
+        return _with_default_mac(data)
 
     def fqdn(self, domain: str) -> str:
         """The host's DNS name inside ``domain``."""
@@ -185,7 +197,7 @@ class Team(_Model):
         if "gateway" not in data and isinstance(networks, list) and networks:
             first = _parse_or_none(parse_network, networks[0])
             if first is not None:
-                data["gateway"] = str(first[1] if first.num_addresses > 2 else first[0])
+                data["gateway"] = str(_first_usable(first))
         hosts = data.get("hosts")
         if "dns" not in data and isinstance(hosts, list):
             data["dns"] = next(
@@ -218,8 +230,7 @@ class Team(_Model):
         """The border router's address (declared or derived)."""
         if self.gateway is not None:
             return self.gateway
-        first = self.networks[0]
-        return first[1] if first.num_addresses > 2 else first[0]
+        return _first_usable(self.networks[0])
 
     def gateway_endpoint(self) -> Endpoint:
         """The border router as a technique sees it."""
@@ -257,11 +268,7 @@ class Attacker(_Model):
     @model_validator(mode="before")
     @classmethod
     def _defaults(cls, data: Any) -> Any:
-        if isinstance(data, Mapping) and data.get("mac") is None and "ip" in data:
-            ip = _parse_or_none(ipaddress.ip_address, data["ip"])
-            if ip is not None:
-                data = {**data, "mac": mac_for(ip)}
-        return data
+        return _with_default_mac(data) if isinstance(data, Mapping) else data
 
     def endpoint(self) -> Endpoint:
         return Endpoint(
