@@ -13,6 +13,11 @@ EPOCH = datetime(2026, 3, 2, 8, 0, 0, tzinfo=UTC)
 """The fixed start of time in tests."""
 
 
+def stamp(seconds: float) -> str:
+    """The STIX timestamp ``seconds`` after EPOCH (microsecond precision)."""
+    return (EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     """A clock fixed at EPOCH that advances one millisecond per read."""

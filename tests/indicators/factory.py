@@ -17,6 +17,11 @@ def ts(offset_s: float = 0) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
+def ip(value: str) -> dict:
+    """An ipv4-addr or ipv6-addr SCO for ``value``."""
+    return {"type": "ipv6-addr" if ":" in value else "ipv4-addr", "value": value}
+
+
 def stix_id(kind: str, rng: random.Random) -> str:
     return f"{kind}--{uuid.UUID(int=rng.getrandbits(128), version=4)}"
 

@@ -19,6 +19,7 @@ from stix2matcher.matcher import match as reference_match
 
 from indicators.matcher import match
 from indicators.patterns.deviations import BY_KEY
+from tests.indicators.factory import ip
 
 _ids = itertools.count()
 T0 = "2026-03-02T08:00:00Z"
@@ -70,10 +71,6 @@ def obs(*scos: dict[str, Any], first: float = 0, last: float | None = None, n: i
         "id": f"bundle--00000000-0000-4000-8000-{k:012d}",
         "objects": [observed, *objects],
     }
-
-
-def ip(value: str) -> dict:
-    return {"type": "ipv6-addr" if ":" in value else "ipv4-addr", "value": value}
 
 
 def flow(src: str, dst: str, sport: int = 49152, dport: int = 80, **extra: Any) -> list[dict]:

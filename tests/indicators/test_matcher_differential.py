@@ -29,7 +29,7 @@ from stix2matcher.matcher import match as reference_match
 
 from indicators.matcher import match
 from indicators.patterns.deviations import BY_KEY
-from tests.conftest import EPOCH
+from tests.conftest import EPOCH, stamp
 
 IPV4 = [
     "198.51.100.1",
@@ -156,10 +156,6 @@ def observation_expression(draw: st.DrawFn, depth: int = 0) -> str:
         stop = start + draw(st.integers(1, 200))
         expr += f" START t'{stamp(start)}' STOP t'{stamp(stop)}'"
     return expr
-
-
-def stamp(seconds: float) -> str:
-    return (EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @st.composite

@@ -12,13 +12,10 @@ import pytest
 from indicators.errors import IndicatorError, PatternError, StixValidationError
 from indicators.patterns import compile_pattern
 from indicators.streaming import Match, StreamMatcher
-from tests.conftest import EPOCH
+from tests.conftest import EPOCH, stamp
+from tests.indicators.factory import ip
 
 _seq = iter(range(10**9))
-
-
-def stamp(seconds: float) -> str:
-    return (EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def observed(*scos: dict, at: float = 0, until: float | None = None, n: int = 1) -> dict:
@@ -31,10 +28,6 @@ def observed(*scos: dict, at: float = 0, until: float | None = None, n: int = 1)
         "number_observed": n,
         "objects": {str(i): s for i, s in enumerate(scos)},
     }
-
-
-def ip(value: str) -> dict:
-    return {"type": "ipv6-addr" if ":" in value else "ipv4-addr", "value": value}
 
 
 def test_deploy_undeploy_len_and_contains() -> None:
