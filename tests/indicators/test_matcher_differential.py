@@ -22,6 +22,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stix2matcher.matcher import MatcherException
@@ -286,6 +287,8 @@ def test_same_answer_as_stix2_matcher(pattern: str, data: list[dict]) -> None:
 def test_generator_reaches_matches_and_deviations() -> None:
     """The differential run above is meaningful: it saw matches, non-matches and
     the IPv6 deviation (run after it; pytest keeps file order)."""
+    if not SEEN:
+        pytest.skip("counts what test_same_answer_as_stix2_matcher saw; run the whole file")
     assert SEEN["agreed"] > 100
     assert SEEN["agreed-match"] > 20 and SEEN["agreed-no-match"] > 20
     assert SEEN["ipv6-cidr"] > 0
