@@ -6,7 +6,8 @@ its label, and produces:
 
 * one observation per flow (TCP connection, or UDP conversation cut after
   :data:`IDLE_TIMEOUT` seconds of silence or :data:`ACTIVE_TIMEOUT` seconds of
-  activity): ``network-traffic`` with ``src_ref``/``dst_ref`` (``ipv4-addr``), ports,
+  activity): ``network-traffic`` with ``src_ref``/``dst_ref`` (``ipv4-addr`` or
+  ``ipv6-addr``), ports,
   ``protocols``, ``start``/``end``, byte and packet counts per direction and, for TCP,
   ``tcp-ext`` ``src_flags_hex``/``dst_flags_hex`` (the union of flags each side sent);
 * one per HTTP request: ``network-traffic`` with ``http-request-ext`` (method, target,
@@ -16,7 +17,7 @@ its label, and produces:
   (``email-addr``), ``subject``, and a ``url`` for every link in the body;
 * one per SMB2 CREATE: ``file`` (``name``) with its ``directory`` (share and path).
 
-The decoder is deliberately plain: Ethernet/IPv4/TCP/UDP headers are read with
+The decoder is deliberately plain: Ethernet/IPv4|IPv6/TCP/UDP headers are read with
 ``struct``; TCP payloads are concatenated per direction in arrival order (the
 generator never reorders or drops). Pure: frames in, dicts out.
 
@@ -27,6 +28,7 @@ deterministic (UUIDv5), so the same frames give the same observations.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import struct
@@ -70,8 +72,9 @@ class _Builder:
         self.objects.setdefault(obj["id"], obj)
         return obj["id"]
 
-    def ipv4(self, value: str) -> str:
-        return self.add(_sco("ipv4-addr", value=value))
+    def address(self, value: str) -> str:
+        """The id of an ``ipv4-addr`` or ``ipv6-addr`` SCO for ``value``."""
+        return self.add(_sco("ipv6-addr" if ":" in value else "ipv4-addr", value=value))
 
     def bundle(self, first: float, last: float, discriminator: str) -> Observation:
         od_id = f"observed-data--{uuid.uuid5(_SCO_NAMESPACE, discriminator)}"
@@ -156,15 +159,21 @@ def observe(frames: Iterable[Frame]) -> list[Observation]:
 
 
 def _decode(data: bytes) -> tuple[str, int, str, int, int, int, bytes] | None:
-    if len(data) < 34 or data[12:14] != b"\x08\x00":
+    ethertype = data[12:14]
+    if ethertype == b"\x08\x00" and len(data) >= 34:
+        proto = data[23]
+        src = ".".join(str(b) for b in data[26:30])
+        dst = ".".join(str(b) for b in data[30:34])
+        l4 = 14 + (data[14] & 0x0F) * 4
+        end = 14 + struct.unpack_from("!H", data, 16)[0]
+    elif ethertype == b"\x86\xdd" and len(data) >= 54:
+        proto = data[20]  # next header: TCP or UDP directly (no extension headers)
+        src = str(ipaddress.IPv6Address(data[22:38]))
+        dst = str(ipaddress.IPv6Address(data[38:54]))
+        l4 = 54
+        end = 54 + struct.unpack_from("!H", data, 18)[0]
+    else:
         return None
-    ihl = (data[14] & 0x0F) * 4
-    total = struct.unpack_from("!H", data, 16)[0]
-    proto = data[23]
-    src = ".".join(str(b) for b in data[26:30])
-    dst = ".".join(str(b) for b in data[30:34])
-    l4 = 14 + ihl
-    end = 14 + total
     if proto == 6 and len(data) >= l4 + 20:
         sport, dport = struct.unpack_from("!HH", data, l4)
         offset = (data[l4 + 12] >> 4) * 4
@@ -175,6 +184,10 @@ def _decode(data: bytes) -> tuple[str, int, str, int, int, int, bytes] | None:
     return None
 
 
+def _family(address: str) -> str:
+    return "ipv6" if ":" in address else "ipv4"
+
+
 _APP_PORTS = {80: "http", 53: "dns", 25: "smtp", 22: "ssh", 445: "smb", 443: "tls"}
 
 
@@ -182,11 +195,11 @@ def _flow_observation(flow: _Flow) -> Observation:
     src, sport, dst, dport, proto = flow.key
     b = _Builder()
     traffic: dict[str, Any] = {
-        "src_ref": b.ipv4(src),
-        "dst_ref": b.ipv4(dst),
+        "src_ref": b.address(src),
+        "dst_ref": b.address(dst),
         "src_port": sport,
         "dst_port": dport,
-        "protocols": ["ipv4", "tcp" if proto == 6 else "udp"],
+        "protocols": [_family(src), "tcp" if proto == 6 else "udp"],
         "start": stix_time(flow.first),
         "end": stix_time(flow.last),
         "src_byte_count": flow.bytes[0],
@@ -257,21 +270,34 @@ def _http_observations(flow: _Flow, stream: bytes) -> list[Observation]:
             {
                 "type": "network-traffic",
                 "id": f"network-traffic--{uuid.uuid5(_SCO_NAMESPACE, key)}",
-                "src_ref": b.ipv4(src),
-                "dst_ref": b.ipv4(dst),
+                "src_ref": b.address(src),
+                "dst_ref": b.address(dst),
                 "src_port": sport,
                 "dst_port": dport,
-                "protocols": ["ipv4", "tcp", "http"],
+                "protocols": [_family(src), "tcp", "http"],
                 "extensions": {"http-request-ext": request},
             }
         )
-        host = headers.get("Host", dst)
+        host = headers.get("Host") or (f"[{dst}]" if ":" in dst else dst)
+        if ":" in host and not host.startswith("["):  # a bare IPv6 literal
+            host = f"[{host}]"
         b.add(_sco("url", value=f"http://{host}{target}"))
-        if host and not host.replace(".", "").isdigit():
+        if _is_name(host):
             b.add(_sco("domain-name", value=host.split(":")[0]))
         out.append(b.bundle(flow.times[0], flow.last, key))
         n += 1
     return out
+
+
+def _is_name(host: str) -> bool:
+    """True for a DNS name (with or without a port), False for an IP literal."""
+    if not host or host.startswith("["):
+        return False
+    try:
+        ipaddress.ip_address(host.split(":")[0])
+    except ValueError:
+        return True
+    return False
 
 
 def _qname(payload: bytes) -> str | None:

@@ -19,7 +19,9 @@ The pieces:
 
 from __future__ import annotations
 
+import ipaddress
 import random
+import socket
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -27,10 +29,13 @@ from functools import lru_cache
 
 from scapy.layers.dns import DNS, DNSQR, DNSRR
 from scapy.layers.inet import IP, TCP, UDP
+from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Ether
 from scapy.packet import Packet
 from scapy.utils import checksum
 
+from scenarios import fields
+from scenarios.errors import ScenarioError
 from scenarios.techniques.base import Endpoint, TimedPacket
 
 MSS = 1460
@@ -41,9 +46,23 @@ EPHEMERAL = (32768, 60999)
 
 
 def mac_for(ip: str) -> str:
-    """A locally administered MAC derived from an IPv4 address (``02:00:`` + its bytes)."""
-    parts = [int(p) for p in ip.split(".")]
-    return "02:00:" + ":".join(f"{p:02x}" for p in parts)
+    """A locally administered MAC derived from an address (:func:`scenarios.fields.mac_for`:
+    ``02:00:`` + the IPv4 bytes, ``02:06:`` + the last four IPv6 bytes)."""
+    return fields.mac_for(ipaddress.ip_address(ip))
+
+
+def ip_version(src: str, dst: str) -> int:
+    """4 or 6: the address family ``src`` and ``dst`` share; ScenarioError if they differ
+    or one is not an address."""
+    try:
+        versions = {ipaddress.ip_address(src).version, ipaddress.ip_address(dst).version}
+    except ValueError as exc:
+        raise ScenarioError(f"cannot build a packet from {src} to {dst}: {exc}") from None
+    if len(versions) != 1:
+        raise ScenarioError(
+            f"cannot build a packet from {src} to {dst}: one is IPv4, the other IPv6"
+        )
+    return versions.pop()
 
 
 def ephemeral_port(rng: random.Random) -> int:
@@ -54,7 +73,14 @@ def ephemeral_port(rng: random.Random) -> int:
 def ip_packet(
     src: Endpoint, dst: Endpoint, ip_id: int, ttl: int = 64, *, df: bool = True
 ) -> Packet:
-    """``Ether/IP`` from ``src`` to ``dst`` with every variable field fixed."""
+    """``Ether/IP`` or ``Ether/IPv6`` from ``src`` to ``dst`` with every variable field fixed.
+
+    The family follows the addresses (both IPv4 or both IPv6, else ScenarioError). IPv6
+    has no identification or don't-fragment bit, so ``ip_id`` and ``df`` apply to IPv4
+    only; ``ttl`` is the IPv6 hop limit.
+    """
+    if ip_version(src.ip, dst.ip) == 6:
+        return Ether(src=src.mac, dst=dst.mac) / IPv6(src=src.ip, dst=dst.ip, hlim=ttl)
     return Ether(src=src.mac, dst=dst.mac) / IP(
         src=src.ip, dst=dst.ip, id=ip_id & 0xFFFF, ttl=ttl, flags="DF" if df else 0
     )
@@ -69,7 +95,8 @@ def udp_packet(
     ip_id: int,
     ttl: int = 64,
 ) -> bytes:
-    """``Ether/IP/UDP/payload`` bytes; ``payload`` may be bytes or a Scapy layer (DNS...).
+    """``Ether/IP/UDP/payload`` bytes (``IPv6`` for IPv6 addresses); ``payload`` may be
+    bytes or a Scapy layer (DNS...).
 
     Rendered from a cached Scapy-built template of the same addresses, which gives the
     bytes a full Scapy build of ``Ether/IP/UDP/payload`` gives.
@@ -82,7 +109,8 @@ def udp_packet(
 def _tcp_template(
     src_mac: str, src_ip: str, dst_mac: str, dst_ip: str, ttl: int, window: int, syn: bool
 ) -> FrameTemplate:
-    """Ether/IP(DF)/TCP between two addresses; SYNs carry Linux's options."""
+    """Ether/IP(DF)/TCP (or Ether/IPv6/TCP) between two addresses; SYNs carry Linux's
+    options."""
     src = Endpoint(ip=src_ip, mac=src_mac)
     dst = Endpoint(ip=dst_ip, mac=dst_mac)
     options = [("MSS", MSS), ("SAckOK", b""), ("NOP", None), ("WScale", 7)] if syn else []
@@ -503,6 +531,7 @@ class _Offsets:
     ip: int
     l4: int
     proto: int
+    version: int
 
 
 TCP_FLAGS = {c: 1 << i for i, c in enumerate("FSRPAUEC")}
@@ -514,31 +543,56 @@ def tcp_flags(flags: str) -> int:
     return sum(TCP_FLAGS[c] for c in flags)
 
 
+_FAMILY = {4: socket.AF_INET, 6: socket.AF_INET6}
+
+
+def _packed(address: str, version: int) -> bytes:
+    try:
+        return socket.inet_pton(_FAMILY[version], address)
+    except OSError:
+        raise ScenarioError(
+            f"{address!r} is not an IPv{version} address (the frame template is IPv{version})"
+        ) from None
+
+
 class FrameTemplate:
     """A frame built once with Scapy, then re-rendered with a few fields patched.
 
     ``render`` writes new addresses, ports, IP id, TCP sequence/acknowledgement
     numbers, TCP flags and (optionally) a new payload straight into the built bytes,
-    fixes the IP and UDP lengths and recomputes the IP and TCP/UDP checksums. That
-    yields exactly the bytes Scapy builds for the same field values
-    (``tests/scenarios/test_packets.py`` proves it on random inputs) at a fraction
-    of the cost. Only ``Ether/IP/TCP|UDP[/payload]`` frames are supported; TCP
-    options are kept as built.
+    fixes the IP (IPv6 payload) and UDP lengths and recomputes the IPv4 header checksum
+    and the TCP/UDP checksum (over the IPv4 or IPv6 pseudo-header). That yields exactly
+    the bytes Scapy builds for the same field values (``tests/scenarios/test_packets.py``
+    proves it on random inputs) at a fraction of the cost. Only
+    ``Ether/IP|IPv6/TCP|UDP[/payload]`` frames are supported (no IPv6 extension
+    headers); TCP options are kept as built. IPv6 has no identification field, so
+    ``ip_id`` is ignored there.
     """
 
     def __init__(self, packet: Packet) -> None:
-        if not (packet.haslayer(IP) and (packet.haslayer(TCP) or packet.haslayer(UDP))):
-            raise ValueError("FrameTemplate needs an Ether/IP/TCP or Ether/IP/UDP frame")
+        if packet.haslayer(IP):
+            ip_layer, version = packet[IP], 4
+        elif packet.haslayer(IPv6):
+            ip_layer, version = packet[IPv6], 6
+        else:
+            ip_layer, version = None, 0
+        if ip_layer is None or not (packet.haslayer(TCP) or packet.haslayer(UDP)):
+            raise ValueError("FrameTemplate needs an Ether/IP|IPv6/TCP or Ether/IP|IPv6/UDP frame")
         self.packet = packet
         raw = bytes(packet)
-        ip_off = len(raw) - len(bytes(packet[IP]))
-        ihl = (raw[ip_off] & 0x0F) * 4
-        proto = raw[ip_off + 9]
-        l4 = ip_off + ihl
+        ip_off = len(raw) - len(bytes(ip_layer))
+        if version == 4:
+            proto = raw[ip_off + 9]
+            l4 = ip_off + (raw[ip_off] & 0x0F) * 4
+        else:
+            proto = raw[ip_off + 6]
+            l4 = ip_off + 40
+            if proto not in (6, 17):
+                raise ValueError("FrameTemplate needs TCP or UDP right after the IPv6 header")
         l4_header = (raw[l4 + 12] >> 4) * 4 if proto == 6 else 8
         self._raw = bytearray(raw)
         self._head = bytes(raw[: l4 + l4_header])
-        self._off = _Offsets(ip_off, l4, proto)
+        self._off = _Offsets(ip_off, l4, proto, version)
 
     def render(
         self,
@@ -555,19 +609,26 @@ class FrameTemplate:
     ) -> bytes:
         """The frame's bytes with the given fields replaced and checksums recomputed."""
         o = self._off
+        v4 = o.version == 4
+        # where the addresses sit: IPv4 at +12/+16 (4 bytes), IPv6 at +8/+24 (16 bytes)
+        a_src, a_len = (o.ip + 12, 4) if v4 else (o.ip + 8, 16)
+        a_dst = a_src + a_len
         if payload is None:
             raw = bytearray(self._raw)
         else:
             raw = bytearray(self._head)
             raw += payload
-            struct.pack_into("!H", raw, o.ip + 2, len(raw) - o.ip)
+            if v4:
+                struct.pack_into("!H", raw, o.ip + 2, len(raw) - o.ip)
+            else:
+                struct.pack_into("!H", raw, o.ip + 4, len(raw) - o.l4)
             if o.proto == 17:
                 struct.pack_into("!H", raw, o.l4 + 4, len(raw) - o.l4)
         if src is not None:
-            raw[o.ip + 12 : o.ip + 16] = bytes(int(p) for p in src.split("."))
+            raw[a_src : a_src + a_len] = _packed(src, o.version)
         if dst is not None:
-            raw[o.ip + 16 : o.ip + 20] = bytes(int(p) for p in dst.split("."))
-        if ip_id is not None:
+            raw[a_dst : a_dst + a_len] = _packed(dst, o.version)
+        if ip_id is not None and v4:
             struct.pack_into("!H", raw, o.ip + 4, ip_id & 0xFFFF)
         if sport is not None:
             struct.pack_into("!H", raw, o.l4, sport)
@@ -580,12 +641,16 @@ class FrameTemplate:
                 struct.pack_into("!I", raw, o.l4 + 8, ack & 0xFFFFFFFF)
             if flags is not None:
                 raw[o.l4 + 13] = tcp_flags(flags)
-        struct.pack_into("!H", raw, o.ip + 10, 0)
-        struct.pack_into("!H", raw, o.ip + 10, checksum(bytes(raw[o.ip : o.l4])))
+        l4_len = len(raw) - o.l4
+        addresses = bytes(raw[a_src : a_dst + a_len])
+        if v4:
+            struct.pack_into("!H", raw, o.ip + 10, 0)
+            struct.pack_into("!H", raw, o.ip + 10, checksum(bytes(raw[o.ip : o.l4])))
+            pseudo = addresses + struct.pack("!BBH", 0, o.proto, l4_len)
+        else:
+            pseudo = addresses + struct.pack("!I3xB", l4_len, o.proto)
         ck_off = o.l4 + (16 if o.proto == 6 else 6)
         struct.pack_into("!H", raw, ck_off, 0)
-        l4_len = len(raw) - o.l4
-        pseudo = bytes(raw[o.ip + 12 : o.ip + 20]) + struct.pack("!BBH", 0, o.proto, l4_len)
         ck = checksum(pseudo + bytes(raw[o.l4 :]))
         if o.proto == 17 and ck == 0:
             ck = 0xFFFF

@@ -128,3 +128,32 @@ def test_non_ip_and_truncated_frames_are_skipped() -> None:
         "benign",
     )
     assert observe([arp, short]) == []
+
+
+def test_ipv6_flow_and_http_request_refer_to_ipv6_addr() -> None:
+    import stix2
+
+    client, server = endpoint("2001:db8:7::7"), endpoint("2001:db8:20::20")
+    session = TcpSession(client, server, 80, 1000.0, random.Random(1)).handshake()
+    request = http_request("GET", "/x", "[2001:db8:20::20]")
+    session.exchange(request, http_response(200, b"y" * 3000))
+    session.close()
+    frames = [Frame(p.time, p.data, "benign") for p in session.packets]
+    observations = observe(frames)
+    addresses = {o["value"] for o in objects_of(observations, "ipv6-addr")}
+    assert addresses == {"2001:db8:7::7", "2001:db8:20::20"}
+    assert objects_of(observations, "ipv4-addr") == []
+    flows = [o for o in objects_of(observations, "network-traffic") if "src_packets" in o]
+    assert len(flows) == 1 and flows[0]["protocols"] == ["ipv6", "tcp", "http"]
+    assert flows[0]["src_byte_count"] == len(request)
+    assert flows[0]["src_packets"] + flows[0]["dst_packets"] == len(frames)
+    by_id = {o["id"]: o for obs in observations for o in obs["objects"]}
+    assert by_id[flows[0]["src_ref"]] == {
+        "type": "ipv6-addr",
+        "id": flows[0]["src_ref"],
+        "value": "2001:db8:7::7",
+    }
+    assert [u["value"] for u in objects_of(observations, "url")] == ["http://[2001:db8:20::20]/x"]
+    assert objects_of(observations, "domain-name") == [], "an address literal is no domain"
+    for bundle in observations:
+        stix2.parse(bundle, allow_custom=False)
