@@ -40,8 +40,28 @@ class Endpoint:
     @property
     def name_or_ip(self) -> str:
         """How clients address it (HTTP Host, TLS SNI, SMB share paths): its hostname,
-        or its IP address when it has none."""
-        return self.hostname or self.ip
+        or its IP address when it has none (an IPv6 one in brackets, as in a URL)."""
+        return self.hostname or url_host(self.ip)
+
+
+def url_host(ip: str) -> str:
+    """``ip`` as the host part of a URL or an HTTP Host header: IPv6 in brackets."""
+    return f"[{ip}]" if ":" in ip else ip
+
+
+def address_type(ip: str) -> str:
+    """The STIX SCO type of an address or network: ``"ipv4-addr"`` or ``"ipv6-addr"``."""
+    return "ipv6-addr" if ":" in ip else "ipv4-addr"
+
+
+def address_sco(ip: str) -> dict[str, str]:
+    """The ground-truth observable of an address or network (``value`` may be a CIDR)."""
+    return {"type": address_type(ip), "value": ip}
+
+
+def record_type(ip: str) -> str:
+    """The DNS record type that answers with ``ip``: ``"A"`` or ``"AAAA"``."""
+    return "AAAA" if ":" in ip else "A"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +107,8 @@ class GroundTruth:
     """What an analyst could find in a technique's traffic.
 
     ``observables`` are STIX 2.1 cyber-observable dicts (``type`` plus properties,
-    without ids: ``{"type": "ipv4-addr", "value": "203.0.113.7"}``,
+    without ids: ``{"type": "ipv4-addr", "value": "203.0.113.7"}`` (:func:`address_sco`
+    gives ``ipv6-addr`` for IPv6),
     ``{"type": "domain-name", "value": "x.evil.example"}``). ``pattern`` is a STIX 2.1
     pattern that detects this traffic in the sensor's observations and matches none
     of the built-in scenarios' benign traffic.

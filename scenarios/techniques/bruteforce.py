@@ -13,6 +13,7 @@ from scenarios.techniques.base import (
     GroundTruth,
     Technique,
     TechniqueParams,
+    address_sco,
     stix_string,
 )
 
@@ -62,7 +63,7 @@ class SshBruteForce(Technique):
             now = session.now + params.interval * ctx.rng.uniform(0.8, 1.2)
         truth = GroundTruth(
             observables=(
-                {"type": "ipv4-addr", "value": ctx.attacker.ip},
+                address_sco(ctx.attacker.ip),
                 {"type": "software", "name": params.client_banner},
             ),
             pattern=(
@@ -135,7 +136,7 @@ class WebLoginBruteForce(Technique):
             now = session.now + 0.05
         truth = GroundTruth(
             observables=(
-                {"type": "ipv4-addr", "value": ctx.attacker.ip},
+                address_sco(ctx.attacker.ip),
                 {"type": "url", "value": f"http://{host}{params.path}"},
             ),
             pattern=(

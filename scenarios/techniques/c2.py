@@ -12,6 +12,8 @@ from scenarios.techniques.base import (
     Technique,
     TechniqueParams,
     TimedPacket,
+    address_sco,
+    record_type,
     stix_string,
 )
 
@@ -29,10 +31,20 @@ class BeaconParams(TechniqueParams):
 
 
 def resolve(ctx: Context, name: str, answer: str, when: float) -> list[TimedPacket]:
-    """The victim's lookup of ``name`` through the team resolver (none without one)."""
+    """The victim's lookup of ``name`` through the team resolver (none without one): an A
+    query answered with ``answer``, AAAA when ``answer`` is IPv6."""
     if ctx.dns is None:
         return []
-    return dns_exchange(ctx.target, ctx.dns, name, when, ctx.rng, answers=[answer], ttl=60)
+    return dns_exchange(
+        ctx.target,
+        ctx.dns,
+        name,
+        when,
+        ctx.rng,
+        qtype=record_type(answer),
+        answers=[answer],
+        ttl=60,
+    )
 
 
 class HttpC2Beacon(Technique):
@@ -87,7 +99,7 @@ class HttpC2Beacon(Technique):
         truth = GroundTruth(
             observables=(
                 {"type": "domain-name", "value": params.domain},
-                {"type": "ipv4-addr", "value": ctx.attacker.ip},
+                address_sco(ctx.attacker.ip),
                 {"type": "url", "value": f"http://{params.domain}{params.path}"},
             ),
             pattern=f"[domain-name:value = {stix_string(params.domain)}]",

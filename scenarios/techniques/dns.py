@@ -16,6 +16,8 @@ from scenarios.techniques.base import (
     Technique,
     TechniqueParams,
     TimedPacket,
+    address_sco,
+    record_type,
     stix_string,
 )
 
@@ -31,7 +33,7 @@ def zone_ground_truth(ctx: Context, zone: str, description: str) -> GroundTruth:
     return GroundTruth(
         observables=(
             {"type": "domain-name", "value": zone},
-            {"type": "ipv4-addr", "value": ctx.attacker.ip},
+            address_sco(ctx.attacker.ip),
         ),
         pattern=f"[domain-name:value LIKE {stix_string('%.' + zone)}]",
         description=description,
@@ -122,6 +124,7 @@ class DgaLookups(Technique):
                 qname,
                 now,
                 rng,
+                qtype=record_type(ctx.attacker.ip),
                 answers=[ctx.attacker.ip] if live else [],
                 rcode=0 if live else 3,
                 latency=rng.uniform(0.01, 0.08),
@@ -130,7 +133,7 @@ class DgaLookups(Technique):
         truth = GroundTruth(
             observables=(
                 {"type": "domain-name", "value": names[-1]},
-                {"type": "ipv4-addr", "value": ctx.attacker.ip},
+                address_sco(ctx.attacker.ip),
             ),
             pattern=DGA_PATTERN,
             description=f"{len(names)} DGA lookups (seed {seed}); {names[-1]} is live",

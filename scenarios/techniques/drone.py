@@ -33,6 +33,7 @@ from scenarios.techniques.base import (
     Technique,
     TechniqueParams,
     TimedPacket,
+    address_sco,
 )
 
 MAVLINK_PORT = 14550
@@ -205,7 +206,7 @@ class DroneTelemetrySpoof(Technique):
             boot_ms=rng.randint(100_000, 5_000_000),
         )
         truth = GroundTruth(
-            observables=({"type": "ipv4-addr", "value": ctx.attacker.ip},),
+            observables=(address_sco(ctx.attacker.ip),),
             pattern=(
                 f"[network-traffic:dst_ref.value = '{ctx.target.ip}' AND "
                 f"network-traffic:dst_port = {port} AND "

@@ -12,6 +12,7 @@ from scenarios.techniques.base import (
     Technique,
     TechniqueParams,
     TimedPacket,
+    address_sco,
 )
 from scenarios.techniques.c2 import resolve
 from scenarios.techniques.dns import resolver_for, zone_ground_truth
@@ -73,7 +74,7 @@ class HttpExfil(Technique):
         packets.sort(key=lambda p: p.time)
         truth = GroundTruth(
             observables=(
-                {"type": "ipv4-addr", "value": ctx.attacker.ip},
+                address_sco(ctx.attacker.ip),
                 {"type": "domain-name", "value": params.domain},
                 {"type": "url", "value": f"http://{params.domain}{params.path}"},
             ),

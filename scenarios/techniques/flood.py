@@ -22,12 +22,17 @@ from scenarios.techniques.base import (
     Technique,
     TechniqueParams,
     TimedPacket,
+    address_sco,
 )
 
 
-def botnet(ctx: Context, prefix: int) -> ipaddress.IPv4Network:
-    """The flood's sources: the attacker address's ``/prefix`` network."""
-    return ipaddress.ip_network(f"{ctx.attacker.ip}/{prefix}", strict=False)
+def botnet(ctx: Context, prefix: int) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """The flood's sources: the attacker address's ``/prefix`` network; ``prefix`` is an
+    IPv4 prefix length, so an IPv6 attacker's is ``prefix + 96`` (a /28 is a /124: the
+    same number of addresses)."""
+    ip = ipaddress.ip_address(ctx.attacker.ip)
+    length = prefix if ip.version == 4 else prefix + 96
+    return ipaddress.ip_network(f"{ip}/{length}", strict=False)
 
 
 def _port(ctx: Context, port: int | None, fallback: int) -> int:
@@ -47,7 +52,8 @@ class SynFloodParams(TechniqueParams):
     rate: float = Field(default=2000.0, gt=0, le=1_000_000)
     """SYNs per second."""
     spoof_prefix: int = Field(default=28, ge=16, le=32)
-    """Source addresses are spoofed from the attacker's ``/spoof_prefix`` network."""
+    """Source addresses are spoofed from the attacker's ``/spoof_prefix`` network
+    (``/spoof_prefix + 96`` for an IPv6 attacker)."""
     backlog: int = Field(default=128, ge=0, le=4096)
     """SYN/ACKs the target sends before its backlog fills and it goes silent."""
 
@@ -64,7 +70,7 @@ class SynFlood(Technique):
         rng = ctx.rng
         net = botnet(ctx, params.spoof_prefix)
         port = _port(ctx, params.port, 80)
-        first, size = int(net.network_address), net.num_addresses
+        first, size = net.network_address, net.num_addresses
         syn = FrameTemplate(
             ip_packet(ctx.attacker, ctx.target, 0, ttl=rng.randint(40, 250), df=False)
             / TCP(sport=1024, dport=port, flags="S", window=rng.choice((512, 1024, 5840)))
@@ -77,7 +83,7 @@ class SynFlood(Technique):
         tgt_id = rng.getrandbits(16)
         for i in range(params.packets):
             when = round(ctx.start + i / params.rate, 6)
-            src = str(ipaddress.IPv4Address(first + rng.randrange(size)))
+            src = str(first + rng.randrange(size))
             sport = rng.randint(1024, 65535)
             seq = rng.getrandbits(32)
             frame = syn.render(src=src, sport=sport, ip_id=rng.getrandbits(16), seq=seq)
@@ -88,7 +94,7 @@ class SynFlood(Technique):
                 )
                 packets.append(TimedPacket(round(when + 0.0001, 6), reply))
         truth = GroundTruth(
-            observables=({"type": "ipv4-addr", "value": str(net)},),
+            observables=(address_sco(str(net)),),
             pattern=(
                 f"[network-traffic:dst_ref.value = '{ctx.target.ip}' AND "
                 f"network-traffic:dst_port = {port} AND "
@@ -107,7 +113,7 @@ class UdpFloodParams(TechniqueParams):
     rate: float = Field(default=2000.0, gt=0, le=1_000_000)
     payload_size: int = Field(default=512, ge=1, le=1472)
     bots: int = Field(default=8, ge=1, le=256)
-    """Sending hosts: the attacker and others from its /24."""
+    """Sending hosts: the attacker and others from its /24 (/120 for IPv6)."""
 
 
 class UdpFlood(Technique):
@@ -143,7 +149,7 @@ class UdpFlood(Technique):
             packets.append(TimedPacket(round(ctx.start + i / params.rate, 6), frame))
         sources = ", ".join(f"'{b}'" for b in bots)
         truth = GroundTruth(
-            observables=tuple({"type": "ipv4-addr", "value": b} for b in bots),
+            observables=tuple(address_sco(b) for b in bots),
             pattern=(
                 f"[network-traffic:dst_ref.value = '{ctx.target.ip}' AND "
                 f"network-traffic:dst_port = {port} AND "

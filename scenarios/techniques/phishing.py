@@ -15,6 +15,7 @@ from scenarios.techniques.base import (
     Technique,
     TechniqueParams,
     TimedPacket,
+    address_sco,
     stix_string,
 )
 
@@ -82,7 +83,7 @@ class PhishingSmtp(Technique):
             observables=(
                 {"type": "email-addr", "value": params.sender},
                 {"type": "url", "value": params.link},
-                {"type": "ipv4-addr", "value": ctx.attacker.ip},
+                address_sco(ctx.attacker.ip),
             ),
             pattern=(
                 f"[email-message:from_ref.value = {stix_string(params.sender)} AND "

@@ -15,6 +15,7 @@ from scenarios.techniques.base import (
     GroundTruth,
     Technique,
     TechniqueParams,
+    address_sco,
     stix_string,
 )
 from scenarios.techniques.smb import SmbDialogue, pe_payload
@@ -73,7 +74,7 @@ class RansomwareStaging(Technique):
         session.close()
         truth = GroundTruth(
             observables=(
-                {"type": "ipv4-addr", "value": ctx.attacker.ip},
+                address_sco(ctx.attacker.ip),
                 {
                     "type": "file",
                     "name": "gatesync.exe",

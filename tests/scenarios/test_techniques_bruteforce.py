@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.scenarios.conftest import ATTACKER, TARGET, frames_of, run_technique
+from tests.scenarios.conftest import ATTACKER, ATTACKER6, TARGET, TARGET6, frames_of, run_technique
 
 
 def test_ssh_brute_force_is_ssh_with_the_tools_banner(tshark) -> None:
@@ -36,3 +36,18 @@ def test_web_login_success_sets_a_session_cookie(tshark) -> None:
     codes = tshark(frames, "http.response.code", "http.set_cookie", display_filter="http.response")
     assert [r[0] for r in codes] == ["401", "401", "302"]
     assert codes[-1][1].startswith("session=")
+
+
+def test_ipv6_ssh_brute_force_is_ssh_over_ipv6(tshark) -> None:
+    emission = run_technique("ssh-brute-force", connections=3, tries_per_connection=2, ipv6=True)
+    frames = frames_of(emission)
+    rows = tshark(
+        frames, "ipv6.src", "ipv6.dst", "tcp.dstport", "ssh.protocol", "tcp.checksum.status",
+        "frame.protocols",
+    )  # fmt: skip
+    assert len(rows) == len(frames) and {r[4] for r in rows} == {"1"}
+    assert all(r[5].startswith("eth:ethertype:ipv6:tcp") for r in rows)
+    assert {(r[1], r[2]) for r in rows if r[0] == ATTACKER6} == {(TARGET6, "22")}
+    assert [r[3] for r in rows if r[3]].count("SSH-2.0-libssh2_1.10.0") == 3
+    assert len(tshark(frames, "tcp.stream", display_filter="tcp.flags == 0x002")) == 3
+    assert {"type": "ipv6-addr", "value": ATTACKER6} in emission.truth.observables

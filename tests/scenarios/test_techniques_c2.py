@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import itertools
 
-from tests.scenarios.conftest import ATTACKER, RESOLVER, TARGET, frames_of, run_technique
+from tests.scenarios.conftest import (
+    ATTACKER,
+    ATTACKER6,
+    RESOLVER,
+    RESOLVER6,
+    TARGET,
+    TARGET6,
+    frames_of,
+    run_technique,
+)
 
 
 def test_beacons_resolve_and_poll_over_http(tshark) -> None:
@@ -37,3 +46,24 @@ def test_without_a_resolver_there_is_no_dns() -> None:
     cls = registry.get("http-c2-beacon")
     emission = cls().generate(make_context(dns=False), cls.Params(beacons=2))
     assert all(p.data[23] == 6 for p in emission.packets)
+
+
+def test_ipv6_beacons_resolve_aaaa_and_poll_over_ipv6(tshark) -> None:
+    frames = frames_of(run_technique("http-c2-beacon", beacons=6, interval=30, ipv6=True))
+    dns = tshark(
+        frames, "ipv6.dst", "dns.qry.type", "dns.aaaa", "dns.a",
+        display_filter="dns.flags.response == 1",
+    )  # fmt: skip
+    assert dns and {(r[0], r[1], r[2], r[3]) for r in dns} == {(TARGET6, "28", ATTACKER6, "")}
+    queries = tshark(frames, "ipv6.src", "ipv6.dst", display_filter="dns.flags.response == 0")
+    assert {(r[0], r[1]) for r in queries} == {(TARGET6, RESOLVER6)}
+    polls = tshark(
+        frames, "ipv6.src", "ipv6.dst", "http.host", "http.request.uri", "tcp.checksum.status",
+        display_filter="http.request.method == GET",
+    )  # fmt: skip
+    assert len(polls) == 6
+    assert {(r[0], r[1], r[2]) for r in polls} == {
+        (TARGET6, ATTACKER6, "update.windows-telemetry.example")
+    }
+    assert all(r[3].startswith("/api/v2/status?id=") for r in polls)
+    assert {r[4] for r in polls} == {"1"}

@@ -217,18 +217,20 @@ def test_parameters_with_quotes_cannot_break_the_pattern() -> None:
 
 
 def scapy_rebuild(data: bytes) -> bytes:
-    """Dissect a frame and build Ether/IP/TCP|UDP/payload again from its fields alone
-    (lengths and checksums left for Scapy to compute)."""
+    """Dissect a frame and build Ether/IP|IPv6/TCP|UDP/payload again from its fields alone
+    (lengths, next header and checksums left for Scapy to compute)."""
     from scapy.layers.inet import IP, TCP, UDP
+    from scapy.layers.inet6 import IPv6
     from scapy.layers.l2 import Ether
     from scapy.packet import Raw
 
-    derived = {"chksum", "len", "ihl", "dataofs"}
+    derived = {"chksum", "len", "ihl", "dataofs", "plen", "nh"}
     eth = Ether(data)
-    ip, l4 = eth[IP], eth[TCP] if eth.haslayer(TCP) else eth[UDP]
+    ip = eth[IP] if eth.haslayer(IP) else eth[IPv6]
+    l4 = eth[TCP] if eth.haslayer(TCP) else eth[UDP]
     rebuilt = (
         Ether(**{k: v for k, v in eth.fields.items() if k not in derived})
-        / IP(**{k: v for k, v in ip.fields.items() if k not in derived})
+        / type(ip)(**{k: v for k, v in ip.fields.items() if k not in derived})
         / type(l4)(**{k: v for k, v in l4.fields.items() if k not in derived})
     )
     if len(l4.payload):
@@ -240,4 +242,34 @@ def scapy_rebuild(data: bytes) -> bytes:
 def test_frames_equal_a_pure_scapy_build(name: str) -> None:
     """Templated or not, every frame is what Scapy builds from the same field values."""
     for packet in run_technique(name, **SMALL.get(name, {})).packets[:400]:
+        assert scapy_rebuild(packet.data) == packet.data
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_ipv6_traffic_is_ipv6_and_its_pattern_matches_it(name: str) -> None:
+    """With IPv6 addresses every frame is IPv6 (EtherType 0x86dd), the ground truth
+    names ipv6-addr observables, and the reference pattern matches the sensor's view."""
+    emission = run_technique(name, **SMALL.get(name, {}), ipv6=True)
+    assert emission.packets
+    assert {p.data[12:14] for p in emission.packets} == {b"\x86\xdd"}
+    kinds = {o["type"] for o in emission.truth.observables}
+    assert "ipv4-addr" not in kinds and "ipv6-addr" in kinds
+    observations = observe(frames_of(emission))
+    assert not any(o["type"] == "ipv4-addr" for obs in observations for o in obs["objects"])
+    assert match(emission.truth.pattern, observations)
+    if "ISSUBSET" not in emission.truth.pattern:  # stix2-matcher's CIDRs are IPv4 only
+        assert stix2_match(emission.truth.pattern, [as_bundle(observations)], stix_version="2.1")
+    if "2001:db8:" in emission.truth.pattern:  # an address-based pattern is IPv6-only
+        v4 = run_technique(name, **SMALL.get(name, {}))
+        assert not match(emission.truth.pattern, observe(frames_of(v4)))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_ipv6_same_seed_same_bytes_and_a_pure_scapy_build(name: str) -> None:
+    small = SMALL.get(name, {})
+    a = run_technique(name, 7, ipv6=True, **small)
+    b = run_technique(name, 7, ipv6=True, **small)
+    assert [(p.time, p.data) for p in a.packets] == [(p.time, p.data) for p in b.packets]
+    assert a.truth == b.truth
+    for packet in a.packets[:400]:
         assert scapy_rebuild(packet.data) == packet.data

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import itertools
 
-from tests.scenarios.conftest import ATTACKER, SERVICES, TARGET, frames_of, run_technique
+from tests.scenarios.conftest import (
+    ATTACKER,
+    ATTACKER6,
+    SERVICES,
+    TARGET,
+    TARGET6,
+    frames_of,
+    run_technique,
+)
 
 PORTS = [21, 22, 25, 80, 443, 445, 3389, 8080]
 
@@ -32,3 +40,23 @@ def test_rate_spaces_probes() -> None:
     syn_times = [p.time for p in emission.packets if p.data[47] == 0x02]
     gaps = {round(b - a, 3) for a, b in itertools.pairwise(syn_times)}
     assert gaps == {0.1}
+
+
+def test_ipv6_syn_scan_decodes_as_ipv6_tcp_with_good_checksums(tshark) -> None:
+    frames = frames_of(run_technique("network-scan", ports=PORTS, rate=100, ipv6=True))
+    rows = tshark(
+        frames, "ipv6.src", "ipv6.dst", "tcp.srcport", "tcp.dstport", "tcp.flags.str",
+        "tcp.checksum.status", "frame.protocols", "ipv6.hlim",
+    )  # fmt: skip
+    assert len(rows) == len(frames)
+    assert all(r[6].startswith("eth:ethertype:ipv6:tcp") for r in rows)
+    assert {r[5] for r in rows} == {"1"}
+    syns = [r for r in rows if r[0] == ATTACKER6 and r[4].endswith("S·")]
+    assert sorted(int(r[3]) for r in syns) == sorted(PORTS)
+    assert {r[1] for r in syns} == {TARGET6}
+    assert len({r[7] for r in syns}) == 1 and int(syns[0][7]) in (37, 41, 49), "nmap's hop limit"
+    open_ports = set(SERVICES.values()) & set(PORTS)
+    synacks = {int(r[2]) for r in rows if r[0] == TARGET6 and "S" in r[4] and "A" in r[4]}
+    assert synacks == open_ports
+    rsts = {int(r[2]) for r in rows if r[0] == TARGET6 and "R" in r[4]}
+    assert rsts == set(PORTS) - open_ports
