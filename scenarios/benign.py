@@ -36,7 +36,8 @@ from scapy.contrib.ikev2 import (
 )
 from scapy.layers.ntp import NTPHeader
 
-from scenarios.fields import DOCUMENTATION_NETWORKS
+from scenarios.errors import ScenarioError
+from scenarios.fields import DOCUMENTATION_NETWORKS, IPNetwork
 from scenarios.model import Host, Scenario, Team
 from scenarios.packets import (
     TcpSession,
@@ -52,7 +53,7 @@ from scenarios.packets import (
     udp_packet,
 )
 from scenarios.roles import HostRole
-from scenarios.techniques.base import Endpoint, TimedPacket
+from scenarios.techniques.base import Endpoint, TimedPacket, record_type
 from scenarios.techniques.drone import telemetry_stream
 from scenarios.techniques.smb import SmbDialogue
 
@@ -79,7 +80,8 @@ class World:
         taken |= {n for t in scenario.teams for n in t.networks}
         attackers = self._attacker_addresses(scenario)
         for addr in attackers:
-            taken.add(ipaddress.ip_network(f"{addr}/24", strict=False))
+            prefix = 24 if ":" not in addr else 64
+            taken.add(ipaddress.ip_network(f"{addr}/{prefix}", strict=False))
         space = [ip for net in DOCUMENTATION_NETWORKS if net.version == 4 for ip in net.hosts()]
         pool = [ip for ip in space if not any(ip.version == n.version and ip in n for n in taken)]
         if not pool:  # every documentation /24 is taken: any non-team address will do
@@ -88,11 +90,14 @@ class World:
                 for ip in space
                 if not any(ip in n for n in team.networks) and str(ip) not in attackers
             ]
-        self._external = [str(ip) for ip in rng.sample(pool, min(64, len(pool)))]
+        self._external = {4: [str(ip) for ip in rng.sample(pool, min(64, len(pool)))]}
+        if any(n.version == 6 for n in team.networks):
+            self._external[6] = _ipv6_pool(taken, team, rng)
         used = {h.ip for h in team.hosts} | {team.gateway_ip}
-        self.drones = [
-            str(ip) for ip in reversed(list(team.networks[0].hosts())) if ip not in used
-        ][:2]
+        self._drones: dict[int, list[str]] = {}
+        for network in team.networks:
+            if network.version not in self._drones:
+                self._drones[network.version] = _last_free(network, used, 2)
 
     @staticmethod
     def _attacker_addresses(scenario: Scenario) -> list[str]:
@@ -104,21 +109,72 @@ class World:
                 continue
         return found
 
-    def external(self, index: int) -> Endpoint:
-        """An outside client: its frames reach the team through the border router."""
-        return self.via_gateway(self._external[index % len(self._external)])
+    def external(self, index: int, version: int = 4) -> Endpoint:
+        """An outside client of IP ``version`` (that of the host it talks to): its frames
+        reach the team through the border router."""
+        pool = self._external.get(version)
+        if not pool:
+            raise ScenarioError(
+                f"team {self.team.id!r}: no IPv{version} outside address for benign traffic"
+            )
+        return self.via_gateway(pool[index % len(pool)])
+
+    def drones_for(self, server: Endpoint) -> list[str]:
+        """The drones flying for a ground station: free addresses at the top of the
+        team's first network of the station's family."""
+        return self._drones.get(version_of(server), [])
 
     def internal(self, rng: random.Random, exclude: Endpoint | None = None) -> Endpoint | None:
-        """A client inside the team other than ``exclude`` (a workstation when there is
-        one); None when the team has no other host, so no host talks to itself."""
-        choices = [w for w in self.workstations if w != exclude] or [
-            h for h in self.hosts if h != exclude
-        ]
+        """A client inside the team other than ``exclude`` and of its address family (a
+        workstation when there is one); None when the team has no such host, so no host
+        talks to itself."""
+        version = version_of(exclude) if exclude is not None else None
+        peers = [h for h in self.hosts if version is None or version_of(h) == version]
+        workstations = [w for w in self.workstations if w in peers]
+        choices = [w for w in workstations if w != exclude] or [h for h in peers if h != exclude]
         return rng.choice(choices) if choices else None
 
     def via_gateway(self, ip: str, name: str = "") -> Endpoint:
         """A server outside the team (frames to it go to the router's MAC)."""
         return Endpoint(ip=ip, mac=self.gateway.mac, hostname=name, role="external")
+
+
+def version_of(endpoint: Endpoint) -> int:
+    """4 or 6: the IP version of ``endpoint``'s address."""
+    return 6 if ":" in endpoint.ip else 4
+
+
+def _ipv6_pool(taken: set[IPNetwork], team: Team, rng: random.Random) -> list[str]:
+    """64 outside IPv6 clients, ``2001:db8:XXXX::YYYY``, none inside ``taken`` (every team
+    network and the attackers' /64s); ScenarioError if the teams leave no room."""
+    base = int(ipaddress.ip_address("2001:db8::"))
+    nets = [n for n in taken if n.version == 6]
+    found: list[str] = []
+    for _ in range(64 * 64):
+        ip = ipaddress.IPv6Address(base + (rng.getrandbits(16) << 80) + rng.randint(1, 0xFFFF))
+        if not any(ip in n for n in nets) and str(ip) not in found:
+            found.append(str(ip))
+            if len(found) == 64:
+                break
+    if not found:
+        raise ScenarioError(
+            f"team {team.id!r}: the scenario's networks leave no room in 2001:db8::/32 "
+            "for outside IPv6 clients of benign traffic"
+        )
+    return found
+
+
+def _last_free(network: IPNetwork, used: set, count: int) -> list[str]:
+    """The last ``count`` host addresses of ``network`` not in ``used`` (highest first)."""
+    if network.version == 4:
+        return [str(ip) for ip in reversed(list(network.hosts())) if ip not in used][:count]
+    out: list[str] = []
+    ip = network.broadcast_address  # IPv6 has no broadcast: the last address is a host
+    while len(out) < count and ip > network.network_address:
+        if ip not in used:
+            out.append(str(ip))
+        ip -= 1
+    return out
 
 
 # -- one function per kind of session ----------------------------------------------------
@@ -305,9 +361,19 @@ def _dns_lookup(
         name = rng.choice(
             [*PARTNER_NAMES, f"intranet.{world.team.domain}", f"mx1.{world.team.domain}"]
         )
-    answer = str(ipaddress.ip_address("192.0.2.0") + rng.randint(200, 250))
+    if version_of(client) == 6:  # an IPv6 host asks for AAAA records
+        answer = world.external(rng.randint(200, 250), 6).ip
+    else:
+        answer = str(ipaddress.ip_address("192.0.2.0") + rng.randint(200, 250))
     return dns_exchange(
-        client, server, name, start, rng, answers=[answer], latency=rng.uniform(0.001, 0.03)
+        client,
+        server,
+        name,
+        start,
+        rng,
+        qtype=record_type(answer),
+        answers=[answer],
+        latency=rng.uniform(0.001, 0.03),
     )
 
 
@@ -356,7 +422,7 @@ def _vpn(
 
 
 def _ntp(world: World, host: Endpoint, start: float, rng: random.Random) -> list[TimedPacket]:
-    server = world.via_gateway(world.external(7).ip, "time.ntp-pool.example")
+    server = world.via_gateway(world.external(7, version_of(host)).ip, "time.ntp-pool.example")
     sport = 123
     t0 = start + 2_208_988_800  # NTP era 0
     request = NTPHeader(mode=3, version=4, sent=t0, orig=0, recv=0, ref=0)
@@ -433,7 +499,7 @@ def _host_sessions(
     total = max(1.0, sum(weights.get(s, 0.5) for s in services if s not in quiet))
     for service, port in sorted(services.items()):
         if service == "mavlink":
-            for n, drone_ip in enumerate(world.drones):
+            for n, drone_ip in enumerate(world.drones_for(server)):
                 drone = Endpoint(ip=drone_ip, mac=mac_for(drone_ip), role="drone")
                 out += telemetry_stream(
                     drone,
@@ -448,7 +514,9 @@ def _host_sessions(
             continue
         if service == "dns":
             for when in _poisson(rng, profile.sessions_per_minute, start, end):
-                others = [h for h in world.hosts if h != server]
+                others = [
+                    h for h in world.hosts if h != server and version_of(h) == version_of(server)
+                ]
                 if not others:
                     break
                 client = rng.choice(others)
@@ -461,7 +529,7 @@ def _host_sessions(
         external = service in EXTERNAL_SERVICES and host.role != HostRole.LPR_CAMERA
         for when in _poisson(rng, rate, start, end):
             if external:
-                client = world.external(rng.randrange(profile.clients))
+                client = world.external(rng.randrange(profile.clients), version_of(server))
             else:
                 client = world.internal(rng, exclude=server)
                 if client is None:
@@ -506,7 +574,9 @@ def _offsite_backup(
     """The file server pushes a large encrypted archive to the off-site vault (look-alike of
     HTTP exfiltration)."""
     when = start + (end - start) * rng.uniform(0.2, 0.8)
-    vault = world.via_gateway(world.external(3).ip, "backup.offsite-vault.example")
+    vault = world.via_gateway(
+        world.external(3, version_of(server)).ip, "backup.offsite-vault.example"
+    )
     body = rng.randbytes(1_500_000)
     request = http_request(
         "POST",

@@ -6,9 +6,8 @@ points at the one field that is wrong.
 
 * :data:`Duration`: seconds, written ``90``, ``"90s"``, ``"15m"``, ``"1h30m"``;
   serialised back as ``"1h30m"`` (:func:`format_duration`).
-* :data:`DocNetwork`, :data:`DocAddress`: IPv4 documentation space only (RFC 5737).
-  2001:db8::/32 (RFC 3849) is documentation space too, but refused with a clear
-  message until the packet builders speak IPv6 (:func:`ipv4_only`).
+* :data:`DocNetwork`, :data:`DocAddress`: documentation space, IPv4 (RFC 5737) or
+  IPv6 (2001:db8::/32, RFC 3849).
 * :data:`Slug`, :data:`ExampleDomain`, :data:`Country`, :data:`MacAddress` and
   numeric ranges.
 """
@@ -42,19 +41,6 @@ DOCUMENTATION_NETWORKS: tuple[IPNetwork, ...] = (
 """RFC 5737 and RFC 3849 documentation space: every scenario address lies inside it."""
 
 _DOC_SPACE = ", ".join(map(str, DOCUMENTATION_NETWORKS))
-_IPV4_DOC_SPACE = ", ".join(str(n) for n in DOCUMENTATION_NETWORKS if n.version == 4)
-
-
-def ipv4_only(value: IPAddress | IPNetwork) -> str | None:
-    """Why ``value`` cannot be used yet (it is IPv6), or None.
-
-    2001:db8::/32 is documentation space, but the packet builders of the techniques
-    and of benign traffic produce IPv4 only, so scenarios are IPv4 for now.
-    """
-    if value.version == 4:
-        return None
-    return f"{value} is IPv6; traffic generation is IPv4 only for now (use {_IPV4_DOC_SPACE})"
-
 
 # --- durations -------------------------------------------------------------------
 
@@ -146,12 +132,9 @@ def parse_network(value: object) -> IPNetwork:
 
 
 def _check_usable(value: IPAddress | IPNetwork) -> None:
-    """ValueError unless a scenario may use ``value``: IPv4 documentation space."""
+    """ValueError unless a scenario may use ``value``: documentation space."""
     if not in_documentation_space(value):
         raise ValueError(f"{value} is outside documentation space ({_DOC_SPACE})")
-    why = ipv4_only(value)
-    if why:
-        raise ValueError(why)
 
 
 def parse_address(value: object) -> IPAddress:

@@ -21,7 +21,8 @@ The names traffic generation relies on:
   network unless declared), ``dns`` (name of the resolver host; the first ``dns``
   host unless declared), :attr:`Team.resolver`, :meth:`Team.gateway_endpoint`.
 * :class:`Host`: ``name``, ``role``, ``ip``, ``services`` (name -> port; the role's
-  defaults unless declared), ``mac`` (``02:00`` + the IPv4 bytes unless declared),
+  defaults unless declared), ``mac`` (``02:00`` + the IPv4 bytes, ``02:06`` + the last
+  four IPv6 bytes, unless declared),
   :meth:`Host.endpoint`.
 * :class:`Inject`: ``id``, ``at`` (seconds from the start), ``technique``,
   ``target`` (``team`` and ``host``; also as :attr:`Inject.team`, :attr:`Inject.host`),
@@ -29,8 +30,9 @@ The names traffic generation relies on:
   (validated against the technique's ``Params``), ``impact`` (seconds after ``at``)
   or ``impact_at`` (seconds from the start), :attr:`Inject.impact_time`.
 
-Addresses are IPv4 documentation space (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24);
-2001:db8::/32 is refused with a clear message until the packet builders speak IPv6.
+Addresses are documentation space: IPv4 (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24)
+or IPv6 (2001:db8::/32); a team may have networks of both families. An inject's
+attacker and target share one family.
 Durations are seconds; in YAML they may also be written ``"15m"``, ``"1h30m"``,
 ``"90s"``. Derived values (services, MACs, gateway, resolver) are filled in when the
 file leaves them out; the role table is :mod:`scenarios.roles`.
@@ -464,10 +466,13 @@ class Scenario(_Model):
     def context_for(self, inject: Inject, rng: random.Random) -> Context:
         """Everything a technique needs to generate ``inject`` (``rng`` seeded by the caller)."""
         team = self.team(inject.team)
+        target = self.target_for(inject)
         resolver = team.resolver
+        if resolver is not None and resolver.ip.version != ipaddress.ip_address(target.ip).version:
+            resolver = None  # a target cannot ask a resolver of the other family
         return Context(
             attacker=self.attacker_for(inject),
-            target=self.target_for(inject),
+            target=target,
             start=self.epoch(inject.at),
             rng=rng,
             gateway=team.gateway_endpoint(),

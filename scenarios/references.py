@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from pydantic import ValidationError
 
 from scenarios.errors import ScenarioError
-from scenarios.fields import in_documentation_space, ipv4_only, mac_for
+from scenarios.fields import in_documentation_space, mac_for
 from scenarios.roles import HostRole, role_info
 
 if TYPE_CHECKING:
@@ -179,9 +179,6 @@ def _outside_teams(scenario: Scenario, ip: IPAddress) -> str | None:
     """Why ``ip`` cannot be an attacker address, or None if it can."""
     if not in_documentation_space(ip):
         return f"{ip} is outside documentation space"
-    why = ipv4_only(ip)
-    if why:
-        return why
     for team in scenario.teams:
         if team.contains(ip):
             return f"{ip} is inside the networks of team {team.id!r}; attackers come from outside"
@@ -241,7 +238,27 @@ def _check_inject(
     else:
         yield from _check_params(base, inject, technique)
     yield from _check_attacker_ref(scenario, base, inject)
+    if team is not None and inject.host in team.host_names():
+        yield from _check_family(scenario, base, inject, team.host(inject.host).ip)
     yield from _check_impact(base, inject, end)
+
+
+def _check_family(
+    scenario: Scenario, base: Path, inject: Inject, target: IPAddress
+) -> Iterator[Problem]:
+    """An attacker and its target speak the same IP version (packets have one family)."""
+    named = scenario.attacker_named(inject.attacker)
+    try:
+        attacker = named.ip if named is not None else ipaddress.ip_address(inject.attacker.strip())
+    except ValueError:
+        return  # reported by _check_attacker_ref
+    if attacker.version != target.version:
+        yield Problem(
+            (*base, "attacker"),
+            f"attacker {attacker} is IPv{attacker.version} but target {inject.host} "
+            f"({target}) is IPv{target.version}; technique {inject.technique} needs both "
+            "in one address family",
+        )
 
 
 def _check_params(base: Path, inject: Inject, technique: type[Technique]) -> Iterator[Problem]:

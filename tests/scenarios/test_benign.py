@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import re
 import struct
+from pathlib import Path
 
 import pytest
 
 from scenarios import library
 from scenarios.benign import team_traffic
+from scenarios.loader import load
 from scenarios.observe import observe
-from scenarios.techniques.base import Frame
+from scenarios.techniques.base import Frame, TimedPacket
 from scenarios.techniques.dns import DGA_PATTERN
 from tests.scenarios.test_techniques_drone import parse
+
+IPV6_TEAM = Path(__file__).parent / "data" / "ipv6-team.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -136,13 +141,64 @@ def test_benign_frames_equal_a_pure_scapy_build(tutorial_benign) -> None:
         assert scapy_rebuild(frame.data) == frame.data
 
 
-@pytest.mark.parametrize("name", ["tutorial", "ransomware-campaign"])
+def _selfish(frame: Frame | TimedPacket) -> bool:
+    data = frame.data
+    if data[12:14] == b"\x08\x00":
+        return data[26:30] == data[30:34]
+    assert data[12:14] == b"\x86\xdd", "benign frames are IPv4 or IPv6"
+    return data[22:38] == data[38:54]
+
+
+@pytest.mark.parametrize("name", ["tutorial", "ransomware-campaign", IPV6_TEAM])
 def test_no_host_talks_to_itself(name: str) -> None:
-    scenario = library.load(name)
-    selfish = [
-        frame
-        for team in scenario.teams
-        for frame in team_traffic(scenario, team, random.Random(7))
-        if frame.data[12:14] == b"\x08\x00" and frame.data[26:30] == frame.data[30:34]
-    ]
-    assert selfish == []
+    scenario = library.load(name) if name != IPV6_TEAM else load(name)
+    frames = [f for team in scenario.teams for f in team_traffic(scenario, team, random.Random(7))]
+    assert frames
+    assert [f for f in frames if _selfish(f)] == []
+
+
+@pytest.fixture(scope="module")
+def ipv6_benign():
+    scenario = load(IPV6_TEAM)
+    packets = team_traffic(scenario, scenario.team("ee"), random.Random(5))
+    return scenario, [Frame(p.time, p.data, "benign", "ee") for p in packets]
+
+
+def test_ipv6_team_benign_is_ipv6_between_ipv6_hosts_and_outside_clients(
+    ipv6_benign, tshark
+) -> None:
+    scenario, frames = ipv6_benign
+    team = scenario.team("ee")
+    v6 = [f for f in frames if f.data[12:14] == b"\x86\xdd"]
+    v4 = [f for f in frames if f.data[12:14] == b"\x08\x00"]
+    assert v6 and v4 and len(v6) + len(v4) == len(frames), "a dual-stack team"
+    rows = tshark(frames, "ipv6.src", "ipv6.dst", "frame.protocols", "tcp.checksum.status",
+                  "udp.checksum.status", "dns.qry.type")  # fmt: skip
+    protocols = {p for r in rows if r[0] for p in r[2].split(":")}
+    for expected in ("ipv6", "dns", "http", "tls", "ntp", "ssh"):
+        assert expected in protocols, expected
+    assert {c for r in rows for c in r[3:5] if c} == {"1"}
+    assert "28" in {r[5] for r in rows}, "IPv6 hosts ask for AAAA records"
+    inside = {ipaddress.ip_address(str(h.ip)) for h in team.hosts}
+    addresses = {ipaddress.ip_address(a) for r in rows for a in r[:2] if a}
+    outside = {a for a in addresses if not team.contains(a)}
+    assert outside, "outside clients reach the portal over IPv6"
+    attackers = [ipaddress.ip_network(f"{a.ip}/64", strict=False) for a in scenario.attackers]
+    for address in outside:
+        assert address in ipaddress.ip_network("2001:db8::/32")
+        assert not any(address in net for net in attackers)
+    assert {a for a in addresses if team.contains(a)} <= inside, "no host outside the team's"
+
+
+def test_ipv6_team_benign_is_deterministic(ipv6_benign) -> None:
+    scenario, frames = ipv6_benign
+    again = team_traffic(scenario, scenario.team("ee"), random.Random(5))
+    assert [(p.time, p.data) for p in again] == [(f.time, f.data) for f in frames]
+
+
+def test_ipv6_benign_frames_equal_a_pure_scapy_build(ipv6_benign) -> None:
+    from tests.scenarios.test_techniques_contract import scapy_rebuild
+
+    _, frames = ipv6_benign
+    for frame in frames[::5][:800]:
+        assert scapy_rebuild(frame.data) == frame.data

@@ -249,3 +249,14 @@ def test_errors_in_merged_content_point_at_the_anchor() -> None:
         (8, "injects[1].params.rate"),
         (26, "injects[1].target.host"),
     }
+
+
+def test_ipv6_team_file_loads_with_derived_values_and_round_trips() -> None:
+    path = Path(__file__).parent / "data" / "ipv6-team.yaml"
+    scenario = load(path)
+    team = scenario.team("ee")
+    assert [str(n) for n in team.networks] == ["2001:db8:ee::/64", "192.0.2.0/26"]
+    assert str(team.gateway) == "2001:db8:ee::1"
+    assert team.host("portal").mac == "02:06:00:00:00:20"
+    assert str(scenario.attacker_named("scanner").ip) == "2001:db8:bad::66"
+    assert loads(dumps(scenario), "dumped.yaml") == scenario

@@ -91,6 +91,46 @@ def test_team_gateway_and_resolver_are_derived_or_declared() -> None:
         team.host("nope")
 
 
+def test_ipv6_team_derives_gateway_and_macs_and_may_be_dual_stack() -> None:
+    team = Team.model_validate(
+        _team(
+            networks=["2001:db8:aa::/64", "192.0.2.0/26"],
+            hosts=[
+                {"name": "ns1", "role": "dns", "ip": "2001:db8:aa::10"},
+                {"name": "www", "role": "visa-portal", "ip": "2001:db8:aa::1:20"},
+                {"name": "mx1", "role": "mail", "ip": "192.0.2.11"},
+            ],
+        )
+    )
+    assert team.gateway == ipaddress.ip_address("2001:db8:aa::1"), "first usable address"
+    gw = team.gateway_endpoint()
+    assert (gw.ip, gw.mac) == ("2001:db8:aa::1", "02:06:00:00:00:01")
+    assert team.host("www").mac == "02:06:00:01:00:20"
+    assert team.host("mx1").mac == "02:00:c0:00:02:0b"
+    assert team.contains(ipaddress.ip_address("2001:db8:aa::ffff"))
+    assert team.contains(ipaddress.ip_address("192.0.2.11"))
+    assert not team.contains(ipaddress.ip_address("2001:db8:ab::1"))
+
+
+def test_context_of_an_ipv6_target_has_no_resolver_of_the_other_family() -> None:
+    data = _scenario(
+        teams=[
+            _team(
+                networks=["2001:db8:aa::/64", "192.0.2.0/26"],
+                hosts=[
+                    {"name": "ns1", "role": "dns", "ip": "192.0.2.10"},
+                    {"name": "www", "role": "visa-portal", "ip": "2001:db8:aa::20"},
+                ],
+            )
+        ],
+        attackers=[{"name": "c2", "ip": "2001:db8:bad::80"}],
+    )
+    scenario = Scenario.model_validate(data)
+    ctx = scenario.context_for(scenario.inject("scan"), random.Random(1))
+    assert (ctx.attacker.ip, ctx.target.ip) == ("2001:db8:bad::80", "2001:db8:aa::20")
+    assert ctx.dns is None, "an IPv6 host cannot ask an IPv4-only resolver"
+
+
 def test_scenario_refuses_broken_references_when_built_in_python() -> None:
     data = _scenario()
     data["injects"][0]["target"] = {"team": "aa", "host": "nope"}

@@ -119,3 +119,62 @@ def test_multi_team_scenario_team_filter() -> None:
     # only this team's injects: inject frames of other teams never appear
     truth = ground_truth(scenario, team)
     assert truth and {v["team"] for v in truth.values()} == {team}
+
+
+IPV6_TEAM = Path(__file__).parent / "data" / "ipv6-team.yaml"
+
+
+@pytest.fixture(scope="module")
+def ipv6_scenario():
+    from scenarios.loader import load
+
+    return load(IPV6_TEAM)
+
+
+def test_ipv6_team_scenario_generates_and_each_inject_is_found_in_its_traffic(
+    ipv6_scenario,
+) -> None:
+    from indicators.matcher import match
+    from scenarios.observe import observe
+
+    frames = list(generate(ipv6_scenario))
+    assert frames == sorted(frames, key=lambda f: f.time)
+    labels = {f.label for f in frames}
+    assert labels == {BENIGN, *(i.id for i in ipv6_scenario.injects)}
+    truth = ground_truth(ipv6_scenario)
+    for inject in ipv6_scenario.injects:
+        own = [f for f in frames if f.label == inject.id]
+        v6 = inject.id != "legacy-scan"
+        assert {f.data[12:14] for f in own} == {b"\x86\xdd" if v6 else b"\x08\x00"}, inject.id
+        assert match(truth[inject.id]["pattern"], observe(own)), inject.id
+    assert truth["flood"]["observables"] == [{"type": "ipv6-addr", "value": "2001:db8:bad::60/124"}]
+    assert {"type": "ipv6-addr", "value": "2001:db8:c2::5"} in truth["beacon"]["observables"]
+
+
+def test_ipv6_outside_attackers_arrive_with_the_gateway_mac(ipv6_scenario) -> None:
+    import ipaddress
+
+    inject = ipv6_scenario.inject("recon-scan")
+    team = ipv6_scenario.team("ee")
+    assert str(team.gateway_ip) == "2001:db8:ee::1"
+    gateway_mac = bytes.fromhex(team.gateway_endpoint().mac.replace(":", ""))
+    target = ipaddress.ip_address(str(team.host(inject.host).ip)).packed
+    inbound = [p.data for p in emit(ipv6_scenario, inject).packets if p.data[38:54] == target]
+    assert inbound and all(d[6:12] == gateway_mac for d in inbound)
+
+
+def test_ipv6_team_scenario_same_bytes_in_another_process(ipv6_scenario) -> None:
+    import os
+
+    code = (
+        "import hashlib;from scenarios.loader import load;from scenarios.traffic import generate\n"
+        "h=hashlib.sha256()\n"
+        f"for f in generate(load({str(IPV6_TEAM)!r})):\n"
+        "    h.update(f'{f.time:.6f}|{f.label}|{f.team}|'.encode()+f.data)\n"
+        "print(h.hexdigest())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+        env={**os.environ, "PYTHONHASHSEED": "999"}, timeout=300,
+    )  # fmt: skip
+    assert done.stdout.strip() == digest(list(generate(ipv6_scenario)))
