@@ -89,7 +89,7 @@ class TimedPacket:
     """A packet built with Scapy and the time (epoch seconds) it is on the wire.
 
     ``packet`` is a Scapy packet, or the bytes of one already serialised (repeated
-    frames rendered from a :class:`scenarios.packets.FrameTemplate`); ``bytes(packet)``
+    frames rendered from a :class:`scenarios.template.FrameTemplate`); ``bytes(packet)``
     gives the wire bytes either way.
     """
 

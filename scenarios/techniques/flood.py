@@ -2,8 +2,8 @@
 flood (T1498.001) against one of the target's services.
 
 Flood frames are rendered from one Scapy-built frame with
-:class:`scenarios.packets.FrameTemplate` (identical bytes to a full Scapy build, see
-``tests/scenarios/test_packets.py``); counts are bounded by the parameter models.
+:class:`scenarios.template.FrameTemplate` (identical bytes to a full Scapy build, see
+``tests/scenarios/test_template.py``); counts are bounded by the parameter models.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pydantic import Field
 from scapy.layers.inet import TCP, UDP
 from scapy.packet import Raw
 
-from scenarios.packets import FrameTemplate, ip_packet
+from scenarios.packets import ip_packet
 from scenarios.techniques.base import (
     Context,
     Emission,
@@ -24,6 +24,7 @@ from scenarios.techniques.base import (
     TimedPacket,
     address_sco,
 )
+from scenarios.template import FrameTemplate
 
 
 def botnet(ctx: Context, prefix: int) -> ipaddress.IPv4Network | ipaddress.IPv6Network:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from scapy.layers.inet import TCP
 
-from scenarios.packets import FrameTemplate, ip_packet
+from scenarios.packets import ip_packet
 from scenarios.techniques.base import (
     Context,
     Emission,
@@ -15,6 +15,7 @@ from scenarios.techniques.base import (
     TimedPacket,
     address_sco,
 )
+from scenarios.template import FrameTemplate
 
 TOP_PORTS: tuple[int, ...] = (
     21, 22, 23, 25, 53, 80, 81, 110, 111, 135, 139, 143, 389, 443, 445, 465, 587, 636,
