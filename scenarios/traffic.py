@@ -50,8 +50,8 @@ def emit(scenario: Scenario, inject: Inject) -> Emission:
     params = scenario.params_for(inject)
     try:
         return cls().generate(ctx, params)
-    except ScenarioError:
-        raise
+    except ScenarioError as exc:  # e.g. an attacker and a target of different IP versions
+        raise ScenarioError(f"inject {inject.id!r} ({inject.technique}): {exc}") from exc
     except Exception as exc:  # a technique bug must still say which inject
         raise ScenarioError(
             f"inject {inject.id!r} ({inject.technique}) failed to generate: {exc}"

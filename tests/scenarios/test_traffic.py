@@ -178,3 +178,13 @@ def test_ipv6_team_scenario_same_bytes_in_another_process(ipv6_scenario) -> None
         env={**os.environ, "PYTHONHASHSEED": "999"}, timeout=300,
     )  # fmt: skip
     assert done.stdout.strip() == digest(list(generate(ipv6_scenario)))
+
+
+def test_mixed_address_families_name_the_inject_and_technique(ipv6_scenario) -> None:
+    from scenarios.model import Inject
+
+    # built in Python, skipping the loader's family check: generation still refuses
+    inject = ipv6_scenario.inject("recon-scan").model_copy(update={"attacker": "203.0.113.9"})
+    assert isinstance(inject, Inject)
+    with pytest.raises(ScenarioError, match=r"'recon-scan' \(network-scan\).*one is IPv4"):
+        emit(ipv6_scenario, inject)
