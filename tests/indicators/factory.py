@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from indicators.tlp import RECIPIENTS_EXTENSION_ID, TLP2_MARKING_IDS, Tlp
 
 BASE = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+
+MEDALLION_DATA_FILE = Path(__file__).parent / "data" / "medallion_default_data.json"
+"""A medallion memory-backend data file (the import and comparison tests' input)."""
+
+
+def medallion_document() -> dict[str, Any]:
+    """A fresh copy of MEDALLION_DATA_FILE's JSON, free to damage."""
+    return json.loads(MEDALLION_DATA_FILE.read_text())
 
 
 def ts(offset_s: float = 0) -> str:

@@ -20,14 +20,10 @@ from indicators.medallion_import import (
     parse_timestamp,
     read_medallion_file,
 )
+from tests.indicators.factory import MEDALLION_DATA_FILE, medallion_document
 
-DATA_FILE = Path(__file__).parent / "data" / "medallion_default_data.json"
 SOURCE = "data.json"
 ROOT = "cert-vineland"
-
-
-def _document() -> dict[str, Any]:
-    return json.loads(DATA_FILE.read_text())
 
 
 def _high(document: dict[str, Any]) -> dict[str, Any]:
@@ -38,10 +34,10 @@ def _high(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_reads_every_part_of_the_data_file() -> None:
-    data = read_medallion_file(str(DATA_FILE))
-    document = _document()
+    data = read_medallion_file(str(MEDALLION_DATA_FILE))
+    document = medallion_document()
 
-    assert data.source == str(DATA_FILE)
+    assert data.source == str(MEDALLION_DATA_FILE)
     assert data.warnings == ()
     assert [r.name for r in data.api_roots] == ["cert-vineland", "partners", "archive"]
     root = data.api_roots[0]
@@ -71,7 +67,7 @@ def test_reads_every_part_of_the_data_file() -> None:
 
 
 def test_every_object_version_keeps_its_manifest_date_added() -> None:
-    document = _document()
+    document = medallion_document()
     data = parse_medallion_data(document, SOURCE)
     expected = {}
     for name, body in document.items():
@@ -97,7 +93,7 @@ def test_every_object_version_keeps_its_manifest_date_added() -> None:
 
 
 def test_hidden_members_never_reach_the_records() -> None:
-    data = parse_medallion_data(_document(), SOURCE)
+    data = parse_medallion_data(medallion_document(), SOURCE)
     sco = next(o for o in data.objects if o.object_id.startswith("ipv4-addr--"))
     assert "_date_added" not in sco.stix
     assert sco.version == "2026-01-10T09:00:05.000000Z"
@@ -107,7 +103,7 @@ def test_hidden_members_never_reach_the_records() -> None:
 
 
 def test_objects_are_kept_exactly_as_medallion_serves_them() -> None:
-    document = _document()
+    document = medallion_document()
     data = parse_medallion_data(document, SOURCE)
     served = [
         {k: v for k, v in obj.items() if k != "_date_added"} for obj in _high(document)["objects"]
@@ -135,14 +131,14 @@ def _to_meta_shape(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_later_meta_shape_gives_the_same_records() -> None:
-    document = _document()
+    document = medallion_document()
     assert parse_medallion_data(_to_meta_shape(document), SOURCE) == parse_medallion_data(
         document, SOURCE
     )
 
 
 def test_discovery_mismatches_are_warnings_not_errors() -> None:
-    document = _document()
+    document = medallion_document()
     document["/discovery"]["api_roots"] = [
         "http://localhost:5000/cert-vineland/",
         "http://localhost:5000/partners/",
@@ -155,7 +151,7 @@ def test_discovery_mismatches_are_warnings_not_errors() -> None:
 
 
 def test_a_file_without_discovery_is_still_medallion_data() -> None:
-    document = _document()
+    document = medallion_document()
     del document["/discovery"]
     data = parse_medallion_data(document, SOURCE)
     assert data.discovery is None
@@ -194,7 +190,7 @@ def test_other_json_is_not_a_medallion_data_file(document: object) -> None:
 
 
 def _mutate(path: tuple[Any, ...], value: Any = None, *, delete: bool = False) -> dict[str, Any]:
-    document = _document()
+    document = medallion_document()
     node = document
     for key in path[:-1]:
         node = node[key]
@@ -260,7 +256,7 @@ BAD_STRUCTURE = [
         "must be a JSON object",
     ),
     (
-        _mutate((ROOT, "collections", 1, "id"), _document()[ROOT]["collections"][0]["id"]),
+        _mutate((ROOT, "collections", 1, "id"), medallion_document()[ROOT]["collections"][0]["id"]),
         '$["cert-vineland"].collections',
         "duplicate collection id",
     ),
@@ -289,7 +285,7 @@ def test_structural_errors_name_the_file_and_json_path(
 
 
 def test_a_second_copy_of_one_version_is_refused() -> None:
-    document = _document()
+    document = medallion_document()
     objects = _high(document)["objects"]
     objects.append(copy.deepcopy(objects[1]))
     with pytest.raises(MedallionDataError, match=r"objects\[8\] \(indicator--.*second copy"):
@@ -297,7 +293,7 @@ def test_a_second_copy_of_one_version_is_refused() -> None:
 
 
 def test_an_sco_version_must_be_its_date_added() -> None:
-    document = _document()
+    document = medallion_document()
     entry = _high(document)["manifest"][4]
     entry["date_added"] = "2026-01-10T09:00:07.000000Z"
     with pytest.raises(MedallionDataError) as caught:
@@ -307,14 +303,14 @@ def test_an_sco_version_must_be_its_date_added() -> None:
 
 
 def test_api_root_names_are_one_path_segment() -> None:
-    document = _document()
+    document = medallion_document()
     document["a/b"] = document.pop("archive")
     with pytest.raises(MedallionDataError, match=r'\$\["a/b"\]: .*one URL path segment'):
         parse_medallion_data(document, SOURCE)
 
 
 def test_invalid_stix_names_the_file_path_and_object_id() -> None:
-    document = _document()
+    document = medallion_document()
     indicator = _high(document)["objects"][1]
     del indicator["pattern_type"]
     with pytest.raises(StixValidationError) as caught:
@@ -328,7 +324,7 @@ def test_invalid_stix_names_the_file_path_and_object_id() -> None:
 def test_a_pattern_stix2_crashes_on_is_invalid_stix(pattern: str) -> None:
     """stix2-patterns raises UnboundLocalError on an empty pattern; the store's own
     validation turns any such crash into a validation failure, and so does the file's."""
-    document = _document()
+    document = medallion_document()
     indicator = _high(document)["objects"][1]
     indicator["pattern"] = pattern
     with pytest.raises(StixValidationError) as caught:
@@ -340,14 +336,14 @@ def test_a_pattern_stix2_crashes_on_is_invalid_stix(pattern: str) -> None:
 
 
 def test_every_record_carries_the_stores_validation_of_its_object() -> None:
-    data = parse_medallion_data(_document(), SOURCE)
+    data = parse_medallion_data(medallion_document(), SOURCE)
     for version in data.objects:
         assert version.prepared.stix_id == version.object_id
         assert version.prepared.obj == version.stix
 
 
 def test_stix_20_content_is_refused_with_its_id() -> None:
-    document = _document()
+    document = medallion_document()
     _high(document)["manifest"][2]["media_type"] = "application/stix+json;version=2.0"
     with pytest.raises(StixValidationError, match=r"STIX 2\.0 content") as caught:
         parse_medallion_data(document, SOURCE)
@@ -355,7 +351,7 @@ def test_stix_20_content_is_refused_with_its_id() -> None:
 
 
 def test_taxii_20_manifests_are_named_as_such() -> None:
-    document = _document()
+    document = medallion_document()
     entry = _high(document)["manifest"][0]
     entry["versions"] = [entry.pop("version")]
     with pytest.raises(MedallionDataError, match=r"TAXII 2\.0 manifest entry"):
@@ -457,7 +453,7 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
-_ALL_PATHS = _paths(_document())
+_ALL_PATHS = _paths(medallion_document())
 
 
 @settings(max_examples=300, deadline=None)

@@ -20,20 +20,16 @@ from indicators.store.timestamps import to_us
 from indicators.tlp import RECIPIENTS_EXTENSION_ID, TLP2_MARKING_IDS, Reader, Tlp
 from indicators.users import Role, User, access
 from tests.dbdump import dump_sqlite
+from tests.indicators.factory import medallion_document
 
-DATA_FILE = Path(__file__).parent / "data" / "medallion_default_data.json"
 SOURCE = "medallion.json"
 ROOT = "cert-vineland"
 ALL = ObjectFilter(versions=frozenset({"all"}))
 DIRECTOR = Reader(is_director=True)
 
 
-def _document() -> dict[str, Any]:
-    return json.loads(DATA_FILE.read_text())
-
-
 def _data(document: dict[str, Any] | None = None) -> Any:
-    return parse_medallion_data(document or _document(), SOURCE)
+    return parse_medallion_data(document or medallion_document(), SOURCE)
 
 
 @pytest.fixture
@@ -151,7 +147,7 @@ def test_dry_run_writes_nothing(store: Store) -> None:
 
 
 def test_an_existing_api_root_is_never_added_to(lived_in: Store) -> None:
-    document = _document()
+    document = medallion_document()
     document["grapevine"] = document.pop("archive")
     before = dump_sqlite(lived_in.location)
     with pytest.raises(StoreError, match="API root 'grapevine' already exists"):
@@ -161,7 +157,7 @@ def test_an_existing_api_root_is_never_added_to(lived_in: Store) -> None:
 
 def _red_for(recipient: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The data file with one object made TLP:RED for ``recipient`` (and that object)."""
-    document = _document()
+    document = medallion_document()
     target = document["partners"]["collections"][0]["objects"][1]
     target["object_marking_refs"] = [TLP2_MARKING_IDS[Tlp.RED]]
     target["extensions"] = {
@@ -194,7 +190,7 @@ def test_red_recipients_that_are_teams_are_accepted(lived_in: Store) -> None:
 
 def test_objects_the_store_refuses_are_named_before_any_write(store: Store) -> None:
     """The store wants spec_version on SDOs; medallion never checked."""
-    document = _document()
+    document = medallion_document()
     del document[ROOT]["collections"][1]["objects"][2]["spec_version"]
     with pytest.raises(StixValidationError) as caught:
         import_medallion_data(_data(document), store)
@@ -205,7 +201,7 @@ def test_objects_the_store_refuses_are_named_before_any_write(store: Store) -> N
 
 def test_a_status_id_in_two_api_roots_is_refused_up_front(store: Store) -> None:
     """medallion keeps status ids per API root, the store across them."""
-    document = _document()
+    document = medallion_document()
     document["partners"]["status"][0]["id"] = document[ROOT]["status"][0]["id"]
     with pytest.raises(MedallionDataError) as caught:
         import_medallion_data(_data(document), store)
@@ -215,7 +211,7 @@ def test_a_status_id_in_two_api_roots_is_refused_up_front(store: Store) -> None:
 
 
 def test_names_the_store_cannot_serve_are_refused_up_front(store: Store) -> None:
-    document = _document()
+    document = medallion_document()
     document["taxii2"] = document.pop("archive")
     with pytest.raises(MedallionDataError, match=r"\$\.taxii2: cannot be a Grapevine"):
         import_medallion_data(_data(document), store)
@@ -246,7 +242,7 @@ def test_owners_that_name_no_collection_are_refused(owners: dict[str, str], word
 
 
 def test_an_ambiguous_owner_asks_for_the_api_root() -> None:
-    document = _document()
+    document = medallion_document()
     twin = copy.deepcopy(document[ROOT]["collections"][3])
     document["archive"]["collections"].append(twin)
     with pytest.raises(MedallionDataError, match="ambiguous, give API-ROOT/COLLECTION"):
@@ -301,7 +297,7 @@ def test_unmarked_objects_take_the_default_tlp(tmp_path: Path) -> None:
 
 
 def test_the_report_says_what_was_imported_and_what_changed_on_the_way(store: Store) -> None:
-    document = _document()
+    document = medallion_document()
     document["partners"]["information"]["versions"].append("application/taxii+json;version=2.0")
     report = plan_import(_data(document), store, {"high-value": "cert-de"})
     text = "\n".join(report.lines())

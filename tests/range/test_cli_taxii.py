@@ -31,8 +31,8 @@ from indicators.taxii import ServerConfig, TaxiiServer, create_app
 from indicators.users import PasswordPolicy, Role, User
 from range.cli import main
 from tests.dbdump import dump_sqlite
+from tests.indicators.factory import MEDALLION_DATA_FILE
 
-DATA_FILE = Path(__file__).parents[1] / "indicators" / "data" / "medallion_default_data.json"
 USER, PASSWORD = "director", "correct-horse-battery"
 FAST_POLICY = PasswordPolicy(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 """argon2 all the same, with parameters cheap enough for tests."""
@@ -50,7 +50,7 @@ def medallion_url(tmp_path: Path) -> Iterator[str]:
     from medallion.exceptions import BackendError, ProcessingError
 
     copy = tmp_path / "medallion_data.json"  # medallion writes into its data on POST
-    copy.write_bytes(DATA_FILE.read_bytes())
+    copy.write_bytes(MEDALLION_DATA_FILE.read_bytes())
     config = {
         "users": {USER: PASSWORD},
         "taxii": {"max_page_size": 100},
@@ -258,7 +258,7 @@ def _walk_collection(collection: Any, headers: _Headers, session: requests.Sessi
 
 
 def _status_ids() -> dict[str, list[str]]:
-    document = json.loads(DATA_FILE.read_text())
+    document = json.loads(MEDALLION_DATA_FILE.read_text())
     return {
         name: [s["id"] for s in body.get("status", [])]
         for name, body in document.items()
@@ -273,11 +273,11 @@ def test_imported_medallion_data_is_served_as_medallion_serves_it(
     tmp_path: Path, medallion_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "grapevine.db"
-    assert main(["taxii", "import", str(DATA_FILE), "--db", str(db)]) == 0
+    assert main(["taxii", "import", str(MEDALLION_DATA_FILE), "--db", str(db)]) == 0
     assert "imported 3 API roots, 5 collections, 15 object versions, 3 statuses" in (
         capsys.readouterr().out
     )
-    document = json.loads(DATA_FILE.read_text())
+    document = json.loads(MEDALLION_DATA_FILE.read_text())
     statuses = _status_ids()
     expected = snapshot(medallion_url, statuses)
 
@@ -334,11 +334,21 @@ def test_an_owner_team_may_write_its_imported_collection_over_taxii(
     and partners do not, the director sees exactly medallion's flags."""
     db = tmp_path / "grapevine.db"
     assert (
-        main(["taxii", "import", str(DATA_FILE), "--db", str(db), "--owner", "high-value=cert-de"])
+        main(
+            [
+                "taxii",
+                "import",
+                str(MEDALLION_DATA_FILE),
+                "--db",
+                str(db),
+                "--owner",
+                "high-value=cert-de",
+            ]
+        )
         == 0
     )
     assert "owner=cert-de  5 objects, 8 versions" in capsys.readouterr().out
-    document = json.loads(DATA_FILE.read_text())
+    document = json.loads(MEDALLION_DATA_FILE.read_text())
     policy = FAST_POLICY
     with Store.open(db) as store:
         store.add_user(User("ana", Role.TEAM, "cert-de"), policy.hash(PASSWORD))
@@ -370,7 +380,11 @@ def lived_in(tmp_path: Path) -> Path:
         store.add_objects(
             "grapevine",
             collection.id,
-            [json.loads(DATA_FILE.read_text())["partners"]["collections"][0]["objects"][0]],
+            [
+                json.loads(MEDALLION_DATA_FILE.read_text())["partners"]["collections"][0][
+                    "objects"
+                ][0]
+            ],
         )
         store.add_user(User(USER, Role.DIRECTOR), FAST_POLICY.hash(PASSWORD))
     return db
@@ -380,7 +394,7 @@ def test_dry_run_prints_the_plan_and_creates_no_store(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "new.db"
-    assert main(["taxii", "import", str(DATA_FILE), "--db", str(db), "--dry-run"]) == 0
+    assert main(["taxii", "import", str(MEDALLION_DATA_FILE), "--db", str(db), "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "would import 3 API roots, 5 collections, 15 object versions, 3 statuses" in out
     assert "--api-root cert-vineland" in out
@@ -391,7 +405,9 @@ def test_dry_run_leaves_an_existing_store_as_it_was(
     lived_in: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = dump_sqlite(lived_in)
-    assert main(["taxii", "import", str(DATA_FILE), "--db", str(lived_in), "--dry-run"]) == 0
+    assert (
+        main(["taxii", "import", str(MEDALLION_DATA_FILE), "--db", str(lived_in), "--dry-run"]) == 0
+    )
     assert "would import" in capsys.readouterr().out
     assert dump_sqlite(lived_in) == before
 
@@ -400,7 +416,7 @@ def test_import_into_a_lived_in_store_adds_and_changes_nothing_else(
     lived_in: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = set(dump_sqlite(lived_in))
-    assert main(["taxii", "import", str(DATA_FILE), "--db", str(lived_in)]) == 0
+    assert main(["taxii", "import", str(MEDALLION_DATA_FILE), "--db", str(lived_in)]) == 0
     after = set(dump_sqlite(lived_in))
     assert before <= after  # every row that was there is still there, unchanged
     with Store.open(lived_in) as store:
@@ -411,7 +427,7 @@ def test_import_into_a_lived_in_store_adds_and_changes_nothing_else(
             "archive",
         ]
     # importing the same file again is refused whole
-    assert main(["taxii", "import", str(DATA_FILE), "--db", str(lived_in)]) == 1
+    assert main(["taxii", "import", str(MEDALLION_DATA_FILE), "--db", str(lived_in)]) == 1
     assert "API root 'cert-vineland' already exists" in capsys.readouterr().err
     assert set(dump_sqlite(lived_in)) == after
 
@@ -429,15 +445,15 @@ def test_a_write_the_database_refuses_imports_nothing(
     connection.commit()
     connection.close()
     before = dump_sqlite(lived_in)
-    assert main(["taxii", "import", str(DATA_FILE), "--db", str(lived_in)]) == 1
+    assert main(["taxii", "import", str(MEDALLION_DATA_FILE), "--db", str(lived_in)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"error: {DATA_FILE}: nothing was imported: ")
+    assert err.startswith(f"error: {MEDALLION_DATA_FILE}: nothing was imported: ")
     assert "simulated failure" in err
     assert dump_sqlite(lived_in) == before
 
 
 def _bad_copy(tmp_path: Path, damage: Any) -> Path:
-    document = json.loads(DATA_FILE.read_text())
+    document = json.loads(MEDALLION_DATA_FILE.read_text())
     damage(document)
     path = tmp_path / "damaged.json"
     path.write_text(json.dumps(document))
@@ -488,7 +504,7 @@ def test_malformed_json_is_refused_with_line_and_column(
     tmp_path: Path, lived_in: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "broken.json"
-    path.write_text(DATA_FILE.read_text()[:-40])
+    path.write_text(MEDALLION_DATA_FILE.read_text()[:-40])
     before = dump_sqlite(lived_in)
     assert main(["taxii", "import", str(path), "--db", str(lived_in)]) == 1
     err = capsys.readouterr().err
@@ -510,14 +526,19 @@ def test_bad_options_say_which(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], status: int, words: str
 ) -> None:
     db = ["--db", str(tmp_path / "g.db")] if "--db" not in str(words) else []
-    assert main(["taxii", "import", str(DATA_FILE), *db, *extra]) == status
+    assert main(["taxii", "import", str(MEDALLION_DATA_FILE), *db, *extra]) == status
     assert words in capsys.readouterr().err
     assert not (tmp_path / "g.db").exists()  # a refused import leaves no new store behind
 
 
 def test_default_tlp_option_reaches_unmarked_objects(tmp_path: Path) -> None:
     db = tmp_path / "g.db"
-    assert main(["taxii", "import", str(DATA_FILE), "--db", str(db), "--default-tlp", "green"]) == 0
+    assert (
+        main(
+            ["taxii", "import", str(MEDALLION_DATA_FILE), "--db", str(db), "--default-tlp", "green"]
+        )
+        == 0
+    )
     with Store.open(db) as store:
         high = store.collections("cert-vineland")[0]
         assert high.default_tlp.name == "GREEN"
