@@ -3,13 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := tshark
+DEBIAN_PACKAGES := tshark chromium
 
 export DEBIAN_FRONTEND := noninteractive
 
 .PHONY: play test lint format bench deps clean
 
-# Debian packages the tests and the sensor use (tshark reads back pcaps).
+# Debian packages the tests and the sensor use (tshark reads back pcaps; chromium
+# screenshots the HTML report).
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
 	  command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

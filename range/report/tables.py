@@ -84,12 +84,22 @@ def timeline(data: ReportData) -> Table:
                 Cell(inject.id, "code"),
                 Cell(inject.technique),
                 Cell(", ".join(inject.attack_ids), "code"),
+                Cell(inject.description),
                 Cell(target),
                 Cell(inject.attacker, "code"),
                 Cell("; ".join(seen), "good") if seen else Cell("missed by every team", "missed"),
             )
         )
-    headers = ("Time", "Inject", "Technique", "ATT&CK", "Target", "Attacker", "Detected by")
+    headers = (
+        "Time",
+        "Inject",
+        "Technique",
+        "ATT&CK",
+        "Description",
+        "Target",
+        "Attacker",
+        "Detected by",
+    )
     return Table("timeline", "Injects and who detected them", headers, tuple(rows))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from dataclasses import dataclass
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -65,12 +66,27 @@ def rows(data: bytes) -> list[bytes]:
     return out
 
 
-def colours(data: bytes, step: int = 4) -> set[tuple[int, ...]]:
-    """Distinct colours of every ``step``-th pixel of every ``step``-th row."""
-    parts = chunks(data)
-    bpp = 3 if parts[0][1][9] == 2 else 4
-    found = set()
-    for line in rows(data)[::step]:
-        for i in range(0, len(line), bpp * step):
-            found.add(tuple(line[i : i + 3]))
-    return found
+@dataclass(frozen=True)
+class Image:
+    width: int
+    height: int
+    bpp: int
+    rows: list[bytes]
+
+    def pixel(self, x: int, y: int) -> tuple[int, ...]:
+        """The RGB of one pixel."""
+        return tuple(self.rows[y][x * self.bpp : x * self.bpp + 3])
+
+    def colours(self, step: int = 2) -> set[tuple[int, ...]]:
+        """Distinct RGB colours of every ``step``-th pixel of every ``step``-th row."""
+        return {
+            tuple(line[i : i + 3])
+            for line in self.rows[::step]
+            for i in range(0, len(line), self.bpp * step)
+        }
+
+
+def decode(data: bytes) -> Image:
+    width, height = size(data)
+    pixels = rows(data)
+    return Image(width, height, len(pixels[0]) // width, pixels)
