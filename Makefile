@@ -9,8 +9,7 @@ export DEBIAN_FRONTEND := noninteractive
 
 .PHONY: play test lint format bench deps clean
 
-# Debian packages the tests and the sensor use (tshark reads back pcaps; chromium
-# screenshots the HTML report).
+# Debian packages the tests and the sensor use (tshark reads back pcaps).
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
 	  command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
