@@ -212,12 +212,18 @@ def delay_chart(data: ReportData, width: float = WIDTH) -> str:
 def sharing_graph(data: ReportData, width: float = WIDTH, height: float = 400) -> str:
     teams = facts.team_ids(data)
     edges = facts.sharing_edges(data)
-    cx, cy, radius, node_r = width / 2, height / 2 + 6, min(width, height) / 2 - 60, 32
-    pos = {}
-    for n, team in enumerate(teams):
-        angle = -math.pi / 2 + 2 * math.pi * n / max(1, len(teams))
-        r = radius if len(teams) > 1 else 0
-        pos[team] = (cx + r * math.cos(angle), cy + r * math.sin(angle))
+    node_r = 32
+    angles = [-math.pi / 2 + 2 * math.pi * n / len(teams) for n in range(len(teams))]
+    unit = [(math.cos(a), math.sin(a)) if len(teams) > 1 else (0.0, 0.0) for a in angles]
+    ys = [uy for _, uy in unit] or [0.0]
+    span = (max(ys) - min(ys)) or 1.0
+    radius = min((height - 2 * node_r - 60) / span, width / 2 - 120)
+    middle = (max(ys) + min(ys)) / 2
+    pos = {
+        team: (width / 2 + radius * ux, height / 2 + 4 + radius * (uy - middle))
+        for team, (ux, uy) in zip(teams, unit, strict=True)
+    }
+    cy = height / 2
     credited = sum(e.credited for e in edges)
     desc = (
         f"{len(edges)} sharing link(s) between {len(teams)} teams; shared indicators gave "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from range.report import html, layer_filename, markdown, navigator, write_report
+from range.report.data import ReportData, ScenarioInfo
 from tests.range.report.sample import sample_report
 
 
@@ -37,3 +38,14 @@ def test_output_is_byte_identical_across_runs(tmp_path):
 def test_layer_file_names_stay_inside_the_folder():
     assert layer_filename("cert-ee") == "layer-cert-ee.json"
     assert layer_filename("../x/y z") == "layer-.._x_y_z.json"
+
+
+def test_an_exercise_where_nothing_happened_still_reports(tmp_path):
+    quiet = ScenarioInfo(
+        "Quiet day", "", 1, 1767600000.0, 0, sample_report().scenario.teams[:2], ()
+    )
+    data = ReportData(scenario=quiet, scoreboard={"teams": []})
+    files = {p.name: p.read_text() for p in write_report(data, tmp_path)}
+    assert "*None.*" in files["report.md"] and "No score lines." in files["report.md"]
+    assert files["report.html"].count("<svg") == 3
+    assert json.loads(files["layer-cert-ee.json"])["techniques"] == []
