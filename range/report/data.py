@@ -8,6 +8,16 @@ time); ``scoreboard`` is the dict of ``Scoreboard.to_json()``::
     {"scenario": str, "seed": int, "teams": [{"team": str, "total": float,
       "lines": [{"team", "inject", "category", "points", "why", "time"}]}]}
 
+Where each field comes from in the event log (range/events.py kinds):
+
+* ``detections``: ``alert`` events whose traffic label is an inject (not benign), with
+  the deployed indicator's id and the team that produced it;
+* ``shares``: ``indicator-published`` joined with ``indicator-imported`` per consumer;
+  ``gave_detection_of`` and ``points`` from the scoreboard's ``sharing`` lines;
+* ``responses``: ``response-applied``/``response-lifted`` with the ``traffic`` events'
+  drop counts per rule, split by label (attack vs benign);
+* ``alerts``: ``alert`` counts per team, false positives = alerts on benign traffic.
+
 :meth:`ReportData.__post_init__` checks that every team and inject referred to exists
 and that ATT&CK ids look like ``T1190`` or ``T1498.001``; a mismatch raises
 :class:`~range.errors.RangeError` naming the record and field.
@@ -17,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from range.errors import RangeError
@@ -124,7 +134,7 @@ class ReportData:
     detections: tuple[Detection, ...] = ()
     shares: tuple[Share, ...] = ()
     responses: tuple[Response, ...] = ()
-    alerts: tuple[AlertSummary, ...] = field(default=())
+    alerts: tuple[AlertSummary, ...] = ()
 
     def __post_init__(self) -> None:
         teams = {t.id for t in self.scenario.teams}
