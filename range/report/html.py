@@ -144,6 +144,8 @@ def render(data: ReportData) -> str:
         "</section><section id='sec-delay'><h2>Detection delay</h2>",
         _figure(svg.delay_chart(data), "Time from each inject to the team's first alert."),
         table(tables.delays(data)),
+        "</section><section id='sec-coverage'><h2>ATT&amp;CK coverage</h2>",
+        table(tables.coverage(data)),
         "</section><section id='sec-sharing'><h2>Sharing</h2>",
         _figure(
             svg.sharing_graph(data),

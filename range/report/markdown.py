@@ -73,6 +73,7 @@ def render(data: ReportData) -> str:
         ("Summary", [tables.summary(data)]),
         ("Timeline of injects", [tables.timeline(data)]),
         ("Detection delay", [tables.delays(data)]),
+        ("ATT&CK coverage", [tables.coverage(data)]),
         ("Sharing", [tables.helped(data), tables.sharing(data)]),
         ("Responses", [tables.responses(data)]),
         ("False positives", [tables.alerts(data)]),

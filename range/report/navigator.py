@@ -9,6 +9,7 @@ is scored by the share detected (0 to 100) and coloured amber when only some wer
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from range.report import facts
@@ -20,12 +21,29 @@ VERSIONS = {"attack": "18", "navigator": "5.2.0", "layer": "4.5"}
 DETECTED, PARTLY, MISSED = "#31a354", "#fdae61", "#e34a33"
 
 
-def layer(data: ReportData, team_id: str) -> dict[str, Any]:
-    """The Navigator layer of one team, as a JSON-ready dict."""
-    s = data.scenario
-    team = s.team(team_id)
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """One ATT&CK technique for one team: the injects that used it and what happened
+    (``(inject id, note, status)``); ``status`` is detected, partly or missed."""
+
+    attack_id: str
+    injects: tuple[tuple[str, str, str], ...]
+
+    @property
+    def detected(self) -> int:
+        return sum(status == "detected" for _, _, status in self.injects)
+
+    @property
+    def status(self) -> str:
+        if self.detected == len(self.injects):
+            return "detected"
+        return "missed" if not self.detected else "partly"
+
+
+def coverage(data: ReportData, team_id: str) -> list[Coverage]:
+    """The techniques of the injects aimed at (or detected by) the team, by ATT&CK id."""
     first = facts.first_detections(data)
-    found: dict[str, list[tuple[str, str]]] = {}
+    found: dict[str, list[tuple[str, str, str]]] = {}
     for inject in facts.injects_in_order(data):
         out = facts.outcome(first, inject, team_id)
         if out.status == "n/a":
@@ -36,22 +54,27 @@ def layer(data: ReportData, team_id: str) -> dict[str, Any]:
             note = "missed"
         for attack_id in inject.attack_ids:
             found.setdefault(attack_id, []).append((inject.id, note, out.status))
-    techniques = []
-    for attack_id in sorted(found):
-        entries = found[attack_id]
-        detected = sum(status == "detected" for _, _, status in entries)
-        score = round(100 * detected / len(entries))
-        colour = DETECTED if detected == len(entries) else MISSED if not detected else PARTLY
-        techniques.append(
-            {
-                "techniqueID": attack_id,
-                "score": score,
-                "color": colour,
-                "comment": "; ".join(f"{inject}: {note}" for inject, note, _ in entries),
-                "enabled": True,
-                "metadata": [{"name": inject, "value": note} for inject, note, _ in entries],
-            }
-        )
+    return [Coverage(attack_id, tuple(found[attack_id])) for attack_id in sorted(found)]
+
+
+COLOURS = {"detected": DETECTED, "partly": PARTLY, "missed": MISSED}
+
+
+def layer(data: ReportData, team_id: str) -> dict[str, Any]:
+    """The Navigator layer of one team, as a JSON-ready dict."""
+    s = data.scenario
+    team = s.team(team_id)
+    techniques = [
+        {
+            "techniqueID": c.attack_id,
+            "score": round(100 * c.detected / len(c.injects)),
+            "color": COLOURS[c.status],
+            "comment": "; ".join(f"{inject}: {note}" for inject, note, _ in c.injects),
+            "enabled": True,
+            "metadata": [{"name": inject, "value": note} for inject, note, _ in c.injects],
+        }
+        for c in coverage(data, team_id)
+    ]
     return {
         "name": f"{s.title}: {team.name}",
         "versions": dict(VERSIONS),

@@ -166,9 +166,10 @@ def delay_chart(data: ReportData, width: float = WIDTH) -> str:
     for r, inject in enumerate(injects):
         ry = head_h + row_h * r
         label = f"{inject.id} · {inject.technique}"
+        label = label if len(label) <= 34 else label[:33] + "…"
         out.append(
             f"<text x='{label_w - 10}' y='{ry + row_h / 2 + 4}' text-anchor='end' fill='#222'>"
-            f"{escape(label[:34])}</text>"
+            f"{escape(label)}</text>"
         )
         for c, team in enumerate(teams):
             o = outcomes[(inject.id, team)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from range.report import facts
+from range.report import facts, navigator
 from range.report.data import CATEGORIES, ReportData
 
 
@@ -120,6 +120,35 @@ def delays(data: ReportData) -> Table:
     headers = ("Inject", *(facts.team_label(data, t) for t in facts.team_ids(data)))
     return Table(
         "delays", "Detection delay after each inject (n/a: not targeted)", headers, tuple(rows)
+    )
+
+
+def coverage(data: ReportData) -> Table:
+    rows = []
+    for team in facts.team_ids(data):
+        found = navigator.coverage(data, team)
+        by_status = {
+            status: ", ".join(c.attack_id for c in found if c.status == status)
+            for status in ("detected", "partly", "missed")
+        }
+        rows.append(
+            (
+                Cell(facts.team_label(data, team)),
+                Cell(by_status["detected"], "code good")
+                if by_status["detected"]
+                else Cell("-", "muted"),
+                Cell(by_status["partly"], "code") if by_status["partly"] else Cell("-", "muted"),
+                Cell(by_status["missed"], "code missed")
+                if by_status["missed"]
+                else Cell("-", "muted"),
+            )
+        )
+    headers = ("Team", "Detected", "Partly detected", "Missed")
+    return Table(
+        "coverage",
+        "ATT&CK techniques per team (layer-TEAM.json for the Navigator)",
+        headers,
+        tuple(rows),
     )
 
 

@@ -75,3 +75,9 @@ def test_code_span_fences_and_pipes(value, expected):
 
 def test_text_escapes_html_and_markdown_syntax():
     assert markdown.text("<b>a</b> & *b* | c_d") == "&lt;b&gt;a&lt;/b&gt; &amp; \\*b\\* \\| c\\_d"
+
+
+def test_attack_coverage_lists_detected_and_missed_techniques_per_team(report):
+    coverage = section(report, "ATT&CK coverage")
+    assert "| CERT-EE | `T1046, T1498.001` | - | - |" in coverage
+    assert "| CERT.LV | `T1190` | - | `T1048, T1071.004` |" in coverage
