@@ -124,25 +124,15 @@ def delays(data: ReportData) -> Table:
 
 
 def coverage(data: ReportData) -> Table:
+    styles = {"detected": "code good", "partly": "code", "missed": "code missed"}
     rows = []
     for team in facts.team_ids(data):
         found = navigator.coverage(data, team)
-        by_status = {
-            status: ", ".join(c.attack_id for c in found if c.status == status)
-            for status in ("detected", "partly", "missed")
-        }
-        rows.append(
-            (
-                Cell(facts.team_label(data, team)),
-                Cell(by_status["detected"], "code good")
-                if by_status["detected"]
-                else Cell("-", "muted"),
-                Cell(by_status["partly"], "code") if by_status["partly"] else Cell("-", "muted"),
-                Cell(by_status["missed"], "code missed")
-                if by_status["missed"]
-                else Cell("-", "muted"),
-            )
-        )
+        cells = [Cell(facts.team_label(data, team))]
+        for status, style in styles.items():
+            ids = ", ".join(c.attack_id for c in found if c.status == status)
+            cells.append(Cell(ids, style) if ids else Cell("-", "muted"))
+        rows.append(tuple(cells))
     headers = ("Team", "Detected", "Partly detected", "Missed")
     return Table(
         "coverage",
