@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := tshark
+DEBIAN_PACKAGES := tshark chromium
 
 export DEBIAN_FRONTEND := noninteractive
 
