@@ -14,7 +14,9 @@ namespace the ids are those the range has always produced.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,15 +41,57 @@ class SensorObservation:
     """Union of the (non-None) ``tag`` of every frame that contributed; never read."""
 
 
+_SECONDS: dict[int, str] = {}
+
+
 def stix_time(epoch: float) -> str:
-    """``2026-01-05T08:00:00.123456Z`` for an epoch time (microsecond precision)."""
-    return datetime.fromtimestamp(round(epoch, 6), UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """``2026-01-05T08:00:00.123456Z`` for an epoch time (microsecond precision).
+
+    The same string as ``datetime.fromtimestamp(round(epoch, 6), UTC).strftime(
+    "%Y-%m-%dT%H:%M:%S.%fZ")`` (microseconds rounded half-even, as datetime does),
+    with the whole-second part cached."""
+    frac, whole = math.modf(round(epoch, 6))
+    us = round(frac * 1e6)
+    seconds = int(whole)
+    if us >= 1_000_000:
+        seconds += 1
+        us -= 1_000_000
+    elif us < 0:
+        seconds -= 1
+        us += 1_000_000
+    text = _SECONDS.get(seconds)
+    if text is None:
+        if len(_SECONDS) > 100_000:
+            _SECONDS.clear()
+        text = _SECONDS[seconds] = datetime.fromtimestamp(seconds, UTC).strftime(
+            "%Y-%m-%dT%H:%M:%S"
+        )
+    return f"{text}.{us:06d}Z"
+
+
+_NS_BYTES = SCO_NAMESPACE.bytes
+
+
+def uuid5_text(name: str) -> str:
+    """``str(uuid.uuid5(SCO_NAMESPACE, name))``, without building UUID objects."""
+    digest = bytearray(hashlib.sha1(_NS_BYTES + name.encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def sco_id(kind: str, **props: Any) -> str:
     """The deterministic id of an SCO with exactly ``props``."""
+    if len(props) == 1 and "value" in props and isinstance(props["value"], str):
+        return _value_id(kind, props["value"])
     key = json.dumps(props, sort_keys=True, separators=(",", ":"))
-    return f"{kind}--{uuid.uuid5(SCO_NAMESPACE, key)}"
+    return f"{kind}--{uuid5_text(key)}"
+
+
+@functools.lru_cache(maxsize=65536)
+def _value_id(kind: str, value: str) -> str:
+    return f"{kind}--{uuid5_text(json.dumps({'value': value}, separators=(',', ':')))}"
 
 
 def sco(kind: str, **props: Any) -> dict[str, Any]:
@@ -57,12 +101,7 @@ def sco(kind: str, **props: Any) -> dict[str, Any]:
 
 def event_id(kind: str, discriminator: str) -> str:
     """The id of an event-like object (a flow, a request, a mail) named by ``discriminator``."""
-    return f"{kind}--{uuid.uuid5(SCO_NAMESPACE, discriminator)}"
-
-
-@functools.lru_cache(maxsize=65536)
-def _address_id(kind: str, value: str) -> str:
-    return sco_id(kind, value=value)
+    return f"{kind}--{uuid5_text(discriminator)}"
 
 
 def family(address: str) -> str:
@@ -85,7 +124,7 @@ class Builder:
     def address(self, value: str) -> str:
         """The id of an ``ipv4-addr`` or ``ipv6-addr`` SCO for ``value`` (added)."""
         kind = "ipv6-addr" if ":" in value else "ipv4-addr"
-        ident = _address_id(kind, value)
+        ident = _value_id(kind, value)
         if ident not in self.objects:
             self.objects[ident] = {"type": kind, "id": ident, "value": value}
         return ident

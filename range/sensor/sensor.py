@@ -234,8 +234,15 @@ class Sensor:
                 stale.append(flow)
         stale.sort(key=lambda f: (f.first, f.key))
         out = [self._end(f, ended=f.key in self._closing) for f in stale]
-        if self._ended:
-            self._ended = {k: t for k, t in self._ended.items() if t >= idle_before}
+        ended = self._ended
+        if ended:  # ends are recorded in time order: the old ones lead
+            old = []
+            for k, t in ended.items():
+                if t >= idle_before:
+                    break
+                old.append(k)
+            for k in old:
+                del ended[k]
         return out
 
     def _end(self, flow: Flow, *, ended: bool = False) -> SensorObservation:
