@@ -98,8 +98,9 @@ class Sensor:
         }
         """Frames seen and why some were not used (fragments are counted, not reassembled)."""
 
-    def __len__(self) -> int:
-        """Flows currently open."""
+    @property
+    def open_flows(self) -> int:
+        """Flows currently open (a property, not ``__len__``: an idle sensor stays truthy)."""
         return len(self._flows)
 
     # -- input ----------------------------------------------------------------------------
