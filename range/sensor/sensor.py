@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Hashable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from range.sensor import app
 from range.sensor.app.dns import answer_observations, query_observations
@@ -60,6 +60,14 @@ SWEEP_EVERY = 1.0
 APP_PORTS = {80: "http", 53: "dns", 25: "smtp", 22: "ssh", 445: "smb", 443: "tls"}
 _L4_NAMES = {6: "tcp", 17: "udp", 1: "icmp", 58: "ipv6-icmp"}
 _MASK = 0xFFFFFFFF
+
+
+class FrameLike(Protocol):
+    """What :func:`observe` reads of a frame (``scenarios``' ``Frame`` is one)."""
+
+    time: float
+    data: bytes
+    label: str
 
 
 def _text(raw: bytes) -> str:
@@ -293,7 +301,7 @@ class Sensor:
         return b.observation(flow.first, flow.last, key, frozenset(flow.tags))
 
 
-def observe(frames: Iterable[Any]) -> list[Observation]:
+def observe(frames: Iterable[FrameLike]) -> list[Observation]:
     """Batch form: the bundles a fresh :class:`Sensor` gives for ``frames`` (objects with
     ``time``, ``data`` and ``label``, in time order), in the order it decides them."""
     sensor = Sensor()
