@@ -121,6 +121,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     val.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
     val.set_defaults(handler=run_validate)
 
+    register_test(actions)
+
 
 # -- export -----------------------------------------------------------------------------
 
@@ -316,3 +318,105 @@ def run_validate(args: argparse.Namespace) -> int:
         for line in caret(pattern, warning.position):
             print(line)
     return 1 if warnings and args.strict else 0
+
+
+# -- test -------------------------------------------------------------------------------
+
+
+def register_test(actions: argparse._SubParsersAction) -> None:
+    """Add ``grapevine indicators test PATTERN --scenario S [--team T] [--limit N]``."""
+    test = actions.add_parser(
+        "test",
+        help="run a scenario's traffic through the sensor and show what a pattern matches",
+        description=(
+            "Generate the scenario's traffic, decode it with the range's sensor and feed "
+            "the observations to the streaming matcher. Every match is listed with its "
+            "time, flow and the observed values; exit 0 if the pattern matched, 1 if not, "
+            "2 if it does not compile."
+        ),
+    )
+    test.add_argument("pattern", metavar="PATTERN", help="the pattern, or - to read stdin")
+    test.add_argument(
+        "--scenario", required=True, metavar="S", help="a scenario file or built-in name"
+    )
+    test.add_argument("--team", metavar="T", help="only the traffic crossing team T's border")
+    test.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="matches listed (default: %(default)s)"
+    )
+    test.set_defaults(handler=run_test)
+
+
+def _flow_summary(objects: dict[str, dict[str, Any]]) -> str:
+    """``tcp 198.51.100.7:41000 -> 192.0.2.20:80`` for an observation's traffic, or its types."""
+    for obj in objects.values():
+        if obj["type"] == "network-traffic":
+            src = objects.get(obj.get("src_ref", ""), {}).get("value", "?")
+            dst = objects.get(obj.get("dst_ref", ""), {}).get("value", "?")
+            proto = "/".join(obj.get("protocols", [])[1:]) or "?"
+            sport = f":{obj['src_port']}" if "src_port" in obj else ""
+            dport = f":{obj['dst_port']}" if "dst_port" in obj else ""
+            return f"{proto} {src}{sport} -> {dst}{dport}"
+    return ", ".join(sorted({o["type"] for o in objects.values()}))
+
+
+def _values(objects: dict[str, dict[str, Any]]) -> list[str]:
+    """``type=value`` of the observation's named SCOs (addresses, names, URLs, files...)."""
+    out = []
+    for obj in objects.values():
+        for prop in ("value", "name", "path", "subject"):
+            if isinstance(obj.get(prop), str):
+                out.append(f"{obj['type']}:{prop}={obj[prop]}")
+        request = obj.get("extensions", {}).get("http-request-ext")
+        if request:
+            out.append(f"http:{request['request_method']} {request['request_value']}")
+    return list(dict.fromkeys(out))
+
+
+def run_test(args: argparse.Namespace) -> int:
+    """The handler of ``grapevine indicators test``."""
+    from indicators.streaming import StreamMatcher
+    from range.commands.scenario import open_scenario
+    from range.sensor import Sensor
+    from scenarios.traffic import generate
+
+    pattern = sys.stdin.read().strip() if args.pattern == "-" else args.pattern
+    if args.limit < 0:
+        raise UsageError(f"--limit must be 0 or more, not {args.limit}")
+    matcher = StreamMatcher()
+    try:
+        matcher.deploy("indicator--test", pattern)
+    except PatternError as exc:
+        where = f" at position {exc.position}" if exc.position is not None else ""
+        print(f"invalid pattern{where}: {exc.reason}", file=sys.stderr)
+        for line in caret(pattern, exc.position):
+            print(line, file=sys.stderr)
+        return 2
+    scenario = open_scenario(args.scenario)
+    sensor = Sensor()
+    seen: dict[str, dict[str, dict[str, Any]]] = {}
+    """observed-data id -> its SCOs by id, for the observations a match names."""
+    count = observations = 0
+
+    def check(found: list) -> None:
+        nonlocal count, observations
+        for obs in found:
+            observations += 1
+            objects = obs.bundle["objects"]
+            seen[objects[0]["id"]] = {o["id"]: o for o in objects[1:]}
+            for hit in matcher.feed(objects[0], scos=objects[1:]):
+                count += 1
+                if count <= args.limit:
+                    when = hit.time.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+                    for ident in hit.observation_ids:
+                        scos = seen.get(ident, {})
+                        print(f"{when}  {_flow_summary(scos)}")
+                        print(f"    {'  '.join(_values(scos))}")
+            if len(seen) > 100_000:
+                seen.clear()
+
+    for frame in generate(scenario, args.team):
+        check(sensor.feed(frame.time, frame.data, frame.label))
+    check(sensor.flush())
+    shown = f" (first {args.limit} shown)" if count > args.limit else ""
+    print(f"{count} match(es) in {observations} observations{shown}")
+    return 0 if count else 1

@@ -18,6 +18,7 @@ BENCHMARKS: tuple[str, ...] = (
     "tests.bench.bench_matcher",
     "tests.bench.bench_taxii",
     "tests.bench.bench_techniques",
+    "tests.bench.bench_sensor",
 )
 
 

@@ -19,9 +19,9 @@ import pytest
 
 from indicators.patterns import compile_pattern
 from indicators.patterns.observations import observations_from
+from range.sensor import Observation, observe
 from scenarios import library
 from scenarios.benign import team_traffic
-from scenarios.observe import Observation, observe
 from scenarios.packets import mac_for
 from scenarios.pcap import write_pcapng
 from scenarios.techniques import registry

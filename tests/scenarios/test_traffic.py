@@ -135,7 +135,7 @@ def test_ipv6_team_scenario_generates_and_each_inject_is_found_in_its_traffic(
     ipv6_scenario,
 ) -> None:
     from indicators.matcher import match
-    from scenarios.observe import observe
+    from range.sensor import observe
 
     frames = list(generate(ipv6_scenario))
     assert frames == sorted(frames, key=lambda f: f.time)

@@ -1,4 +1,4 @@
-"""scenarios.observe: what the reference sensor model makes of known traffic."""
+"""range.sensor.observe (batch form): what the sensor makes of known traffic."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 from scapy.layers.inet import IP, TCP
 from scapy.layers.l2 import Ether
 
-from scenarios.observe import IDLE_TIMEOUT, observe, stix_time
+from range.sensor import IDLE_TIMEOUT, observe, stix_time
 from scenarios.packets import TcpSession, http_request, http_response
 from scenarios.techniques.base import Frame
 from tests.scenarios.conftest import ATTACKER, TARGET, endpoint, frames_of, run_technique
