@@ -176,3 +176,31 @@ def test_a_202_write_survives_killing_the_server(tmp_path: Path) -> None:
             ObjectFilter(versions=frozenset({"all"})),
         )
         assert sorted(r.stix_id for r in page.rows) == sorted(o["id"] for o in objs)
+
+
+def test_serve_sets_the_discovery_title_description_and_contact(tmp_path: Path) -> None:
+    db = str(tmp_path / "g.db")
+    done = _add_user(db, "ana", "--role", "partner", password="a partner password")
+    assert done.returncode == 0, done.stderr
+    proc, lines = _launch(
+        "serve",
+        "--db",
+        db,
+        "--port",
+        "0",
+        "--title",
+        "Exercise Blue Grape",
+        "--description",
+        "Indicators of the 2026 exercise",
+        "--contact",
+        "white-cell@example.org",
+    )
+    try:
+        from taxii2client.v21 import Server
+
+        server = Server(f"{_server_url(lines)}taxii2/", user="ana", password="a partner password")
+        assert server.title == "Exercise Blue Grape"
+        assert server.description == "Indicators of the 2026 exercise"
+        assert server.contact == "white-cell@example.org"
+    finally:
+        assert _stop(proc) == 0
