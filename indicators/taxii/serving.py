@@ -288,6 +288,7 @@ class TaxiiServer:
                 channel_timeout=limits.idle_timeout,
                 cleanup_interval=1,
                 asyncore_use_poll=True,
+                url_scheme="https" if tls is not None else "http",  # discovery's URLs
             )
         except OSError as exc:
             raise StoreError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
