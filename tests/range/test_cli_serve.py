@@ -204,3 +204,31 @@ def test_serve_sets_the_discovery_title_description_and_contact(tmp_path: Path) 
         assert server.contact == "white-cell@example.org"
     finally:
         assert _stop(proc) == 0
+
+
+def test_serve_with_cert_and_key_serves_https(tmp_path: Path, monkeypatch) -> None:
+    from taxii2client.v21 import Server
+
+    from tests.indicators.certs import make_ca_and_server_cert
+
+    # requests lets these variables override a session's ``verify`` (taxii2-client's).
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    ca, cert, key = make_ca_and_server_cert(tmp_path)
+    db = str(tmp_path / "g.db")
+    done = _add_user(db, "ana", "--role", "partner", password="a partner password")
+    assert done.returncode == 0, done.stderr
+    proc, lines = _launch(
+        "serve", "--db", db, "--port", "0", "--cert", str(cert), "--key", str(key)
+    )
+    try:
+        url = re.search(r"server on (https://127\.0\.0\.1:\d+/)", "\n".join(lines)).group(1)
+        server = Server(f"{url}taxii2/", user="ana", password="a partner password", verify=str(ca))
+        assert server.api_roots[0].url == f"{url}grapevine/"
+    finally:
+        assert _stop(proc) == 0
+
+
+def test_serve_refuses_a_cert_without_its_key(tmp_path: Path, capsys) -> None:
+    assert main(["serve", "--db", str(tmp_path / "g.db"), "--cert", "x.pem"]) == 1
+    assert "--cert and --key" in capsys.readouterr().err
