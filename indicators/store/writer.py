@@ -45,6 +45,9 @@ from indicators.users import Role, User, check_name, team_identity_id
 _IN_CHUNK = 500
 """Ids per ``IN (...)`` list, well under every database's bound-parameter limit."""
 
+COMMIT_BATCH = 1000
+"""An envelope with more objects is committed in batches of this many (``add_objects``)."""
+
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -242,8 +245,13 @@ class StoreWriter(StoreReader):
         producer: str | None = None,
         date_added: datetime | None = None,
         status_id: str | None = None,
+        _first: int = 0,
+        _batch: bool = False,
     ) -> dict[str, Any]:
         """Store every valid object of ``objects``; returns the TAXII status resource.
+
+        An envelope of more than ``COMMIT_BATCH`` objects is committed in batches
+        (see :meth:`_add_in_batches`), so a big one never holds the write lock long.
 
         ``poster`` is the user POSTing (``None`` for a trusted import); a team user
         may not publish an object whose ``created_by_ref`` (or, for identities, whose
@@ -254,12 +262,16 @@ class StoreWriter(StoreReader):
         holds: ``date_added`` order is commit order, so a client polling with
         ``added_after`` or a ``next`` cursor never misses a later commit.
         """
+        if len(objects) > COMMIT_BATCH and not _batch:
+            return self._add_in_batches(
+                api_root, collection_id, objects, poster, producer, date_added, status_id
+            )
         info = self.collection(api_root, collection_id)
         root = self.api_root(api_root)
         successes: list[dict[str, str]] = []
         failures: list[dict[str, str]] = []
         prepared: list[Prepared] = []
-        for index, obj in enumerate(objects):
+        for index, obj in enumerate(objects, _first):
             try:
                 prepared.append(prepare(obj, f"objects[{index}]"))
             except StixValidationError as exc:
@@ -325,7 +337,47 @@ class StoreWriter(StoreReader):
                 "pending_count": 0,
                 "pendings": [],
             }
-            self._insert_status(conn, root.pk, status, poster.name if poster else None, now_us)
+            if not _batch:
+                self._insert_status(conn, root.pk, status, poster.name if poster else None, now_us)
+        return status
+
+    def _add_in_batches(
+        self,
+        api_root: str,
+        collection_id: str,
+        objects: Sequence[object],
+        poster: User | None,
+        producer: str | None,
+        date_added: datetime | None,
+        status_id: str | None,
+    ) -> dict[str, Any]:
+        """``add_objects`` for a big envelope: one transaction per ``COMMIT_BATCH``
+        objects, so other writers (small posts of other teams) get the write lock
+        between batches instead of waiting for the whole envelope. Each batch gets its
+        own ``date_added`` (commit order still); one status resource covers them all.
+        A failure part-way keeps the batches already committed: retrying the POST
+        stores the rest (versions already there are successes that change nothing).
+        """
+        parts = [
+            self.add_objects(
+                api_root,
+                collection_id,
+                objects[start : start + COMMIT_BATCH],
+                poster=poster,
+                producer=producer,
+                date_added=date_added,
+                _first=start,
+                _batch=True,
+            )
+            for start in range(0, len(objects), COMMIT_BATCH)
+        ]
+        status = dict(parts[0], id=status_id or str(uuid.uuid4()))
+        for key in ("successes", "failures"):
+            status[key] = [detail for part in parts for detail in part[key]]
+        status["success_count"] = len(status["successes"])
+        status["failure_count"] = len(status["failures"])
+        status["total_count"] = status["success_count"] + status["failure_count"]
+        self.add_status(api_root, status, poster.name if poster else None)
         return status
 
     @staticmethod

@@ -15,6 +15,7 @@ what medallion gets wrong for us is replaced at the edges of the request:
   malformed JSON (see :mod:`indicators.taxii.errors`);
 * body size: refused with 413 from the ``Content-Length`` header before the body is
   read, and Flask's ``MAX_CONTENT_LENGTH`` stops reading a body that lies about it;
+* ``HEAD``: answered as ``GET`` without the body (medallion's views give a 500);
 * ``limit``: medallion clamps any positive value to the page size; a value no
   client could mean (above 2**31-1) is refused with 400 instead.
 """
@@ -57,11 +58,16 @@ def create_app(
     app.taxii_config = {"max_page_size": config.max_page_size}
     app.medallion_backend = GrapevineBackend(store, config)
     app.users_backend = RequestUsers()
-    authenticator = Authenticator(store)
+    authenticator = Authenticator(store, limits=config.logins)
     app.extensions["grapevine"] = {"store": store, "config": config}
 
     @app.before_request
     def _guard() -> None:
+        if request.method == "HEAD":
+            # medallion's views branch on GET/POST/DELETE and return nothing for HEAD
+            # (a 500); run them as GET. The environ still says HEAD, so werkzeug sends
+            # the GET answer's status and headers without its body.
+            request.method = "GET"
         authenticator.authenticate_request()
         _check_limit()
         if request.method in ("POST", "PUT"):

@@ -13,9 +13,18 @@ and instead:
 
 argon2 is slow on purpose (tens of milliseconds). A client paging a collection sends
 the same credentials on every request, so a successful verification is remembered,
-keyed by an HMAC of the password under a per-process random key, and only as long as
-the stored hash stays the same: a password change or a removed user takes effect on
-the next request.
+keyed by an HMAC of the password under a per-process random key (never the password
+itself), and only as long as the stored hash stays the same: a password change or a
+removed user takes effect on the next request.
+
+Password guessing is slowed down (see :mod:`indicators.taxii.throttle`): after
+repeated failures for a user name or from a client address, attempts are refused
+with 429 and ``Retry-After`` without running argon2, and at most
+``LoginLimits.concurrent_checks`` argon2 verifications run at once (a login beyond
+that gets 503 at once), so wrong passwords cannot occupy every worker thread.
+Remembered credentials skip both: a user already logged in keeps being served while
+someone guesses their password. Failures are logged with user name and address,
+never the password.
 """
 
 from __future__ import annotations
@@ -23,47 +32,99 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import logging
 import secrets
 import threading
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 
 from flask import g, request
 
 from indicators.store import StoreReader
+from indicators.taxii.config import LoginLimits
 from indicators.taxii.errors import TaxiiError
+from indicators.taxii.throttle import Backoff
 from indicators.users import PasswordPolicy, User
 
 REALM = "Grapevine TAXII"
+
+log = logging.getLogger(__name__)
 
 
 class Authenticator:
     """Checks Basic credentials of requests against the store."""
 
-    def __init__(self, store: StoreReader, policy: PasswordPolicy | None = None) -> None:
+    def __init__(
+        self,
+        store: StoreReader,
+        policy: PasswordPolicy | None = None,
+        limits: LoginLimits | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        limits = limits or LoginLimits()
         self._store = store
         self._policy = policy or PasswordPolicy()
         self._key = secrets.token_bytes(32)
         self._verified: dict[str, tuple[str, bytes]] = {}
         self._lock = threading.Lock()
+        self._names = Backoff(limits, clock)
+        self._addresses = Backoff(limits, clock)
+        self._checks = threading.BoundedSemaphore(limits.concurrent_checks)
 
-    def check(self, name: str, password: str) -> User | None:
-        """The user, if ``password`` is right for ``name``; else ``None``."""
+    def check(self, name: str, password: str, address: str = "") -> User | None:
+        """The user, if ``password`` is right for ``name``; else ``None``.
+
+        Raises a TAXII 429 while ``name`` or ``address`` is backing off, and a 503
+        when every argon2 check slot is busy.
+        """
         found = self._store.user(name)
-        if found is None:
-            self._policy.verify(_dummy_hash(), password)  # same time as a wrong password
-            return None
-        user, password_hash = found
         token = hmac.new(self._key, password.encode(), hashlib.sha256).digest()
-        with self._lock:
-            cached = self._verified.get(name)
-        if (
-            cached is not None
-            and cached[0] == password_hash
-            and hmac.compare_digest(cached[1], token)
-        ):
-            return user
-        if not self._policy.verify(password_hash, password):
+        if found is not None:
+            user, password_hash = found
+            with self._lock:
+                cached = self._verified.get(name)
+            if (
+                cached is not None
+                and cached[0] == password_hash
+                and hmac.compare_digest(cached[1], token)
+            ):
+                return user
+        wait = max(self._names.retry_after(name), self._addresses.retry_after(address))
+        if wait:
+            raise TaxiiError(
+                429,
+                "Too Many Requests",
+                f"too many wrong passwords for user {name!r} or from {address or 'this address'};"
+                f" try again in {wait} s",
+                {"Retry-After": str(wait)},
+            )
+        if not self._checks.acquire(blocking=False):
+            raise TaxiiError(
+                503,
+                "Service Unavailable",
+                "the server is busy checking other passwords; try again in 1 s",
+                {"Retry-After": "1"},
+            )
+        try:
+            if found is None:
+                self._policy.verify(_dummy_hash(), password)  # same time as a wrong password
+                right = False
+            else:
+                right = self._policy.verify(password_hash, password)
+        finally:
+            self._checks.release()
+        if not right:
+            failures = self._names.failed(name)
+            self._addresses.failed(address)
+            log.warning(
+                "failed TAXII login for user %r from %s (%d in a row for this name%s)",
+                name,
+                address or "an unknown address",
+                failures,
+                "" if found else "; no such user",
+            )
             return None
+        self._names.succeeded(name)
         with self._lock:
             self._verified[name] = (password_hash, token)
         return user
@@ -74,7 +135,7 @@ class Authenticator:
         if credentials is None or credentials.type != "basic":
             raise _unauthorized("this server needs HTTP Basic credentials (user name, password)")
         name, password = credentials.username or "", credentials.password or ""
-        user = self.check(name, password)
+        user = self.check(name, password, request.remote_addr or "")
         if user is None:
             raise _unauthorized("wrong user name or password")
         g.grapevine_user = user

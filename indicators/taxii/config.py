@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from indicators.errors import StoreError
 from indicators.store.writer import DEFAULT_MAX_CONTENT_LENGTH
@@ -14,6 +14,59 @@ DEFAULT_API_ROOT = "grapevine"
 DEFAULT_MAX_PAGE_SIZE = 1000
 MAX_LIMIT = 2**31 - 1
 """A ``limit`` above this is refused (400); from max_page_size up to it, it is clamped."""
+
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """How many connections the server holds and how long it waits for a request.
+
+    Idle or half-sent connections cost a slot each; these bounds keep a few hundred
+    of them (from one address or many) from locking other clients out.
+    """
+
+    connection_limit: int = 1000
+    """Open connections in all; past it the server stops accepting until some close."""
+    per_address: int = 32
+    """Open connections from one client address; more are closed at once."""
+    header_timeout: float = 10.0
+    """Seconds from a connection's start (or a request's first byte) to its last header
+    line; a client still sending headers then is disconnected."""
+    idle_timeout: float = 30.0
+    """Seconds without a byte in either direction before an idle (or stalled
+    mid-body) connection is closed."""
+
+    def __post_init__(self) -> None:
+        for name in ("connection_limit", "per_address"):
+            if getattr(self, name) < 1:
+                raise StoreError(f"{name} must be at least 1, not {getattr(self, name)}")
+        for name in ("header_timeout", "idle_timeout"):
+            if not getattr(self, name) > 0:
+                raise StoreError(f"{name} must be a positive number of seconds")
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """How the server slows down password guessing.
+
+    After ``free_failures`` wrong passwords for one user name, or from one client
+    address, each further attempt is refused (429 with ``Retry-After``) for a delay
+    that doubles from ``backoff`` seconds up to ``max_backoff``; failures older than
+    ``forget_after`` seconds no longer count. At most ``concurrent_checks`` argon2
+    verifications run at once; a login arriving while they are all busy is refused
+    at once (503 with ``Retry-After``) rather than holding a worker thread.
+    """
+
+    free_failures: int = 5
+    backoff: float = 1.0
+    max_backoff: float = 60.0
+    forget_after: float = 900.0
+    concurrent_checks: int = 2
+
+    def __post_init__(self) -> None:
+        if self.free_failures < 1 or self.concurrent_checks < 1:
+            raise StoreError("free_failures and concurrent_checks must be at least 1")
+        if not 0 < self.backoff <= self.max_backoff or self.forget_after <= 0:
+            raise StoreError("login back-off: need 0 < backoff <= max_backoff, forget_after > 0")
 
 
 @dataclass(frozen=True)
@@ -31,6 +84,12 @@ class ServerConfig:
     max_content_length: int = DEFAULT_MAX_CONTENT_LENGTH
     max_page_size: int = DEFAULT_MAX_PAGE_SIZE
     threads: int = 8
+    connections: ConnectionLimits = field(default_factory=ConnectionLimits)
+    logins: LoginLimits = field(default_factory=LoginLimits)
+    cert: str | None = None
+    """PEM certificate chain file: serve HTTPS (with ``key``) instead of HTTP."""
+    key: str | None = None
+    """PEM private key file of ``cert``."""
 
     def __post_init__(self) -> None:
         if self.max_content_length <= 0:
@@ -41,3 +100,5 @@ class ServerConfig:
             raise StoreError(
                 f"--public-url {self.public_url!r} must start with http:// or https://"
             )
+        if (self.cert is None) != (self.key is None):
+            raise StoreError("HTTPS needs both --cert and --key")

@@ -67,7 +67,10 @@ def register_error_handlers(app: Flask) -> None:
             415: "Unsupported Media Type",
             422: "Unprocessable Content",
         }.get(error.status, type(error).__name__)
-        return error_response(error.status, title, error.message, getattr(error, "headers", None))
+        description = error.message
+        if error.status == 406:
+            description += f"; this server answers {MEDIA_TYPE_TAXII_V21} (send it in Accept)"
+        return error_response(error.status, title, description, getattr(error, "headers", None))
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:

@@ -3,14 +3,20 @@
 ::
 
     grapevine serve --db grapevine.db [--host 127.0.0.1] [--port 6100] [--public-url URL]
+                    [--cert FILE --key FILE] [--title T] [--description D] [--contact C]
+                    [--max-connections N] [--max-per-address N] [--header-timeout S]
+                    [--idle-timeout S] [--login-failures N] [--login-backoff-max S]
+                    [--password-checks N]
 
-Loopback only unless ``--host`` says otherwise. A store without users still starts
-and says how to add one; nobody can log in until then.
+Loopback only unless ``--host`` says otherwise; HTTPS with ``--cert`` and ``--key``.
+A store without users still starts and says how to add one; nobody can log in until
+then. Every default comes from :mod:`indicators.taxii.config`.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from typing import TextIO
 
@@ -23,7 +29,10 @@ from indicators.taxii.config import (
     DEFAULT_HOST,
     DEFAULT_MAX_PAGE_SIZE,
     DEFAULT_PORT,
+    ConnectionLimits,
+    LoginLimits,
 )
+from indicators.taxii.serving import tls_context
 from range.errors import UsageError
 
 
@@ -60,6 +69,70 @@ def add_server_arguments(parser: argparse.ArgumentParser, port: int = DEFAULT_PO
         metavar="N",
         help="most objects per page (default: %(default)s)",
     )
+    defaults = ServerConfig()
+    parser.add_argument(
+        "--title", default=defaults.title, help="discovery title (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--description",
+        default=defaults.description,
+        help="discovery description (default: %(default)s)",
+    )
+    parser.add_argument("--contact", help="discovery contact (e.g. an e-mail address)")
+    tls = parser.add_argument_group("HTTPS (default: plain HTTP)")
+    tls.add_argument("--cert", metavar="FILE", help="PEM certificate (chain) to serve HTTPS with")
+    tls.add_argument("--key", metavar="FILE", help="PEM private key of --cert")
+    limits = parser.add_argument_group("connection and login limits")
+    conn, login = ConnectionLimits(), LoginLimits()
+    limits.add_argument(
+        "--max-connections",
+        type=int,
+        default=conn.connection_limit,
+        metavar="N",
+        help="open connections in all (default: %(default)s)",
+    )
+    limits.add_argument(
+        "--max-per-address",
+        type=int,
+        default=conn.per_address,
+        metavar="N",
+        help="open connections from one client address (default: %(default)s)",
+    )
+    limits.add_argument(
+        "--header-timeout",
+        type=float,
+        default=conn.header_timeout,
+        metavar="SECONDS",
+        help="time a client has to send a request's headers (default: %(default)s)",
+    )
+    limits.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=conn.idle_timeout,
+        metavar="SECONDS",
+        help="an idle or stalled connection is closed after this (default: %(default)s)",
+    )
+    limits.add_argument(
+        "--login-failures",
+        type=int,
+        default=login.free_failures,
+        metavar="N",
+        help="wrong passwords per user name or address before back-off (default: %(default)s)",
+    )
+    limits.add_argument(
+        "--login-backoff-max",
+        type=float,
+        default=login.max_backoff,
+        metavar="SECONDS",
+        help="longest back-off after repeated wrong passwords (default: %(default)s)",
+    )
+    limits.add_argument(
+        "--password-checks",
+        type=int,
+        default=login.concurrent_checks,
+        metavar="N",
+        help="argon2 password checks run at once; more logins get 503 (default: %(default)s)",
+    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -80,17 +153,37 @@ def config_from(args: argparse.Namespace, db: str) -> ServerConfig:
     """A :class:`ServerConfig` from parsed flags."""
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: must be between 0 and 65535")
+    login = LoginLimits()
     return ServerConfig(
         db=db,
         public_url=args.public_url,
+        title=args.title,
+        description=args.description,
+        contact=args.contact,
         api_root=args.api_root,
         max_content_length=args.max_content_length,
         max_page_size=args.max_page_size,
+        connections=ConnectionLimits(
+            connection_limit=args.max_connections,
+            per_address=args.max_per_address,
+            header_timeout=args.header_timeout,
+            idle_timeout=args.idle_timeout,
+        ),
+        logins=dataclasses.replace(
+            login,
+            free_failures=args.login_failures,
+            backoff=min(login.backoff, args.login_backoff_max),
+            max_backoff=args.login_backoff_max,
+            concurrent_checks=args.password_checks,
+        ),
+        cert=args.cert,
+        key=args.key,
     )
 
 
 def start(config: ServerConfig, host: str, port: int, store: Store | None = None) -> TaxiiServer:
     """Build the app and bind the server (not yet serving)."""
+    tls = tls_context(config.cert, config.key) if config.cert and config.key else None
     app = create_app(config, store=store)
     return TaxiiServer(
         app,
@@ -98,6 +191,8 @@ def start(config: ServerConfig, host: str, port: int, store: Store | None = None
         port=port,
         threads=config.threads,
         max_request_body_size=config.max_content_length,
+        limits=config.connections,
+        tls=tls,
     )
 
 

@@ -4,13 +4,21 @@ Both servers run under waitress on loopback with the same thread count and are
 driven by the same ``requests`` session code: POST 2,500 objects in envelopes of
 100, then read every page of the collection with ``limit=100`` (objects and
 manifest). Figures are objects per second; ratio > 1 means ours is faster.
+
+Then login resilience: a logged-in client's latency (median and p95, ms) reading
+discovery alone, and while 16 threads (each from its own loopback address) send
+wrong passwords for other user names, with the default login limits and with the
+back-off and check bound switched off (what the server did before it had them).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import random
+import statistics
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,9 +26,11 @@ from pathlib import Path
 import requests
 from flask import Flask
 from medallion import connect_to_backend, register_blueprints, set_config
+from requests.adapters import HTTPAdapter
 
 from indicators.store import Store
 from indicators.taxii import ServerConfig, TaxiiServer, create_app
+from indicators.taxii.config import LoginLimits
 from indicators.users import PasswordPolicy, Role, User
 from tests.indicators.factory import indicator
 
@@ -132,10 +142,93 @@ def _medallion(tmp: Path) -> dict[str, float]:
     return _measure(app, "api1/collections/bench/")
 
 
+ATTACKERS = 16
+SAMPLES = 60
+UNGUARDED = LoginLimits(free_failures=10**9, concurrent_checks=64)
+"""No back-off and no bound on concurrent argon2 checks."""
+
+
+def _latencies(base: str, session: requests.Session, samples: int) -> list[float]:
+    times = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        session.get(base + "taxii2/", timeout=120).raise_for_status()
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def _guess(base: str, index: int, stop: threading.Event, counts: dict[int, int]) -> None:
+    adapter = HTTPAdapter()
+    adapter.init_poolmanager(1, 1, source_address=(f"127.0.0.{index + 2}", 0))
+    with requests.Session() as session:
+        session.mount("http://", adapter)
+        for attempt in range(10_000):  # bounded, and stopped when the measurement ends
+            if stop.is_set():
+                break
+            response = session.get(
+                base + "taxii2/",
+                auth=(f"guess-{index}-{attempt % 50}", "wrong password"),
+                headers={"Accept": TAXII},
+                timeout=120,
+            )
+            counts[response.status_code] = counts.get(response.status_code, 0) + 1
+
+
+def _login_latency(tmp: Path, limits: LoginLimits, attackers: int) -> tuple[list[float], dict]:
+    path = tmp / f"login-{attackers}-{limits.free_failures}.db"
+    store = Store.open(path)
+    try:
+        app = create_app(ServerConfig(db=str(path), logins=limits), store=store)
+        store.add_user(User(USER, Role.DIRECTOR), PasswordPolicy().hash(PASSWORD))
+        with TaxiiServer(app) as server:
+            session = _session()
+            session.get(server.url + "taxii2/").raise_for_status()  # logged in
+            stop, counts = threading.Event(), {}
+            threads = [
+                threading.Thread(target=_guess, args=(server.url, i, stop, counts))
+                for i in range(attackers)
+            ]
+            for thread in threads:
+                thread.start()
+            try:
+                # Unguarded, each answer takes seconds: fewer samples keep the run short.
+                samples = SAMPLES if limits.free_failures < UNGUARDED.free_failures else 20
+                times = _latencies(server.url, session, samples)
+            finally:
+                stop.set()
+                for thread in threads:
+                    thread.join(120)
+            return times, counts
+    finally:
+        store.close()
+
+
+def _login_rows(tmp: Path) -> list[dict]:
+    logging.getLogger("indicators.taxii.auth").setLevel(logging.ERROR)  # one line per guess
+    runs = {
+        "alone": _login_latency(tmp, LoginLimits(), 0),
+        f"{ATTACKERS} guessing": _login_latency(tmp, LoginLimits(), ATTACKERS),
+        f"{ATTACKERS} guessing, no back-off": _login_latency(tmp, UNGUARDED, ATTACKERS),
+    }
+    rows = []
+    for label, pick in (("median", statistics.median), ("p95", _p95)):
+        row: dict = {"measure": f"logged-in GET discovery, {label} latency (ms)"}
+        row.update({name: round(pick(times), 1) for name, (times, _) in runs.items()})
+        rows.append(row)
+    answers = {name: counts for name, (_, counts) in runs.items() if counts}
+    rows.append({"measure": "wrong-password answers by status", **answers})
+    return rows
+
+
+def _p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1]
+
+
 def run() -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="bench-taxii-") as tmp:
         ours = _ours(Path(tmp))
         ref = _medallion(Path(tmp))
+        logins = _login_rows(Path(tmp))
     labels = {
         "post": f"POST {OBJECTS} objects, envelopes of {ENVELOPE} (objects/s)",
         "objects": f"GET objects, every page of {OBJECTS}, limit={PAGE} (objects/s)",
@@ -149,7 +242,7 @@ def run() -> list[dict]:
             "ratio": round(ours[key] / ref[key], 2),
         }
         for key in labels
-    ]
+    ] + logins
 
 
 if __name__ == "__main__":

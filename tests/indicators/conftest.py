@@ -7,6 +7,7 @@ collection; ``partner`` and ``director`` have one user each.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -73,12 +74,19 @@ class Harness:
         return session
 
 
-def start_harness(path: str, config: ServerConfig | None = None) -> Harness:
+def start_harness(
+    path: str, config: ServerConfig | None = None, tls: ssl.SSLContext | None = None
+) -> Harness:
     clock = ManualClock(EPOCH, tick=timedelta(milliseconds=1))
     config = config or ServerConfig(db=path, max_page_size=1000)
     store = Store.open(path, clock)
     app = create_app(config, store=store)
-    server = TaxiiServer(app, max_request_body_size=config.max_content_length).start()
+    server = TaxiiServer(
+        app,
+        max_request_body_size=config.max_content_length,
+        limits=config.connections,
+        tls=tls,
+    ).start()
     harness = Harness(store=store, server=server, clock=clock, config=config)
     harness.add_user("de-analyst", Role.TEAM, "cert-de")
     harness.add_user("fr-analyst", Role.TEAM, "cert-fr")

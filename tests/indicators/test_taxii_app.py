@@ -107,3 +107,29 @@ def test_api_root_information(taxii: Harness) -> None:
     assert body["versions"] == [TAXII]
     assert body["max_content_length"] == taxii.config.max_content_length
     assert body["title"] == taxii.config.title
+
+
+def test_head_answers_like_get_without_a_body(taxii: Harness) -> None:
+    rng = random.Random(31)
+    obj = indicator(rng, created=3)
+    taxii.store.add_objects(API_ROOT, taxii.collections["cert-de"], [obj])
+    session = taxii.http("de-analyst")
+    for url in (taxii.objects_url("cert-de"), f"{taxii.objects_url('cert-de')}{obj['id']}/"):
+        got, head = session.get(url), session.head(url)
+        assert got.status_code == head.status_code == 200, head.text
+        assert head.content == b""
+        for name in (
+            "Content-Type",
+            "Content-Length",
+            "X-TAXII-Date-Added-First",
+            "X-TAXII-Date-Added-Last",
+        ):
+            assert head.headers[name] == got.headers[name], name
+
+
+def test_a_request_without_accept_is_told_the_media_type(taxii: Harness) -> None:
+    session = taxii.http("de-analyst")
+    del session.headers["Accept"]
+    response = session.get(taxii.url + "taxii2/", headers={"Accept": None})
+    assert response.status_code == 406
+    assert TAXII in response.json()["description"]

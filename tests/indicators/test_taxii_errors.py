@@ -14,6 +14,7 @@ from indicators.taxii import ServerConfig
 from indicators.tlp import Reader
 from tests.indicators.conftest import API_ROOT, TAXII, Harness, start_harness
 from tests.indicators.factory import indicator, new_version
+from tests.indicators.wire import read_response
 
 POST_HEADERS = {"Content-Type": TAXII}
 
@@ -250,7 +251,7 @@ def test_413_comes_before_the_body_is_read(small: Harness) -> None:
                 '{"objects": ['
             ).encode()
         )
-        reply = sock.recv(4096).decode()
+        reply = read_response(sock).decode()
     assert reply.startswith("HTTP/1.1 413")
     assert '"http_status": "413"' in reply
 

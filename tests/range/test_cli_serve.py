@@ -176,3 +176,59 @@ def test_a_202_write_survives_killing_the_server(tmp_path: Path) -> None:
             ObjectFilter(versions=frozenset({"all"})),
         )
         assert sorted(r.stix_id for r in page.rows) == sorted(o["id"] for o in objs)
+
+
+def test_serve_sets_the_discovery_title_description_and_contact(tmp_path: Path) -> None:
+    db = str(tmp_path / "g.db")
+    done = _add_user(db, "ana", "--role", "partner", password="a partner password")
+    assert done.returncode == 0, done.stderr
+    proc, lines = _launch(
+        "serve",
+        "--db",
+        db,
+        "--port",
+        "0",
+        "--title",
+        "Exercise Blue Grape",
+        "--description",
+        "Indicators of the 2026 exercise",
+        "--contact",
+        "white-cell@example.org",
+    )
+    try:
+        from taxii2client.v21 import Server
+
+        server = Server(f"{_server_url(lines)}taxii2/", user="ana", password="a partner password")
+        assert server.title == "Exercise Blue Grape"
+        assert server.description == "Indicators of the 2026 exercise"
+        assert server.contact == "white-cell@example.org"
+    finally:
+        assert _stop(proc) == 0
+
+
+def test_serve_with_cert_and_key_serves_https(tmp_path: Path, monkeypatch) -> None:
+    from taxii2client.v21 import Server
+
+    from tests.indicators.certs import make_ca_and_server_cert
+
+    # requests lets these variables override a session's ``verify`` (taxii2-client's).
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    ca, cert, key = make_ca_and_server_cert(tmp_path)
+    db = str(tmp_path / "g.db")
+    done = _add_user(db, "ana", "--role", "partner", password="a partner password")
+    assert done.returncode == 0, done.stderr
+    proc, lines = _launch(
+        "serve", "--db", db, "--port", "0", "--cert", str(cert), "--key", str(key)
+    )
+    try:
+        url = re.search(r"server on (https://127\.0\.0\.1:\d+/)", "\n".join(lines)).group(1)
+        server = Server(f"{url}taxii2/", user="ana", password="a partner password", verify=str(ca))
+        assert server.api_roots[0].url == f"{url}grapevine/"
+    finally:
+        assert _stop(proc) == 0
+
+
+def test_serve_refuses_a_cert_without_its_key(tmp_path: Path, capsys) -> None:
+    assert main(["serve", "--db", str(tmp_path / "g.db"), "--cert", "x.pem"]) == 1
+    assert "--cert and --key" in capsys.readouterr().err

@@ -1,0 +1,130 @@
+"""Password guessing is slowed down and logged; logged-in users keep being served.
+
+Requests come from different loopback addresses (127.0.0.2 and up) so the back-off
+per user name and per client address can be told apart, over real HTTP.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from argon2 import PasswordHasher
+from requests.adapters import HTTPAdapter
+
+from indicators.store import Store
+from indicators.taxii import ServerConfig
+from indicators.taxii.auth import Authenticator
+from indicators.taxii.config import LoginLimits
+from indicators.taxii.errors import TaxiiError
+from indicators.users import PasswordPolicy, Role, User
+from tests.indicators.conftest import PASSWORD, TAXII, Harness, start_harness
+
+LIMITS = LoginLimits(free_failures=3, backoff=1.0, max_backoff=2.0)
+
+
+@pytest.fixture
+def guarded(tmp_path: Path) -> Iterator[Harness]:
+    path = str(tmp_path / "grapevine.db")
+    harness = start_harness(path, ServerConfig(db=path, logins=LIMITS))
+    try:
+        yield harness
+    finally:
+        harness.server.stop()
+        harness.store.close()
+
+
+def get(harness: Harness, user: str, password: str, source: str = "127.0.0.1") -> requests.Response:
+    """GET discovery as ``user`` from loopback address ``source``."""
+    adapter = HTTPAdapter()
+    adapter.init_poolmanager(1, 1, source_address=(source, 0))
+    with requests.Session() as session:
+        session.mount("http://", adapter)
+        return session.get(
+            harness.url + "taxii2/", auth=(user, password), headers={"Accept": TAXII}, timeout=10
+        )
+
+
+def assert_backing_off(response: requests.Response) -> None:
+    assert response.status_code == 429, response.text
+    assert response.headers["Content-Type"] == TAXII
+    assert response.headers["Retry-After"] in ("1", "2")
+    body = response.json()
+    assert body["http_status"] == "429" and "try again" in body["description"]
+
+
+def test_wrong_passwords_for_one_name_back_off_with_retry_after(guarded: Harness) -> None:
+    for n in range(3):
+        assert get(guarded, "de-analyst", "wrong", f"127.0.0.{n + 2}").status_code == 401
+    assert_backing_off(get(guarded, "de-analyst", PASSWORD, "127.0.0.9"))
+    assert get(guarded, "fr-analyst", PASSWORD, "127.0.0.9").status_code == 200
+    deadline = time.monotonic() + 10
+    while (status := get(guarded, "de-analyst", PASSWORD, "127.0.0.9").status_code) == 429:
+        assert time.monotonic() < deadline, "the back-off never ended"
+        time.sleep(0.1)
+    assert status == 200
+
+
+def test_wrong_passwords_from_one_address_back_off_for_every_name(guarded: Harness) -> None:
+    for name in ("nobody", "noone", "de-analyst"):
+        assert get(guarded, name, "wrong", "127.0.0.2").status_code == 401
+    assert_backing_off(get(guarded, "fr-analyst", PASSWORD, "127.0.0.2"))
+    assert get(guarded, "fr-analyst", PASSWORD, "127.0.0.3").status_code == 200
+
+
+def test_a_logged_in_user_is_served_while_their_password_is_guessed(guarded: Harness) -> None:
+    assert get(guarded, "de-analyst", PASSWORD).status_code == 200
+    statuses = [get(guarded, "de-analyst", "guess", "127.0.0.2").status_code for _ in range(5)]
+    assert statuses == [401, 401, 401, 429, 429]
+    assert get(guarded, "de-analyst", PASSWORD).status_code == 200
+    assert get(guarded, "de-analyst", PASSWORD, "127.0.0.2").status_code == 200
+
+
+def test_failures_are_logged_with_name_and_address_never_the_password(
+    guarded: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="indicators.taxii.auth"):
+        assert get(guarded, "de-analyst", "s3cret-guess", "127.0.0.4").status_code == 401
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "'de-analyst'" in text and "127.0.0.4" in text
+    assert "s3cret-guess" not in text
+
+
+class GatedHasher(PasswordHasher):
+    """argon2 whose verification waits until the test lets it finish."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=1024, parallelism=1)
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def verify(self, hash: str, password: str | bytes) -> bool:  # noqa: A002
+        self.entered.set()
+        self.release.wait(10)
+        return super().verify(hash, password)
+
+
+def test_password_checks_beyond_the_bound_are_refused_at_once(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "grapevine.db")
+    hasher = GatedHasher()
+    policy = PasswordPolicy(hasher)
+    store.add_user(User("director", Role.DIRECTOR), policy.hash(PASSWORD))
+    auth = Authenticator(store, policy, LoginLimits(concurrent_checks=1))
+    results: list[object] = []
+    first = threading.Thread(target=lambda: results.append(auth.check("director", PASSWORD, "a")))
+    first.start()
+    try:
+        assert hasher.entered.wait(10)
+        with pytest.raises(TaxiiError) as refused:
+            auth.check("director", "another guess", "b")
+        assert refused.value.status == 503 and refused.value.headers["Retry-After"] == "1"
+    finally:
+        hasher.release.set()
+        first.join(10)
+        store.close()
+    assert [getattr(r, "name", r) for r in results] == ["director"]
