@@ -154,6 +154,10 @@ def prepare(obj: object, where: str = "object") -> Prepared:
             stix_id,
         )
     try:
+        check_marking_definition(obj)
+    except ValueError as exc:
+        raise StixValidationError(str(exc), stix_id) from None
+    try:
         stix2.parse(dict(obj), allow_custom=True, version="2.1")
     except (STIXError, ValueError, TypeError, KeyError) as exc:
         raise StixValidationError(_reason(exc), stix_id) from None
@@ -165,7 +169,6 @@ def prepare(obj: object, where: str = "object") -> Prepared:
     try:
         version_us = parse_us(version, "modified") if version else None
         recipients = recipients_of(obj)
-        check_marking_definition(obj)
     except Exception as exc:  # StoreError or ValueError, both phrased for people
         raise StixValidationError(str(exc), stix_id) from None
     extensions = obj.get("extensions") or {}
