@@ -16,7 +16,9 @@ what medallion gets wrong for us is replaced at the edges of the request:
 * body size: refused with 413 from the ``Content-Length`` header before the body is
   read, and Flask's ``MAX_CONTENT_LENGTH`` stops reading a body that lies about it;
 * ``limit``: medallion clamps any positive value to the page size; a value no
-  client could mean (above 2**31-1) is refused with 400 instead.
+  client could mean (above 2**31-1, or not plain ASCII digits) is refused with 400;
+* JSON depth: a body nested deeper than ``max_json_depth`` is refused with 400
+  before any parser recurses into it (see :func:`~indicators.taxii.backend.check_body_depth`).
 """
 
 from __future__ import annotations

@@ -13,7 +13,10 @@ What we do differently from medallion's memory backend, and why:
 * a hidden object answers exactly like a missing one (404), and hidden versions
   never count towards ``more``, ``next`` or the ``X-TAXII-Date-Added-*`` headers;
 * ``next`` is a signed keyset cursor, not a server-side session that expires;
-* a status resource is visible to the user who POSTed (and the director) only.
+* a status resource is visible to the user who POSTed (and the director) only;
+* a POSTed body nested deeper than the configured depth is refused (400) before it
+  is parsed, and each object is checked again by the store (see
+  :mod:`indicators.store.ingest`), so bad input costs one object, never a 500.
 """
 
 from __future__ import annotations

@@ -155,6 +155,7 @@ def test_limit_takes_ascii_digits_only(taxii: Harness, limit: str) -> None:
         "\uff12026-03-02T08:00:00Z",
         "2026-03-02T08:00:00",
     ],
+    ids=["newline", "space", "10000-digits", "10-digits", "full-width", "no-z"],
 )
 def test_added_after_is_a_stix_timestamp(taxii: Harness, added_after: str) -> None:
     url = taxii.objects_url("cert-de")
