@@ -176,7 +176,7 @@ def marking_level(ref: object) -> Tlp | None:
     return MARKING_LEVELS.get(ref.lower()) if isinstance(ref, str) else None
 
 
-_TLP_NAME = re.compile(r"\W*tlp\W*(?:clear|white|green|amber|red)", re.IGNORECASE)
+_TLP_NAME = re.compile(r"[\W_]*tlp[\W_]*(?:clear|white|green|amber|red)", re.IGNORECASE)
 
 
 def check_marking_definition(obj: Mapping[str, Any]) -> None:

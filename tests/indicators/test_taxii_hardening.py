@@ -13,6 +13,8 @@ import random
 import pytest
 import requests
 
+from indicators.errors import StoreError
+from indicators.taxii import ServerConfig
 from indicators.tlp import (
     RECIPIENTS_EXTENSION_ID,
     TLP2_MARKING_IDS,
@@ -23,7 +25,7 @@ from indicators.tlp import (
 )
 from indicators.users import team_identity_id
 from tests.dbdump import dump_sqlite
-from tests.indicators.conftest import TAXII, Harness
+from tests.indicators.conftest import TAXII, Harness, start_harness
 from tests.indicators.factory import indicator, new_version, stix_id
 
 POST = {"Content-Type": TAXII}
@@ -320,3 +322,20 @@ def test_a_team_may_not_version_another_teams_object(taxii: Harness) -> None:
     assert after[: len(objects_before)] == objects_before and len(after) == len(objects_before) + 1
     director = post(taxii, "director", "cert-fr", [newer])
     assert director["success_count"] == 1 and not director["failures"]
+
+
+def test_the_depth_limit_is_a_setting(tmp_path) -> None:
+    with pytest.raises(StoreError, match="max_json_depth"):
+        ServerConfig(max_json_depth=3)
+    path = str(tmp_path / "shallow.db")
+    harness = start_harness(path, ServerConfig(db=path, max_json_depth=8))
+    try:
+        rng = random.Random(910)
+        obj = {**indicator(rng), "x_list": _nested(6)}  # envelope, list, object, 6 lists: 9
+        response = post_raw(harness, "de-analyst", "cert-de", json.dumps({"objects": [obj]}))
+        assert_error(response, 400, "nested deeper than 8 levels")
+        obj["x_list"] = _nested(5)
+        assert post(harness, "de-analyst", "cert-de", [obj])["success_count"] == 1
+    finally:
+        harness.server.stop()
+        harness.store.close()

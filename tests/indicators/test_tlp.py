@@ -188,6 +188,7 @@ def _redefinitions() -> list[tuple[str, dict]]:
         ("tlp1 id, other content", {**tlp1_white, "definition": {"tlp": "green"}}),
         ("new id named TLP:CLEAR", {**statement, "name": "TLP:CLEAR"}),
         ("new id named tlp white", {**statement, "name": " tlp white"}),
+        ("new id named TLP_AMBER_STRICT", {**statement, "name": "TLP_AMBER_STRICT"}),
         (
             "full-width name",
             {**statement, "name": "\uff34\uff2c\uff30\uff1a\uff27\uff32\uff25\uff25\uff2e"},
