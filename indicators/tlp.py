@@ -20,15 +20,28 @@ Rules this module decides (the store and the server follow them):
 
 * **TLP 1.0** definitions that stix2 ships are accepted and mapped: WHITE=CLEAR,
   GREEN=GREEN, AMBER=AMBER, RED=RED.
+* **Marking ids compare case-insensitively**: stix2 accepts an id written with
+  upper-case hex (``marking-definition--E828B379-…``), so such an id is still TLP.
 * **Several TLP markings** on one object (``object_marking_refs`` and the
   ``marking_ref`` of any ``granular_markings``): the most restrictive one applies to
   the whole object. Granular TLP is never used to show part of an object.
+* **What no marking covers** takes a level too: a granular marking covers only the
+  properties its selectors name, so when an object has no object-level TLP marking
+  and its granular TLP markings leave some property uncovered, that property falls
+  under the collection's default, which then counts towards the strictest level.
 * **Unmarked objects** (no TLP marking anywhere) take the collection's default
   level, AMBER unless the collection says otherwise: the conservative choice, so an
   object a producer forgot to mark never reaches partners.
 * **Marking-definition objects** are CLEAR unless they carry a TLP marking of their
   own: a reader needs them to interpret the markings of what it can read, and they
   hold no intelligence themselves.
+* **TLP cannot be redefined**: a marking-definition whose id is a TLP 1.0 or 2.0 id
+  (in any letter case), whose name claims a TLP level (``TLP:CLEAR``, ``tlp white``),
+  whose ``definition_type`` is ``tlp`` or which extends the TLP 2.0 extension
+  definition is refused, unless it is exactly the canonical definition of its id
+  (the OASIS TLP 2.0 object of :func:`marking_definition`, or the TLP 1.0 object
+  stix2 ships): partner tools send those along with what they mark, and they
+  change nothing.
 * **The producing team** is the team whose identity the object's ``created_by_ref``
   names, else the team of the user who posted it. An AMBER+STRICT or RED object
   with no producing team (posted by the director or imported, naming no team
@@ -53,9 +66,14 @@ Rules this module decides (the store and the server follow them):
 from __future__ import annotations
 
 import enum
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+
+import stix2
 
 TLP_EXTENSION_ID = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 """The OASIS extension definition the TLP 2.0 marking definitions extend."""
@@ -135,23 +153,109 @@ def marking_definition(level: Tlp) -> dict[str, Any]:
     }
 
 
+@cache
+def canonical_definitions() -> dict[str, dict[str, Any]]:
+    """``{id: object}`` of the TLP marking definitions that may be posted as they are:
+    the OASIS TLP 2.0 ones and the TLP 1.0 ones stix2 ships."""
+    found = {TLP2_MARKING_IDS[level]: marking_definition(level) for level in Tlp}
+    for tlp1 in (stix2.TLP_WHITE, stix2.TLP_GREEN, stix2.TLP_AMBER, stix2.TLP_RED):
+        found[tlp1.id] = {k: _plain(v) for k, v in tlp1.items()}
+    return found
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "isoformat"):  # stix2's STIXdatetime
+        return stix2.utils.format_datetime(value)
+    return value
+
+
+def marking_level(ref: object) -> Tlp | None:
+    """The TLP level of a marking-definition id (any letter case), or ``None``."""
+    return MARKING_LEVELS.get(ref.lower()) if isinstance(ref, str) else None
+
+
+_TLP_NAME = re.compile(r"[\W_]*tlp[\W_]*(?:clear|white|green|amber|red)", re.IGNORECASE)
+
+
+def check_marking_definition(obj: Mapping[str, Any]) -> None:
+    """Raise ``ValueError`` if ``obj`` is a marking-definition that would redefine TLP
+    (see the module docstring); anything else passes."""
+    if obj.get("type") != "marking-definition":
+        return
+    stix_id = obj.get("id")
+    tlp_id = marking_level(stix_id) is not None
+    name = obj.get("name")
+    claims = isinstance(name, str) and _TLP_NAME.match(unicodedata.normalize("NFKC", name))
+    extensions = obj.get("extensions")
+    tlp_extension = isinstance(extensions, Mapping) and any(
+        isinstance(k, str) and k.lower() == TLP_EXTENSION_ID for k in extensions
+    )
+    definition_type = obj.get("definition_type")
+    tlp_type = isinstance(definition_type, str) and definition_type.lower() == "tlp"
+    if not (tlp_id or claims or tlp_extension or tlp_type):
+        return
+    if dict(obj) == canonical_definitions().get(stix_id):  # type: ignore[arg-type]
+        return
+    if tlp_id:
+        why = f"its id {stix_id} is the TLP {marking_level(stix_id).label} marking definition"
+    elif claims:
+        why = f"its name {name!r} claims a TLP level"
+    elif tlp_extension:
+        why = f"it extends the TLP 2.0 extension definition {TLP_EXTENSION_ID}"
+    else:
+        why = 'its definition_type is "tlp"'
+    raise ValueError(
+        f"this marking-definition would redefine TLP ({why}); only the canonical OASIS TLP"
+        " marking definitions may be posted, exactly as published"
+    )
+
+
 def marking_refs(obj: Mapping[str, Any]) -> list[str]:
     """Every marking-definition id an object refers to, object-level then granular."""
-    refs = list(obj.get("object_marking_refs") or ())
-    for granular in obj.get("granular_markings") or ():
+    refs = list(_items(obj.get("object_marking_refs")))
+    for granular in _items(obj.get("granular_markings")):
         if isinstance(granular, Mapping) and granular.get("marking_ref"):
             refs.append(granular["marking_ref"])
     return [r for r in refs if isinstance(r, str)]
 
 
+_NOT_MARKABLE = frozenset(
+    {"type", "id", "spec_version", "object_marking_refs", "granular_markings"}
+)
+"""Top-level properties no granular marking needs to cover: they say what the object
+is and how it is marked, and hold no intelligence."""
+
+
 def level_of(obj: Mapping[str, Any], default: Tlp = DEFAULT_LEVEL) -> Tlp:
     """The TLP level that governs ``obj`` (see the module docstring for the rules)."""
-    levels = [MARKING_LEVELS[r] for r in marking_refs(obj) if r in MARKING_LEVELS]
-    if levels:
+    object_levels = [
+        level
+        for r in _items(obj.get("object_marking_refs"))
+        if (level := marking_level(r)) is not None
+    ]
+    levels = list(object_levels)
+    covered: set[str] = set()
+    for granular in _items(obj.get("granular_markings")):
+        if not isinstance(granular, Mapping):
+            continue
+        level = marking_level(granular.get("marking_ref"))
+        if level is None:
+            continue
+        levels.append(level)
+        covered.update(s for s in _items(granular.get("selectors")) if isinstance(s, str))
+    if object_levels:
         return max(levels)
-    if obj.get("type") == "marking-definition":
-        return Tlp.CLEAR
-    return default
+    rest = Tlp.CLEAR if obj.get("type") == "marking-definition" else default
+    if not levels or any(k not in covered and k not in _NOT_MARKABLE for k in obj):
+        levels.append(rest)
+    return max(levels)
+
+
+def _items(value: object) -> list[Any]:
+    """``value`` if it is a JSON array, else nothing (stix2 refuses other shapes)."""
+    return value if isinstance(value, list | tuple) else []
 
 
 def recipients_of(obj: Mapping[str, Any]) -> list[str]:
@@ -160,10 +264,11 @@ def recipients_of(obj: Mapping[str, Any]) -> list[str]:
     ext = extensions.get(RECIPIENTS_EXTENSION_ID) if isinstance(extensions, Mapping) else None
     if not isinstance(ext, Mapping):
         return []
-    value = ext.get("recipients") or []
-    if isinstance(value, str) or not isinstance(value, Iterable):
+    value = ext.get("recipients", [])
+    if not isinstance(value, list | tuple):
         raise ValueError(
-            f"extensions.{RECIPIENTS_EXTENSION_ID}.recipients must be a list of team names"
+            f"extensions.{RECIPIENTS_EXTENSION_ID}.recipients must be a JSON array of team"
+            f" names or identity ids, not a JSON {_json_type(value)}"
         )
     names = []
     for item in value:
@@ -171,6 +276,18 @@ def recipients_of(obj: Mapping[str, Any]) -> list[str]:
             raise ValueError(f"recipient {item!r} is not a team name or identity id")
         names.append(item)
     return names
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, Mapping):
+        return "object"
+    if isinstance(value, str):
+        return "string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    return "number" if isinstance(value, int | float) else type(value).__name__
 
 
 @dataclass(frozen=True)

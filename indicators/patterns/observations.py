@@ -96,11 +96,11 @@ class Observation:
             )
         by_ref: dict[str, dict[str, Any]] = {}
         embedded = observed.get("objects")
-        if isinstance(embedded, Mapping):
+        if isinstance(embedded, Mapping) and (embedded or "object_refs" not in observed):
             for key, sco in embedded.items():
                 if isinstance(sco, dict):
                     by_ref[str(key)] = sco
-        elif "object_refs" in observed:
+        elif "object_refs" in observed:  # also beside an empty "objects", as stix2-matcher
             refs = observed["object_refs"]
             if not isinstance(refs, list):
                 raise StixValidationError("object_refs must be a list of SCO ids", oid)

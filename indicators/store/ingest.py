@@ -4,13 +4,24 @@ stix2 parses the object (required properties, types, timestamps, STIX patterns);
 custom ``x_`` properties and extension-definition extensions are allowed, because
 partner tools (OpenCTI, MISP) send them. What is stored is the object exactly as it
 came, not stix2's re-serialisation.
+
+Before stix2 sees an object, one non-recursive walk refuses what would break the
+store or the parser instead of the object: JSON nested deeper than
+:data:`DEFAULT_MAX_JSON_DEPTH` levels (stix2 and ``json`` recurse, so a deep
+custom property would exhaust the stack) and lone UTF-16 surrogates (``"\\udc80"``
+is valid JSON escape syntax, but no UTF-8 text can hold it) in a value or a
+property name. Each refusal names the property path, so one bad object is refused
+and the rest of its envelope is stored.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 import stix2
@@ -19,7 +30,12 @@ from stix2.exceptions import STIXError
 
 from indicators.errors import StixValidationError
 from indicators.store.timestamps import parse_us
-from indicators.tlp import marking_refs, recipients_of
+from indicators.tlp import check_marking_definition, marking_refs, recipients_of
+
+DEFAULT_MAX_JSON_DEPTH = 64
+"""How deeply JSON may nest: a STIX object counts as level 1, each object or array
+inside it one more. STIX's own structures use fewer than ten levels; 64 leaves room
+for custom properties while staying far below Python's recursion limit."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +65,63 @@ def describe_version(obj: object) -> str:
     return ""
 
 
+def check_json_shape(value: object, max_depth: int = DEFAULT_MAX_JSON_DEPTH) -> None:
+    """Refuse ``value`` if it nests deeper than ``max_depth`` or holds a lone UTF-16
+    surrogate in a string or a property name; the error names the property path
+    (``x_data[2].name``). The walk is iterative, so it is safe on any depth."""
+    stack: list[tuple[object, str, int]] = [(value, "", 1)]
+    while stack:
+        item, path, depth = stack.pop()
+        if isinstance(item, str):
+            _check_text(item, path, "value")
+            continue
+        if not isinstance(item, Mapping | list | tuple):
+            continue
+        if depth > max_depth:
+            raise StixValidationError(
+                f"property {path}: JSON nested deeper than {max_depth} levels"
+                " (the limit of this server)"
+            )
+        if isinstance(item, Mapping):
+            for key, child in item.items():
+                name = str(key)
+                child_path = f"{path}.{name}" if path else name
+                _check_text(name, child_path, "name")
+                stack.append((child, child_path, depth + 1))
+        else:
+            stack.extend((child, f"{path}[{i}]", depth + 1) for i, child in enumerate(item))
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_BRACKETS = str.maketrans({"[": "\x01", "{": "\x01", "]": "\xff", "}": "\xff"})
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in (1, 255))
+
+
+def json_text_depth(data: bytes | str) -> int:
+    """How deeply the JSON text ``data`` nests (``[]`` is 1), without parsing it.
+
+    Strings are cut out and the brackets counted, all in C-speed passes, so a
+    body can be measured before :mod:`json` (which recurses) reads it. For text
+    that is not valid JSON the answer is at least the depth ``json`` reaches
+    before it finds the error."""
+    if isinstance(data, bytes | bytearray):
+        data = bytes(data).decode(json.detect_encoding(data), errors="replace")
+    bare = _JSON_STRING.sub("", data)
+    marks = bare.translate(_BRACKETS).encode("latin-1", errors="ignore")
+    steps = array("b", marks.translate(None, _NOT_BRACKETS))  # b"\x01" +1, b"\xff" -1
+    return max(accumulate(steps), default=0)
+
+
+def _check_text(text: str, path: str, what: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise StixValidationError(
+            f"property {ascii(path)[1:-1]}: its {what} holds a lone UTF-16 surrogate"
+            f" {text[exc.start]!a} at character {exc.start}; no UTF-8 text can hold it"
+        ) from None
+
+
 def prepare(obj: object, where: str = "object") -> Prepared:
     """Validate ``obj`` with stix2 or raise :class:`StixValidationError` saying why.
 
@@ -61,6 +134,14 @@ def prepare(obj: object, where: str = "object") -> Prepared:
     stix_id = obj.get("id")
     if not isinstance(stix_id, str) or "--" not in stix_id:
         raise StixValidationError(f"{where} has no valid 'id' property (type--UUID)")
+    try:
+        stix_id.encode("utf-8")
+    except UnicodeEncodeError:
+        raise StixValidationError(f"{where}.id {stix_id!a} holds a lone surrogate") from None
+    try:
+        check_json_shape(obj)
+    except StixValidationError as exc:
+        raise StixValidationError(exc.reason, stix_id) from None
     spec = obj.get("spec_version")
     if spec is not None and spec != "2.1":
         raise StixValidationError(
@@ -72,6 +153,10 @@ def prepare(obj: object, where: str = "object") -> Prepared:
             ' "spec_version": "2.1"',
             stix_id,
         )
+    try:
+        check_marking_definition(obj)
+    except ValueError as exc:
+        raise StixValidationError(str(exc), stix_id) from None
     try:
         stix2.parse(dict(obj), allow_custom=True, version="2.1")
     except (STIXError, ValueError, TypeError, KeyError) as exc:
@@ -94,7 +179,7 @@ def prepare(obj: object, where: str = "object") -> Prepared:
         version=version,
         version_us=version_us,
         spec_version="2.1",
-        marking_refs=tuple(dict.fromkeys(marking_refs(obj))),
+        marking_refs=tuple(dict.fromkeys(r.lower() for r in marking_refs(obj))),
         extension_ids=tuple(extensions) if isinstance(extensions, Mapping) else (),
         recipients=tuple(dict.fromkeys(recipients)),
         created_by_ref=created_by if isinstance(created_by, str) else None,

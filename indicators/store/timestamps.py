@@ -9,7 +9,15 @@ from indicators.errors import StoreError
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_US = timedelta(microseconds=1)
-_STIX_TS = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?Z$")
+MAX_FRACTION_DIGITS = 9
+"""Fraction digits a timestamp may have. STIX 2.1 (section 3.2) and TAXII 2.1 write
+``yyyy-mm-ddThh:mm:ss[.s+]Z`` with no bound; nine (nanoseconds) is more than any
+producer has, and what is stored is cut to microseconds."""
+
+_STIX_TS = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
+    rf"(?:\.([0-9]{{1,{MAX_FRACTION_DIGITS}}}))?Z"
+)
 
 
 def to_us(when: datetime) -> int:
@@ -30,10 +38,17 @@ def format_us(value: int) -> str:
 
 
 def parse_us(text: str, what: str = "timestamp") -> int:
-    """Parse a STIX timestamp (``…T…Z``, any fraction digits, cut to microseconds)."""
-    match = _STIX_TS.match(text) if isinstance(text, str) else None
+    """Parse a STIX timestamp ``YYYY-MM-DDTHH:MM:SS[.s+]Z``: ASCII digits, nothing
+    before or after, at most :data:`MAX_FRACTION_DIGITS` fraction digits (cut to
+    microseconds)."""
+    match = _STIX_TS.fullmatch(text) if isinstance(text, str) else None
     if not match:
-        raise StoreError(f"{what} {text!r} is not a STIX timestamp like 2026-03-02T08:00:00.000Z")
+        shown = repr(text) if len(str(text)) <= 60 else repr(str(text)[:60]) + "…"
+        raise StoreError(
+            f"{what} {shown} is not a STIX timestamp YYYY-MM-DDTHH:MM:SS[.s]Z like"
+            f" 2026-03-02T08:00:00.000Z (ASCII digits, at most {MAX_FRACTION_DIGITS} fraction"
+            " digits, nothing around it)"
+        )
     year, month, day, hour, minute, second, fraction = match.groups()
     try:
         when = datetime(

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from indicators.clock import Clock
 from indicators.errors import NotFoundError, StixValidationError, StoreError
-from indicators.store import schema
+from indicators.store import lineage, schema
 from indicators.store.imports import (
     DEFAULT_MAX_CONTENT_LENGTH,
     DatedVersion,
@@ -39,11 +39,8 @@ from indicators.store.ingest import Prepared, describe_version, prepare
 from indicators.store.query import ObjectFilter, where_clauses
 from indicators.store.reader import ApiRootInfo, CollectionInfo, StoreReader
 from indicators.store.timestamps import format_us, to_us
-from indicators.tlp import DEFAULT_LEVEL, Reader, Tlp, level_of
+from indicators.tlp import DEFAULT_LEVEL, Reader, Tlp, level_of, marking_level
 from indicators.users import Role, User, check_name, team_identity_id
-
-_IN_CHUNK = 500
-"""Ids per ``IN (...)`` list, well under every database's bound-parameter limit."""
 
 COMMIT_BATCH = 1000
 """An envelope with more objects is committed in batches of this many (``add_objects``)."""
@@ -255,7 +252,9 @@ class StoreWriter(StoreReader):
 
         ``poster`` is the user POSTing (``None`` for a trusted import); a team user
         may not publish an object whose ``created_by_ref`` (or, for identities, whose
-        id) is another team's identity. ``producer`` is the team credited when the
+        id) is another team's identity, nor a version of an object another team
+        produced (see :mod:`indicators.store.lineage`, which also keeps what the
+        poster cannot read out of the answer). ``producer`` is the team credited when the
         object names no team identity and the poster is not a team. ``date_added``
         defaults to the store's clock, one instant for the whole envelope, read once
         the write lock is held and never earlier than what the collection already
@@ -289,16 +288,24 @@ class StoreWriter(StoreReader):
                 added_us = max(now_us, floor or 0)
             identities = self._identities(conn)
             known_teams = set(identities.values())
-            stored = self._stored_versions(conn, info.pk, [p.stix_id for p in prepared])
+            history = lineage.load(conn, root.pk, [p.stix_id for p in prepared], poster)
+            known: dict[str, lineage.Lineage] = {}
             records: list[dict[str, Any]] = []
             planned: list[tuple[Prepared, list[str]]] = []
             for item in prepared:
+                if item.stix_id not in known:
+                    known[item.stix_id] = lineage.judge(
+                        history.get(item.stix_id, []), poster, info.pk
+                    )
+                seen = known[item.stix_id]
                 try:
                     team, recipients = self._check(item, poster, producer, identities, known_teams)
+                    if seen.refusal and _versioned(item):
+                        raise StixValidationError(seen.refusal, item.stix_id)
                 except StixValidationError as exc:
                     failures.append(_detail(item.stix_id, item.version or "", exc.reason))
                     continue
-                versions = stored.setdefault(item.stix_id, {})
+                versions = seen.versions
                 version, version_us = _stored_version(item, added_us)
                 if item.version_us is None:  # immutable (most SCOs): one version, ever
                     clash = next(iter(versions.values()), None)
@@ -311,6 +318,8 @@ class StoreWriter(StoreReader):
                     continue
                 versions[version_us] = version
                 successes.append(_detail(item.stix_id, version))
+                if seen.shadowed:  # answered as a fresh store; see indicators.store.lineage
+                    continue
                 planned.append((item, recipients))
                 records.append(
                     _record(
@@ -421,25 +430,6 @@ class StoreWriter(StoreReader):
                 )
             recipients.append(resolved)
         return team, list(dict.fromkeys(recipients))
-
-    @staticmethod
-    def _stored_versions(
-        conn: Connection, collection_pk: int, stix_ids: list[str]
-    ) -> dict[str, dict[int, str]]:
-        """``{stix id: {version_us: version}}`` already in the collection."""
-        o = schema.objects
-        found: dict[str, dict[int, str]] = {}
-        unique = list(dict.fromkeys(stix_ids))
-        for start in range(0, len(unique), _IN_CHUNK):
-            rows = conn.execute(
-                select(o.c.stix_id, o.c.version_us, o.c.version).where(
-                    o.c.collection_pk == collection_pk,
-                    o.c.stix_id.in_(unique[start : start + _IN_CHUNK]),
-                )
-            )
-            for stix_id, version_us, version in rows:
-                found.setdefault(stix_id, {})[version_us] = version
-        return found
 
     @staticmethod
     def _insert_rows(
@@ -628,6 +618,13 @@ def _refused(exc: IntegrityError, what: str) -> StoreError:
     if "unique" in reason.lower():
         return StoreError(f"{what} already exists")
     return StoreError(f"the database refused {what}: {reason}")
+
+
+def _versioned(item: Prepared) -> bool:
+    """Whether ``item`` is a version of something one producer owns: SCOs (one
+    immutable version, a deterministic id any team may observe) and the canonical TLP
+    marking definitions (checked by ingest) belong to nobody."""
+    return item.version_us is not None and marking_level(item.stix_id) is None
 
 
 def _stored_version(item: Prepared, added_us: int) -> tuple[str, int]:

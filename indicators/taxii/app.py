@@ -17,7 +17,9 @@ what medallion gets wrong for us is replaced at the edges of the request:
   read, and Flask's ``MAX_CONTENT_LENGTH`` stops reading a body that lies about it;
 * ``HEAD``: answered as ``GET`` without the body (medallion's views give a 500);
 * ``limit``: medallion clamps any positive value to the page size; a value no
-  client could mean (above 2**31-1) is refused with 400 instead.
+  client could mean (above 2**31-1, or not plain ASCII digits) is refused with 400;
+* JSON depth: a body nested deeper than ``max_json_depth`` is refused with 400
+  before any parser recurses into it (see :func:`~indicators.taxii.backend.check_body_depth`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from medallion.views import collections, discovery, manifest, objects
 from indicators.clock import Clock
 from indicators.store import Store
 from indicators.taxii.auth import Authenticator, RequestUsers
-from indicators.taxii.backend import GrapevineBackend
+from indicators.taxii.backend import GrapevineBackend, check_body_depth
 from indicators.taxii.config import MAX_LIMIT, ServerConfig
 from indicators.taxii.errors import TaxiiError, register_error_handlers
 
@@ -72,6 +74,7 @@ def create_app(
         _check_limit()
         if request.method in ("POST", "PUT"):
             _check_length(config.max_content_length)
+            check_body_depth(config.max_json_depth)
 
     register_error_handlers(app)
     for blueprint in (
@@ -97,13 +100,14 @@ def _check_limit() -> None:
     value = request.args.get("limit")
     if value is None:
         return
-    text = value.strip()
-    if not text.lstrip("-").isdigit() or len(text) > 12 or not 0 < int(text) <= MAX_LIMIT:
+    # ASCII digits only: str.isdigit() and int() also take " 10", full-width digits and "²".
+    ascii_digits = value.isascii() and value.isdigit() and len(value) <= 12
+    if not ascii_digits or not 0 < int(value) <= MAX_LIMIT:
         raise TaxiiError(
             400,
             "Bad Request",
-            f"limit={value!r} is invalid: give a whole number from 1 to {MAX_LIMIT}"
-            " (the server returns at most its page size)",
+            f"limit={value!r} is invalid: give a whole number from 1 to {MAX_LIMIT} in ASCII"
+            " digits (the server returns at most its page size)",
         )
 
 

@@ -13,7 +13,10 @@ What we do differently from medallion's memory backend, and why:
 * a hidden object answers exactly like a missing one (404), and hidden versions
   never count towards ``more``, ``next`` or the ``X-TAXII-Date-Added-*`` headers;
 * ``next`` is a signed keyset cursor, not a server-side session that expires;
-* a status resource is visible to the user who POSTed (and the director) only.
+* a status resource is visible to the user who POSTed (and the director) only;
+* a POSTed body nested deeper than the configured depth is refused (400) before it
+  is parsed, and each object is checked again by the store (see
+  :mod:`indicators.store.ingest`), so bad input costs one object, never a 500.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from medallion.exceptions import ProcessingError
 
 from indicators.errors import NotFoundError
 from indicators.store import CollectionInfo, ObjectFilter, Page, Store
+from indicators.store.ingest import json_text_depth
 from indicators.store.query import FILTER_PARAMETERS
 from indicators.taxii.auth import current_user
 from indicators.taxii.config import ServerConfig
@@ -44,6 +48,19 @@ ALLOWED = {
     "delete": frozenset({"match[version]", "match[spec_version]"}),
 }
 """The query parameters each endpoint accepts (TAXII 2.1 sections 5.3-5.8)."""
+
+
+def check_body_depth(max_depth: int) -> None:
+    """Refuse (400) a request body whose JSON nests deeper than ``max_depth`` levels
+    (the envelope is level 1, its ``objects`` list 2, each object 3), measured
+    before any parser recurses into it; the body is cached for the view to parse."""
+    depth = json_text_depth(request.get_data(cache=True))
+    if depth > max_depth:
+        raise ProcessingError(
+            f"the request body is JSON nested deeper than {max_depth} levels ({depth});"
+            " this server refuses it unparsed",
+            400,
+        )
 
 
 class GrapevineBackend(Backend):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from indicators.errors import StoreError
+from indicators.store.ingest import DEFAULT_MAX_JSON_DEPTH
 from indicators.store.writer import DEFAULT_MAX_CONTENT_LENGTH
 
 DEFAULT_DB = "grapevine.db"
@@ -83,6 +84,8 @@ class ServerConfig:
     """The API root created at start-up if missing, and announced as the default."""
     max_content_length: int = DEFAULT_MAX_CONTENT_LENGTH
     max_page_size: int = DEFAULT_MAX_PAGE_SIZE
+    max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
+    """A POSTed body nesting deeper than this is refused (400) before it is parsed."""
     threads: int = 8
     connections: ConnectionLimits = field(default_factory=ConnectionLimits)
     logins: LoginLimits = field(default_factory=LoginLimits)
@@ -94,6 +97,8 @@ class ServerConfig:
     def __post_init__(self) -> None:
         if self.max_content_length <= 0:
             raise StoreError(f"max_content_length must be positive, not {self.max_content_length}")
+        if not 4 <= self.max_json_depth <= 200:
+            raise StoreError(f"max_json_depth must be between 4 and 200, not {self.max_json_depth}")
         if not 0 < self.max_page_size <= MAX_LIMIT:
             raise StoreError(f"max_page_size must be between 1 and {MAX_LIMIT}")
         if self.public_url is not None and not self.public_url.startswith(("http://", "https://")):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from stix2matcher.matcher import match as reference_match
 
 from indicators.errors import StixValidationError
+from indicators.matcher import match
 from indicators.patterns.observations import Observation, observations_from
 
 OD = {
@@ -91,3 +93,14 @@ def test_missing_scos_and_times() -> None:
 def test_observations_from_refuses_non_objects() -> None:
     with pytest.raises(StixValidationError, match="expected a STIX object or bundle"):
         observations_from(["not a dict"])  # type: ignore[list-item]
+
+
+def test_empty_embedded_objects_beside_object_refs_read_the_refs() -> None:
+    """stix2-matcher reads ``object_refs`` when ``objects`` is empty; so do we."""
+    observed = dict(OD, objects={}, object_refs=["ipv4-addr--1"])
+    bundle = {"type": "bundle", "id": "bundle--1", "objects": [observed, ADDR]}
+    obs = Observation.from_observed_data(observed, {"ipv4-addr--1": ADDR})
+    assert obs.resolve("ipv4-addr--1") is ADDR
+    pattern = "[ipv4-addr:value = '192.0.2.1']"
+    assert reference_match(pattern, [bundle], stix_version="2.1")
+    assert match(pattern, [bundle]) is True

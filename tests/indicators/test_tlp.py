@@ -10,6 +10,8 @@ from indicators.tlp import (
     TLP2_MARKING_IDS,
     Reader,
     Tlp,
+    canonical_definitions,
+    check_marking_definition,
     level_of,
     marking_definition,
     may_read,
@@ -122,3 +124,88 @@ PARTNER, DIRECTOR = Reader(is_partner=True), Reader(is_director=True)
 )
 def test_may_read(reader: Reader, level: Tlp, recipients: list[str], allowed: bool) -> None:
     assert may_read(reader, level, "a", recipients) is allowed
+
+
+@pytest.mark.parametrize("level", list(Tlp))
+def test_marking_ids_compare_case_insensitively(level: Tlp) -> None:
+    upper = TLP2_MARKING_IDS[level].upper().replace("MARKING-DEFINITION--", "marking-definition--")
+    assert upper != TLP2_MARKING_IDS[level]
+    assert level_of(marked(upper), default=Tlp.CLEAR) is level
+    granular = {
+        "type": "indicator",
+        "id": "indicator--1",
+        "granular_markings": [{"marking_ref": upper, "selectors": ["name"]}],
+    }
+    assert level_of(granular, default=Tlp.CLEAR) is level
+
+
+def test_a_granular_marking_covers_only_its_selectors() -> None:
+    clear, red = TLP2_MARKING_IDS[Tlp.CLEAR], TLP2_MARKING_IDS[Tlp.RED]
+    obj = {
+        "type": "indicator",
+        "id": "indicator--1",
+        "name": "x",
+        "pattern": "[ipv4-addr:value = '198.51.100.7']",
+        "granular_markings": [{"marking_ref": clear, "selectors": ["name"]}],
+    }
+    assert level_of(obj) is Tlp.AMBER  # the pattern falls under the collection default
+    assert level_of(obj, default=Tlp.GREEN) is Tlp.GREEN
+    covered = {
+        **obj,
+        "granular_markings": [{"marking_ref": clear, "selectors": ["name", "pattern"]}],
+    }
+    assert level_of(covered) is Tlp.CLEAR  # every property covered: nothing defaults
+    part = {**obj, "granular_markings": [{"marking_ref": clear, "selectors": ["name.[0]"]}]}
+    assert level_of(part) is Tlp.AMBER  # part of a property does not cover it
+    with_object = {**obj, "object_marking_refs": [TLP2_MARKING_IDS[Tlp.GREEN]]}
+    assert level_of(with_object) is Tlp.GREEN  # the rest falls under the object-level marking
+    strict = {**obj, "granular_markings": [{"marking_ref": red, "selectors": ["name"]}]}
+    assert level_of(strict, default=Tlp.CLEAR) is Tlp.RED
+
+
+def test_recipients_must_be_a_json_array() -> None:
+    ext = {"extension_type": "property-extension", "recipients": {"cert-fr": 1}}
+    for bad, shape in (({"cert-fr": 1}, "object"), ("", "string"), (None, "null"), (0, "number")):
+        with pytest.raises(ValueError, match=f"must be a JSON array .* not a JSON {shape}"):
+            recipients_of({"extensions": {RECIPIENTS_EXTENSION_ID: {**ext, "recipients": bad}}})
+    assert recipients_of({"extensions": {RECIPIENTS_EXTENSION_ID: {**ext, "recipients": []}}}) == []
+
+
+def _redefinitions() -> list[tuple[str, dict]]:
+    red = marking_definition(Tlp.RED)
+    statement = {
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": "marking-definition--0a1b2c3d-0000-4000-8000-000000000001",
+        "created": "2026-03-01T00:00:00.000Z",
+        "definition_type": "statement",
+        "definition": {"statement": "share freely"},
+    }
+    tlp1_white = {k: v for k, v in canonical_definitions()[stix2.TLP_WHITE.id].items()}
+    return [
+        ("tlp2 id, other content", {**red, "name": "TLP:CLEAR"}),
+        ("tlp2 id upper-case", {**red, "id": red["id"].upper().replace("MARKING-", "marking-")}),
+        ("tlp1 id, other content", {**tlp1_white, "definition": {"tlp": "green"}}),
+        ("new id named TLP:CLEAR", {**statement, "name": "TLP:CLEAR"}),
+        ("new id named tlp white", {**statement, "name": " tlp white"}),
+        ("new id named TLP_AMBER_STRICT", {**statement, "name": "TLP_AMBER_STRICT"}),
+        (
+            "full-width name",
+            {**statement, "name": "\uff34\uff2c\uff30\uff1a\uff27\uff32\uff25\uff25\uff2e"},
+        ),
+        ("tlp definition_type", {**statement, "definition_type": "tlp"}),
+        ("tlp 2.0 extension", {**statement, "extensions": red["extensions"]}),
+    ]
+
+
+@pytest.mark.parametrize(("case", "obj"), _redefinitions())
+def test_redefining_tlp_is_refused(case: str, obj: dict) -> None:
+    with pytest.raises(ValueError, match="would redefine TLP"):
+        check_marking_definition(obj)
+
+
+def test_canonical_tlp_definitions_and_other_markings_pass() -> None:
+    for obj in canonical_definitions().values():
+        check_marking_definition(obj)
+    check_marking_definition({"type": "marking-definition", "name": "Partner statement"})
+    check_marking_definition({"type": "indicator", "name": "TLP:CLEAR"})
