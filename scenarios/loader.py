@@ -166,15 +166,49 @@ class _Document:
         return 1, 1
 
 
+def _syntax_issues(exc: MarkedYAMLError, filename: str) -> list[Issue]:
+    """A YAML syntax error at the parser's problem position and, when it has one
+    elsewhere, at its context position too (where the unclosed quote, bracket or
+    mapping began): an error found at the end of the file is reported where it started.
+    """
+    problem, context = exc.problem_mark, exc.context_mark
+    if problem is None and context is None:
+        return [Issue(filename, 1, 1, "<yaml>", str(exc).strip())]
+    what = exc.problem or "syntax error"
+    if context is None or problem is None or (context.line, context.column) == (
+        problem.line,
+        problem.column,
+    ):
+        mark = problem or context
+        message = " ".join(p for p in (exc.context, what) if p)
+        return [Issue(filename, mark.line + 1, mark.column + 1, "<yaml>", message)]
+    started = f"{context.line + 1}:{context.column + 1}"
+    found = f"{problem.line + 1}:{problem.column + 1}"
+    opening = exc.context or "the construct"
+    return [
+        Issue(
+            filename,
+            context.line + 1,
+            context.column + 1,
+            "<yaml>",
+            f"{opening} that starts here: {what} at {found}",
+        ),
+        Issue(
+            filename,
+            problem.line + 1,
+            problem.column + 1,
+            "<yaml>",
+            f"{opening} (started at {started}): {what}",
+        ),
+    ]
+
+
 def _parse(text: str, filename: str) -> _Document:
     yaml = YAML(typ="rt")
     try:
         root = yaml.load(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
-        raise ScenarioValidationError([Issue(filename, line, col, "<yaml>", message)]) from None
+        raise ScenarioValidationError(_syntax_issues(exc, filename)) from None
     except YAMLError as exc:
         raise ScenarioValidationError([Issue(filename, 1, 1, "<yaml>", str(exc))]) from None
     if root is None:
