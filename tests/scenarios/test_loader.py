@@ -277,3 +277,19 @@ def test_syntax_error_without_context_is_one_issue() -> None:
         loads("title: a\n  b: c\n", "x.yaml")
     (issue,) = caught.value.issues
     assert (issue.line, issue.path) == (2, "<yaml>") and "not allowed here" in issue.message
+
+
+def test_a_misspelled_role_is_named_in_words_with_a_suggestion() -> None:
+    with pytest.raises(ScenarioValidationError) as caught:
+        loads(MINIMAL.replace("role: dns,", "role: dnss,"), "x.yaml")
+    (issue,) = caught.value.issues
+    assert issue.path == "teams[0].hosts[0].role"
+    assert issue.message.startswith("unknown host role 'dnss'; did you mean 'dns'? Known roles: ")
+    assert "Input should be" not in issue.message
+
+
+def test_an_unknown_key_without_a_close_match_lists_the_known_ones() -> None:
+    with pytest.raises(ScenarioValidationError) as caught:
+        loads(MINIMAL.replace("seed: 1\n", "seed: 1\nxyzzy: 2\n"), "x.yaml")
+    (issue,) = caught.value.issues
+    assert issue.message.startswith("unknown field (expected one of: title, ")
