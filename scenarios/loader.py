@@ -177,9 +177,14 @@ def _syntax_issues(exc: MarkedYAMLError, filename: str) -> list[Issue]:
     if problem is None and context is None:
         return [Issue(filename, 1, 1, "<yaml>", str(exc).strip())]
     what = exc.problem or "syntax error"
-    if context is None or problem is None or (context.line, context.column) == (
-        problem.line,
-        problem.column,
+    if (
+        context is None
+        or problem is None
+        or (context.line, context.column)
+        == (
+            problem.line,
+            problem.column,
+        )
     ):
         mark = problem or context
         message = " ".join(p for p in (exc.context, what) if p)
