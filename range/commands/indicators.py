@@ -36,8 +36,9 @@ from indicators.export import to_stix_bundle, to_suricata, to_zeek_intel
 from indicators.export.intake import Skipped
 from indicators.export.suricata import DOMAIN_BUFFERS, DOMAIN_PROTOCOLS
 from indicators.patterns import validate_pattern
-from indicators.store import ObjectFilter, Store
+from indicators.store import ObjectFilter
 from indicators.tlp import Reader, level_of, may_read, recipients_of
+from range.commands.stores import open_existing
 from range.errors import RangeError, UsageError
 
 FORMATS = ("suricata", "zeek-intel", "stix-bundle")
@@ -205,9 +206,7 @@ def read_store(
     """The latest version of every indicator ``reader`` may see in the collections."""
     if not collections:
         raise UsageError("--db needs at least one --collection")
-    if not Path(db).exists():
-        raise UsageError(f"--db {db}: no store there")
-    with Store.open(db) as store:
+    with open_existing(db) as store:
         if api_root is None:
             roots = store.api_roots()
             if len(roots) != 1:

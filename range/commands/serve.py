@@ -24,6 +24,7 @@ from indicators.taxii.config import (
     DEFAULT_MAX_PAGE_SIZE,
     DEFAULT_PORT,
 )
+from range.commands.stores import open_or_create
 from range.errors import UsageError
 
 
@@ -131,7 +132,7 @@ def serve_until_interrupted(server: TaxiiServer, store: Store) -> int:
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted."""
     config = config_from(args, args.db)
-    store = Store.open(config.db)
+    store = open_or_create(config.db)
     server = start(config, args.host, args.port, store)
     announce(server, config, store, sys.stdout)
     print("  Ctrl-C stops the server.", flush=True)

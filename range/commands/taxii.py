@@ -27,6 +27,7 @@ from indicators.medallion_import import read_medallion_file
 from indicators.medallion_store import import_medallion_data
 from indicators.store import Store
 from indicators.tlp import DEFAULT_LEVEL, Tlp
+from range.commands.stores import announce_created, store_exists
 from range.errors import UsageError
 
 
@@ -101,7 +102,7 @@ def run_import(args: argparse.Namespace) -> int:
     owners = parse_owner_options(args.owner)
     default_tlp = _tlp(args.default_tlp)
     data = read_medallion_file(args.file)
-    if args.dry_run and not Path(args.db).exists():
+    if args.dry_run and not store_exists(args.db):
         # plan against an empty store, and leave no file behind where --db points
         with (
             tempfile.TemporaryDirectory() as scratch,
@@ -110,8 +111,9 @@ def run_import(args: argparse.Namespace) -> int:
             report = import_medallion_data(
                 data, store, owners, default_tlp=default_tlp, dry_run=True
             )
+        print(f"would create a new store at {args.db}")
     else:
-        created = not Path(args.db).exists()
+        created = not store_exists(args.db)
         try:
             with Store.open(args.db) as store:
                 report = import_medallion_data(
@@ -122,6 +124,8 @@ def run_import(args: argparse.Namespace) -> int:
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{args.db}{suffix}").unlink(missing_ok=True)
             raise
+        if created:
+            announce_created(args.db)
     for line in report.lines():
         print(line)
     return 0

@@ -201,7 +201,7 @@ def test_export_refuses_a_missing_store_without_creating_one(
         ["indicators", "export", "--format", "suricata", "--db", str(db), "--collection", "x"]
     )
     assert status == 2
-    assert "no store there" in capsys.readouterr().err
+    assert f"no store there: {db}" in capsys.readouterr().err
     assert not db.exists()
 
 

@@ -95,6 +95,7 @@ def test_serve_starts_without_users_and_says_how_to_add_one(tmp_path: Path) -> N
         text = "\n".join(lines)
         url = _server_url(lines)
         assert "no users yet" in text and "grapevine users add" in text
+        assert lines[0] == f"created a new store at {db}"
         response = requests.get(f"{url}taxii2/", headers={"Accept": TAXII}, timeout=10)
         assert response.status_code == 401
     finally:
@@ -109,7 +110,7 @@ def test_serve_answers_a_user_added_with_the_cli(tmp_path: Path) -> None:
     try:
         text = "\n".join(lines)
         url = _server_url(lines)
-        assert "no users yet" not in text
+        assert "no users yet" not in text and "created" not in text
         body = requests.get(
             f"{url}taxii2/",
             headers={"Accept": TAXII},

@@ -398,6 +398,7 @@ def test_dry_run_prints_the_plan_and_creates_no_store(
     out = capsys.readouterr().out
     assert "would import 3 API roots, 5 collections, 15 object versions, 3 statuses" in out
     assert "--api-root cert-vineland" in out
+    assert f"would create a new store at {db}" in out
     assert not db.exists()
 
 
@@ -542,3 +543,11 @@ def test_default_tlp_option_reaches_unmarked_objects(tmp_path: Path) -> None:
     with Store.open(db) as store:
         high = store.collections("cert-vineland")[0]
         assert high.default_tlp.name == "GREEN"
+
+
+def test_import_says_it_created_a_new_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "new.db"
+    assert main(["taxii", "import", str(MEDALLION_DATA_FILE), "--db", str(db)]) == 0
+    assert f"created a new store at {db}" in capsys.readouterr().out
