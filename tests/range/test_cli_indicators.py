@@ -93,6 +93,8 @@ def test_export_suricata_from_a_bundle_to_a_file(
             "suricata",
             "--bundle",
             str(bundle_file),
+            "--reader",
+            "partner",
             "-o",
             str(out),
         ]
@@ -179,8 +181,10 @@ def test_export_from_the_store_as_a_team_reads_amber_and_several_collections(
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--collection", "missing"], "--collection 'missing': not in API root 'grapevine'"),
-        ([], "--db needs at least one --collection"),
+        (
+            ["--collection", "missing"],
+            "collection 'missing' is not in API root 'grapevine' (shared, other)",
+        ),
         (["--collection", "shared", "--api-root", "nope"], "API root 'nope' not found"),
         (["--collection", "shared", "--reader", "team"], "--reader 'team': expected partner"),
     ],
@@ -191,6 +195,30 @@ def test_export_from_the_store_refuses_bad_options(
     status = main(["indicators", "export", "--format", "suricata", "--db", str(store_file), *extra])
     assert status in (1, 2)
     assert message in capsys.readouterr().err
+
+
+def test_a_local_bundle_is_read_as_the_director_by_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    own = make_indicator("[ipv4-addr:value = '198.51.100.5']", "our own, unmarked", tlp=None)
+    path = tmp_path / "ours.json"
+    path.write_text(
+        json.dumps({"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": [own]})
+    )
+    assert main(["indicators", "export", "--format", "zeek-intel", "--bundle", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "198.51.100.5\tIntel::ADDR" in captured.out
+    assert "not readable" not in captured.err and "exported 1 of 1" in captured.err
+
+
+def test_export_from_the_store_without_a_collection_lists_them(
+    store_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["indicators", "export", "--format", "suricata", "--db", str(store_file)]) == 2
+    err = capsys.readouterr().err
+    assert "--db needs at least one --collection" in err
+    listed = [line.split("\t") for line in err.splitlines() if line.startswith("  grapevine\t")]
+    assert [row[2] for row in listed] == ["shared", "other"]
 
 
 def test_export_refuses_a_missing_store_without_creating_one(
@@ -273,6 +301,7 @@ def test_export_suricata_domain_in_chooses_the_domain_rules(
     bundle_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["indicators", "export", "--format", "suricata", "--bundle", str(bundle_file)]
+    args += ["--reader", "partner"]
     assert main([*args, "--domain-in", "dns"]) == 0
     rules = rule_lines(capsys.readouterr().out)
     protocols = sorted(idstools.rule.parse(r)["proto"] for r in rules)
