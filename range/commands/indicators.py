@@ -17,7 +17,10 @@ is listed on standard error with the reason, then a one-line summary.
 
 ``validate`` compiles a pattern with the matcher's compiler and prints ``valid``
 and any warnings, or the error with a caret under the position; the exit status is
-1 for an invalid pattern (and, with ``--strict``, for warnings).
+1 for an invalid pattern (and, with ``--strict``, for warnings). Warnings are about
+what the range's sensor produces (:data:`indicators.patterns.sensor_profile.RANGE_SENSOR`):
+object types, property paths, the type of each literal, address literals;
+``--sensor-types`` widens the types.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from indicators.export.sources import (
 )
 from indicators.export.suricata import DOMAIN_BUFFERS, DOMAIN_PROTOCOLS
 from indicators.patterns import validate_pattern
+from indicators.patterns.sensor_profile import RANGE_SENSOR
 from indicators.tlp import Reader
 from range.commands.stores import open_existing
 from range.errors import RangeError, UsageError
@@ -121,7 +125,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     val.add_argument(
         "--sensor-types",
         metavar="TYPES",
-        help="comma-separated SCO types the sensor produces; others are warned about",
+        help="comma-separated SCO types the sensor produces besides the range sensor's "
+        f"({', '.join(sorted(RANGE_SENSOR.types))}); comparisons on other types are warned about",
     )
     val.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
     val.set_defaults(handler=run_validate)
@@ -257,11 +262,11 @@ def caret(pattern: str, position: int | None) -> list[str]:
 def run_validate(args: argparse.Namespace) -> int:
     """The handler of ``grapevine indicators validate``."""
     pattern = sys.stdin.read().strip() if args.pattern == "-" else args.pattern
-    sensor = None
+    sensor = set(RANGE_SENSOR.types)
     if args.sensor_types:
-        sensor = [t.strip() for t in args.sensor_types.split(",") if t.strip()]
+        sensor |= {t.strip() for t in args.sensor_types.split(",") if t.strip()}
     try:
-        warnings = validate_pattern(pattern, sensor_types=sensor)
+        warnings = validate_pattern(pattern, sensor_types=sensor, profile=RANGE_SENSOR)
     except PatternError as exc:
         where = f" at position {exc.position}" if exc.position is not None else ""
         print(f"invalid pattern{where}: {exc.reason}", file=sys.stderr)

@@ -282,9 +282,32 @@ def test_validate_prints_warnings_and_strict_fails_on_them(
     assert out[1].startswith("warning at position 1: AND inside one [...] joins different")
     assert out[3] == "   ^"
     assert main(["indicators", "validate", "--strict", pattern]) == 1
-    sensor = ["--sensor-types", "network-traffic,ipv4-addr"]
-    assert main(["indicators", "validate", *sensor, "[file:name = 'a.exe']"]) == 0
-    assert "the sensor never produces 'file' objects" in capsys.readouterr().out
+    assert main(["indicators", "validate", "[process:name = 'a.exe']"]) == 0
+    assert "the sensor never produces 'process' objects" in capsys.readouterr().out
+    widened = ["--sensor-types", "process"]
+    assert main(["indicators", "validate", *widened, "[process:name = 'a.exe']"]) == 0
+    assert capsys.readouterr().out == "valid\n"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "marked", "message"),
+    [
+        ("[ipv4-addr:valu = '203.0.113.7']", "valu", "never sets ipv4-addr:valu"),
+        ("[ipv4-addr:value = '999.0.113.7']", "'999", "not an IPv4 address or CIDR block"),
+        ("[network-traffic:dst_port = '22']", "'22'", "is an integer but '22' is a string"),
+        ("[ipv4-adr:value = '203.0.113.7']", "ipv4-adr", "unknown object type 'ipv4-adr'"),
+    ],
+)
+def test_validate_warns_about_what_the_sensor_never_produces(
+    capsys: pytest.CaptureFixture[str], pattern: str, marked: str, message: str
+) -> None:
+    assert main(["indicators", "validate", pattern]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "valid, 1 warning(s)"
+    assert message in out[1]
+    assert out[2] == "  " + pattern
+    assert out[3].index("^") - 2 == pattern.index(marked)
+    assert main(["indicators", "validate", "--strict", pattern]) == 1
 
 
 def test_validate_reads_the_pattern_from_stdin(
