@@ -27,7 +27,7 @@ from scenarios.fields import format_duration
 from scenarios.loader import ScenarioValidationError, load
 from scenarios.model import Scenario
 from scenarios.schema import scenario_schema
-from scenarios.techniques import registry
+from scenarios.timeline import timeline_rows
 
 
 def register(subparsers: Any) -> None:
@@ -169,37 +169,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
             f"{len(scenario.injects)} injects"
         )
     return status
-
-
-def timeline_rows(scenario: Scenario, team: str | None = None) -> list[dict[str, Any]]:
-    """The injects (and director messages) in time order, as plain rows."""
-    rows: list[dict[str, Any]] = []
-    for inject in scenario.injects:
-        if team is not None and inject.team != team:
-            continue
-        technique = registry.get(inject.technique)
-        attacker = scenario.attacker_for(inject)
-        rows.append(
-            {
-                "kind": "inject",
-                "at": inject.at,
-                "id": inject.id,
-                "technique": inject.technique,
-                "attack_ids": list(technique.attack_ids),
-                "team": inject.team,
-                "host": inject.host,
-                "attacker": inject.attacker,
-                "attacker_ip": attacker.ip,
-                "impact_at": inject.impact_time,
-                "description": inject.description or technique.summary,
-            }
-        )
-    for message in scenario.messages:
-        if team is not None and message.to and team not in message.to:
-            continue
-        rows.append({"kind": "message", "at": message.at, "to": message.to, "text": message.text})
-    rows.sort(key=lambda r: (r["at"], r["kind"] != "message"))
-    return rows
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
