@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import queue
 import re
 import signal
-import subprocess
-import sys
 import textwrap
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -20,50 +14,7 @@ from indicators.store import Store
 from indicators.tlp import TLP2_MARKING_IDS, Tlp
 from indicators.users import PasswordPolicy, Role, User
 from range.cli import main
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _launch(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, list[str]]:
-    """Start ``grapevine ARGS``; its stdout lines up to "Ctrl-C" (60 s at most)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "range.cli", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        for line in proc.stdout:
-            lines.put(line.rstrip("\n"))
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    seen: list[str] = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-        except queue.Empty:
-            break
-        if line is None:
-            break
-        seen.append(line)
-        if "Ctrl-C" in line:
-            break
-    return proc, seen
-
-
-def _stop(proc: subprocess.Popen, signum: int = signal.SIGINT) -> int:
-    proc.send_signal(signum)
-    try:
-        return proc.wait(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+from tests.range.processes import launch, stop
 
 
 def _example(lines: list[str]) -> str:
@@ -78,7 +29,7 @@ def _example(lines: list[str]) -> str:
 
 
 def test_the_printed_publish_example_runs_and_the_indicator_reads_back(tmp_path: Path) -> None:
-    proc, lines = _launch("play", "--team", "cert-fr", env={"TMPDIR": str(tmp_path)})
+    proc, lines = launch("play", "--team", "cert-fr", env={"TMPDIR": str(tmp_path)})
     try:
         text = "\n".join(lines)
         assert "Ctrl-C" in text, text
@@ -96,11 +47,11 @@ def test_the_printed_publish_example_runs_and_the_indicator_reads_back(tmp_path:
         assert obj["object_marking_refs"] == [TLP2_MARKING_IDS[Tlp.GREEN]]
         assert obj["created_by_ref"] == identity
     finally:
-        assert _stop(proc) == 0
+        assert stop(proc) == 0
 
 
 def test_sigterm_removes_the_temporary_store(tmp_path: Path) -> None:
-    proc, lines = _launch("play", env={"TMPDIR": str(tmp_path)})
+    proc, lines = launch("play", env={"TMPDIR": str(tmp_path)})
     try:
         text = "\n".join(lines)
         assert "Ctrl-C" in text, text
@@ -108,7 +59,7 @@ def test_sigterm_removes_the_temporary_store(tmp_path: Path) -> None:
         assert store_dir.parent == tmp_path and store_dir.name.startswith("grapevine-play-")
         assert store_dir.is_dir()
     finally:
-        code = _stop(proc, signal.SIGTERM)
+        code = stop(proc, signal.SIGTERM)
     assert code == 0, proc.stderr.read()
     assert not store_dir.exists()
     assert list(tmp_path.iterdir()) == []

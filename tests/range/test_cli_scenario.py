@@ -153,6 +153,16 @@ def test_schema_prints_or_writes_json(tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 @pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed")
+def _comments(pcap: Path) -> list[str]:
+    return subprocess.run(
+        ["tshark", "-r", str(pcap), "-T", "fields", "-e", "frame.comment"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout.splitlines()
+
+
 def test_pcap_writes_labelled_pcapng_and_sidecar(
     small: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -162,13 +172,7 @@ def test_pcap_writes_labelled_pcapng_and_sidecar(
     sidecar = json.loads((tmp_path / "small.json").read_text())
     assert set(sidecar["ground_truth"]) == {"scan-aa", "brute-bb"}
     assert sidecar["ground_truth"]["scan-aa"]["attack_ids"] == ["T1046"]
-    comments = subprocess.run(
-        ["tshark", "-r", str(out), "-T", "fields", "-e", "frame.comment"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    ).stdout.splitlines()
+    comments = _comments(out)
     assert len(comments) == sidecar["frames"]
     labels = [c.split(" team=")[0] for c in comments]
     assert labels == sidecar["labels"]
@@ -185,16 +189,6 @@ def test_pcap_for_one_team(small: Path, tmp_path: Path) -> None:
     assert "scan-aa" not in doc["counts"]
     assert doc["counts"]["brute-bb"] > 0
     assert out.stat().st_size > 0
-
-
-def _comments(pcap: Path) -> list[str]:
-    return subprocess.run(
-        ["tshark", "-r", str(pcap), "-T", "fields", "-e", "frame.comment"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    ).stdout.splitlines()
 
 
 def test_a_teams_pcap_carries_no_labels_and_no_sidecar(
