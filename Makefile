@@ -1,15 +1,18 @@
-# Grapevine: every target creates .venv and installs what it needs by itself.
+# Grapevine: every target creates .venv and installs what it needs by itself, and
+# no more: `play` the runtime dependencies; `test`, `bench`, `lint` the test extras;
+# `test` and `bench` also tshark (the tests read pcaps back with it; playing never does).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+TESTING := $(VENV)/.installed-test
 DEBIAN_PACKAGES := tshark chromium
 
 export DEBIAN_FRONTEND := noninteractive
 
 .PHONY: play test lint format bench deps clean
 
-# Debian packages the tests and the sensor use (tshark reads back pcaps).
+# Debian packages the tests and benchmarks use (tshark reads pcaps back).
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
 	  command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -20,27 +23,35 @@ deps:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends$$missing; \
 	fi
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
-	touch $(STAMP)
 
-play: deps $(STAMP)
+# What playing needs: the runtime dependencies only.
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+# What testing and benchmarking need on top: the test extras (and `deps`).
+$(TESTING): pyproject.toml $(RUNTIME)
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+play: $(RUNTIME)
 	$(BIN)/grapevine play
 
-lint: $(STAMP)
+lint: $(TESTING)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(STAMP)
+format: $(TESTING)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: deps $(STAMP) lint
+test: deps $(TESTING) lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-bench: deps $(STAMP)
+bench: deps $(TESTING)
 	$(BIN)/python -m tests.bench.run
 
 clean:

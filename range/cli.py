@@ -30,8 +30,23 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+class MissingCommandError(UsageError):
+    """A command or action is missing (``grapevine``, ``grapevine users``); ``help``
+    is the usage and the list of what may follow, printed before the error line."""
+
+    def __init__(self, message: str, help_text: str) -> None:
+        super().__init__(message)
+        self.help = help_text
+
+
+_SUBCOMMAND_METAVARS = ("COMMAND", "ACTION")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
+        required = "the following arguments are required: "
+        if message.startswith(required) and message[len(required) :] in _SUBCOMMAND_METAVARS:
+            raise MissingCommandError(f"{self.prog}: {message}", self.format_help())
         raise UsageError(f"{self.prog}: {message}")
 
 
@@ -61,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         result = args.handler(args)
     except UsageError as exc:
+        if isinstance(exc, MissingCommandError):
+            print(exc.help, file=sys.stderr)
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except GrapevineError as exc:

@@ -19,6 +19,8 @@ Everything here is pure apart from :func:`load`, which reads the file.
 
 from __future__ import annotations
 
+import difflib
+import re
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -166,15 +168,54 @@ class _Document:
         return 1, 1
 
 
+def _syntax_issues(exc: MarkedYAMLError, filename: str) -> list[Issue]:
+    """A YAML syntax error at the parser's problem position and, when it has one
+    elsewhere, at its context position too (where the unclosed quote, bracket or
+    mapping began): an error found at the end of the file is reported where it started.
+    """
+    problem, context = exc.problem_mark, exc.context_mark
+    if problem is None and context is None:
+        return [Issue(filename, 1, 1, "<yaml>", str(exc).strip())]
+    what = exc.problem or "syntax error"
+    if (
+        context is None
+        or problem is None
+        or (context.line, context.column)
+        == (
+            problem.line,
+            problem.column,
+        )
+    ):
+        mark = problem or context
+        message = " ".join(p for p in (exc.context, what) if p)
+        return [Issue(filename, mark.line + 1, mark.column + 1, "<yaml>", message)]
+    started = f"{context.line + 1}:{context.column + 1}"
+    found = f"{problem.line + 1}:{problem.column + 1}"
+    opening = exc.context or "the construct"
+    return [
+        Issue(
+            filename,
+            context.line + 1,
+            context.column + 1,
+            "<yaml>",
+            f"{opening} that starts here: {what} at {found}",
+        ),
+        Issue(
+            filename,
+            problem.line + 1,
+            problem.column + 1,
+            "<yaml>",
+            f"{opening} (started at {started}): {what}",
+        ),
+    ]
+
+
 def _parse(text: str, filename: str) -> _Document:
     yaml = YAML(typ="rt")
     try:
         root = yaml.load(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
-        raise ScenarioValidationError([Issue(filename, line, col, "<yaml>", message)]) from None
+        raise ScenarioValidationError(_syntax_issues(exc, filename)) from None
     except YAMLError as exc:
         raise ScenarioValidationError([Issue(filename, 1, 1, "<yaml>", str(exc))]) from None
     if root is None:
@@ -228,11 +269,32 @@ def _model_at(path: Sequence[str | int]) -> type[BaseModel] | None:
     return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
 
 
+_ENUM_WORDS: dict[str, tuple[str, str]] = {"role": ("host role", "roles")}
+"""Field name -> (what one value is, the plural) for messages about enumerated values;
+the keys of ``benign`` are host roles too."""
+MISSING = "required field is missing"
+
+
+def _enum_message(given: object, expected: str, path: tuple[str | int, ...]) -> str:
+    choices = re.findall(r"'([^']*)'", expected)
+    field = next((p for p in reversed(path) if isinstance(p, str)), "")
+    if path[:1] == ("benign",) and len(path) == 2:
+        field = "role"
+    one, many = _ENUM_WORDS.get(field, (f"{field} value", "values"))
+    close = difflib.get_close_matches(str(given), choices, n=1, cutoff=0.8)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown {one} {given!r}{hint}; known {many}: {', '.join(choices)}".replace(
+        "?; known", "? Known"
+    )
+
+
 def _message(error: Mapping[str, Any], path: tuple[str | int, ...]) -> str:
     kind = error.get("type")
     given = error.get("input")
+    if kind == "enum":
+        return _enum_message(given, str((error.get("ctx") or {}).get("expected", "")), path)
     if kind == "missing":
-        return "required field is missing"
+        return MISSING
     if kind == "extra_forbidden":
         model = _model_at(path[:-1])
         known = f" (expected one of: {', '.join(model.model_fields)})" if model else ""
@@ -286,7 +348,7 @@ def _validate(data: Any, techniques: Techniques) -> tuple[Scenario | None, list[
     for name, field in Scenario.model_fields.items():
         if name not in data:
             if field.is_required():
-                problems.append(Problem((name,), "required field is missing"))
+                problems.append(Problem((name,), MISSING))
                 unusable[name] = None
             continue
         try:
@@ -327,11 +389,54 @@ def _validate(data: Any, techniques: Techniques) -> tuple[Scenario | None, list[
             path = (path[0], kept[str(path[0])][path[1]], *path[2:])
         problems.append(Problem(path, problem.message))
     if problems:
-        return None, problems
+        return None, _suggest(problems, data, techniques)
     try:
         return Scenario.model_validate(data, context={"techniques": techniques}), []
     except ValidationError as exc:  # pragma: no cover - the parts agreed; kept as a net
         return None, [Problem(_clean_loc(e["loc"]), _message(e, ())) for e in exc.errors()]
+
+
+def _known_keys(
+    parent: tuple[str | int, ...], data: Mapping[str, Any], techniques: Techniques
+) -> list[str]:
+    """The keys a mapping at ``parent`` may hold (a technique's parameters under params)."""
+    if len(parent) == 3 and parent[0] == "injects" and parent[2] == "params":
+        injects = data.get("injects")
+        index = parent[1]
+        if isinstance(injects, list) and isinstance(index, int) and index < len(injects):
+            inject = injects[index]
+            cls = techniques.get(inject.get("technique")) if isinstance(inject, dict) else None
+            return list(cls.Params.model_fields) if cls else []
+        return []
+    model = _model_at(parent)
+    return list(model.model_fields) if model else []
+
+
+def _suggest(
+    problems: list[Problem], data: Mapping[str, Any], techniques: Techniques
+) -> list[Problem]:
+    """Unknown keys with a close known key say "did you mean ...?"; a missing required
+    key that an unknown key was meant to be is not reported a second time."""
+    missing = {p.path for p in problems if p.message == MISSING}
+    dropped: set[tuple[str | int, ...]] = set()
+    out: list[Problem] = []
+    for problem in problems:
+        path, message = problem
+        unknown = message.startswith(("unknown field", "unknown parameter"))
+        if not unknown or not path or not isinstance(path[-1], str):
+            out.append(problem)
+            continue
+        parent, key = tuple(path[:-1]), path[-1]
+        absent = [str(m[-1]) for m in missing if m[:-1] == parent and m not in dropped]
+        close = difflib.get_close_matches(key, absent, n=1)
+        if close:
+            dropped.add((*parent, close[0]))
+        else:
+            close = difflib.get_close_matches(key, _known_keys(parent, data, techniques), n=1)
+        if close:
+            message = f"{message.split(' (', 1)[0]}, did you mean {close[0]!r}?"
+        out.append(Problem(path, message))
+    return [p for p in out if not (p.message == MISSING and p.path in dropped)]
 
 
 def _refers_to_unusable(

@@ -121,8 +121,9 @@ class Host(_Model):
     ip: DocAddress
     services: dict[Slug, Port] = Field(default_factory=dict)
     """Service name -> port; the role's default services unless declared."""
+    # always set after validation: declared, or mac_for(ip)
     mac: MacAddress | None = None
-    """Always set after validation: declared, or :func:`mac_for` the address."""
+    """The MAC address; derived from the IP address unless declared."""
     description: str = ""
 
     @model_validator(mode="before")
@@ -180,10 +181,9 @@ class Team(_Model):
     domain: ExampleDomain
     networks: list[DocNetwork] = Field(min_length=1)
     hosts: list[Host] = Field(min_length=1)
+    # always set after validation (None only in the schema, for "derive it")
     gateway: DocAddress | None = None
-    """The border router; the first usable address of the first network unless declared.
-
-    Always set after validation (``None`` only in the schema, for "derive it")."""
+    """The border router; the first usable address of the first network unless declared."""
     dns: Slug | None = None
     """Name of the team's resolver host; the first ``dns``-role host unless declared."""
     skill: Skill | None = None
@@ -262,8 +262,9 @@ class Attacker(_Model):
 
     name: Slug
     ip: DocAddress
+    # always set after validation: declared, or mac_for(ip)
     mac: MacAddress | None = None
-    """Always set after validation: declared, or :func:`mac_for` the address."""
+    """The MAC address; derived from the IP address unless declared."""
     hostname: ExampleDomain | None = None
     description: str = ""
 
@@ -303,7 +304,7 @@ class Inject(_Model):
     attacker: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
     """An address in documentation space outside every team, or an ``attackers:`` name."""
     params: dict[str, Any] = Field(default_factory=dict)
-    """Validated against the technique's ``Params`` model."""
+    """The technique's parameters; each technique's are described with its name."""
     impact: Duration | None = None
     """Seconds after ``at`` when the attack has its effect (give this or ``impact_at``)."""
     impact_at: Duration | None = None

@@ -1,9 +1,12 @@
-"""Write generated frames to pcapng, each packet's label as its comment.
+"""Write generated frames to pcapng: a team's copy without labels, or the director's
+copy with each packet's label as its comment.
 
 Labels travel beside the bytes (:class:`~scenarios.techniques.base.Frame`); only in
-the file do they become pcapng packet comments (``frame.comment`` in Wireshark and
-tshark). A JSON sidecar holds the same labels in frame order plus the ground truth
-of every inject, for scoring and for whoever checks a detection against the file.
+the director's file do they become pcapng packet comments (``frame.comment`` in
+Wireshark and tshark). A JSON sidecar holds the same labels in frame order plus the
+ground truth of every inject, for scoring and for whoever checks a detection against
+the file. A team's copy (``labels=False``) has neither: the labels and the ground
+truth are the answer key.
 """
 
 from __future__ import annotations
@@ -55,8 +58,11 @@ def write_pcapng(
     path: str | Path,
     sidecar_path: str | Path | None = None,
     ground_truth: Mapping[str, GroundTruth | Mapping[str, Any]] | None = None,
+    *,
+    labels: bool = True,
 ) -> dict[str, int]:
-    """Write ``frames`` to ``path`` as pcapng (Ethernet) with label comments.
+    """Write ``frames`` to ``path`` as pcapng (Ethernet), with label comments unless
+    ``labels`` is false (a team's copy, which has no sidecar either).
 
     ``ground_truth`` maps inject ids to their :class:`GroundTruth` (or a JSON-ready
     mapping with extra keys such as the technique and ATT&CK ids). If
@@ -74,8 +80,10 @@ def write_pcapng(
     written in place of an earlier export.
     """
     path = Path(path)
+    if not labels and (sidecar_path is not None or ground_truth):
+        raise ScenarioError(f"{path}: an unlabelled capture has no sidecar and no ground truth")
     tmp = path.with_name(path.name + ".part")
-    labels: list[str] = []
+    seen: list[str] = []
     last = float("-inf")
     try:
         writer = PcapNgWriter(str(tmp))
@@ -90,19 +98,19 @@ def write_pcapng(
                     )
                 last = frame.time
                 data = _CommentedBytes(frame.data)
-                data.comments = [comment_for(frame).encode()]
+                data.comments = [comment_for(frame).encode()] if labels else []
                 writer.write_packet(data, sec=_timestamp(frame.time))  # type: ignore[arg-type]
-                labels.append(frame.label)
+                seen.append(frame.label)
         finally:
             writer.close()
-        counts = dict(sorted(Counter(labels).items()))
+        counts = dict(sorted(Counter(seen).items()))
         if sidecar_path is not None:
             sidecar = Path(sidecar_path)
             doc = {
                 "version": SIDECAR_VERSION,
                 "pcap": path.name,
-                "frames": len(labels),
-                "labels": labels,
+                "frames": len(seen),
+                "labels": seen,
                 "counts": counts,
                 "ground_truth": {k: _truth_json(v) for k, v in (ground_truth or {}).items()},
             }

@@ -13,6 +13,7 @@ networks, times inside the duration) are the loader's (``grapevine scenario vali
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +22,36 @@ from scenarios.techniques.base import Technique
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = "https://grapevine.example/schemas/scenario.schema.json"
+
+
+_SPHINX_ROLE = re.compile(r":(?:[a-z]+:)+`~?([^`<]*?)\s*(<[^`]*>)?`")
+"""``:func:`mac_for```, ``:class:`~a.b.C```, ``:ref:`text <target>```."""
+
+
+def plain_text(text: str) -> str:
+    """A docstring as a person editing a scenario reads it: Sphinx roles become the
+    bare name (the last part of a dotted one, or a link's text), reST ````code````
+    becomes ```code```."""
+
+    def name(match: re.Match[str]) -> str:
+        shown = match.group(1)
+        return f"`{shown if match.group(2) else shown.rsplit('.', 1)[-1]}`"
+
+    return _SPHINX_ROLE.sub(name, text).replace("``", "`")
+
+
+def _plain_descriptions(node: Any) -> Any:
+    """``node`` with every ``description`` (and ``title``) made :func:`plain_text`."""
+    if isinstance(node, dict):
+        return {
+            key: plain_text(value)
+            if key in ("description", "title") and isinstance(value, str)
+            else _plain_descriptions(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_plain_descriptions(item) for item in node]
+    return node
 
 
 def _techniques(techniques: Mapping[str, type[Technique]] | None) -> Mapping[str, type[Technique]]:
@@ -77,4 +108,4 @@ def scenario_schema(techniques: Mapping[str, type[Technique]] | None = None) -> 
         )
     if rules:
         inject["allOf"] = rules
-    return schema
+    return _plain_descriptions(schema)

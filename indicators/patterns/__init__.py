@@ -15,6 +15,7 @@ patterns that are valid but can never match what a sensor sees. The modules:
 ``compiled``        :class:`CompiledPattern`: all of the above for one pattern
 ``index``           hash and prefix indexes the streaming matcher uses
 ``validation``      :func:`validate_pattern` and :class:`PatternWarning`
+``sensor_profile``  what a sensor produces (types, properties, value kinds)
 ``deviations``      where stix2-matcher differs from the specification, and why
 ==================  ===============================================================
 

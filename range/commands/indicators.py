@@ -9,14 +9,18 @@
     grapevine indicators validate "[domain-name:value = 'c2.example']"
 
 ``export`` reads indicators from a STIX bundle file or from collections of the
-store, keeps what the reader may see under TLP (``--reader``, by default a partner:
-TLP:CLEAR and TLP:GREEN only), translates them (:mod:`indicators.export`) and
+store, keeps what the reader may see under TLP (``--reader``; by default the
+director for a local bundle file, a partner -- TLP:CLEAR and TLP:GREEN only -- for
+a store; :mod:`indicators.export.sources`), translates them (:mod:`indicators.export`) and
 writes the file to ``-o`` or standard output. Every indicator it does not export
 is listed on standard error with the reason, then a one-line summary.
 
 ``validate`` compiles a pattern with the matcher's compiler and prints ``valid``
 and any warnings, or the error with a caret under the position; the exit status is
-1 for an invalid pattern (and, with ``--strict``, for warnings).
+1 for an invalid pattern (and, with ``--strict``, for warnings). Warnings are about
+what the range's sensor produces (:data:`indicators.patterns.sensor_profile.RANGE_SENSOR`):
+object types, property paths, the type of each literal, address literals;
+``--sensor-types`` widens the types.
 """
 
 from __future__ import annotations
@@ -26,21 +30,26 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from indicators.clock import SystemClock
 from indicators.errors import PatternError
-from indicators.export import to_stix_bundle, to_suricata, to_zeek_intel
-from indicators.export.intake import Skipped
+from indicators.export import FORMATS, ExportOptions, export
+from indicators.export.sources import (
+    READER_SYNTAX,
+    ExportSourceError,
+    StoreCollections,
+    parse_reader,
+    read_collections,
+    readable,
+)
 from indicators.export.suricata import DOMAIN_BUFFERS, DOMAIN_PROTOCOLS
 from indicators.patterns import validate_pattern
-from indicators.store import ObjectFilter, Store
-from indicators.tlp import Reader, level_of, may_read, recipients_of
+from indicators.patterns.sensor_profile import RANGE_SENSOR
+from indicators.tlp import Reader
+from range.commands.stores import open_existing
 from range.errors import RangeError, UsageError
-
-FORMATS = ("suricata", "zeek-intel", "stix-bundle")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -79,9 +88,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     exp.add_argument(
         "--reader",
-        default="partner",
         metavar="WHO",
-        help="read as partner, director or team=NAME under TLP (default: %(default)s)",
+        help=f"read as {READER_SYNTAX} under TLP (default: director for --bundle, "
+        "partner for --db)",
     )
     exp.add_argument("-o", "--output", metavar="OUT", help="file to write (default: stdout)")
     exp.add_argument(
@@ -116,7 +125,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     val.add_argument(
         "--sensor-types",
         metavar="TYPES",
-        help="comma-separated SCO types the sensor produces; others are warned about",
+        help="comma-separated SCO types the sensor produces besides the range sensor's "
+        f"({', '.join(sorted(RANGE_SENSOR.types))}); comparisons on other types are warned about",
     )
     val.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
     val.set_defaults(handler=run_validate)
@@ -127,16 +137,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 # -- export -----------------------------------------------------------------------------
 
 
-def parse_reader(value: str) -> Reader:
-    """``partner``, ``director`` or ``team=NAME`` as a TLP reader; else a usage error."""
-    if value == "partner":
-        return Reader(is_partner=True)
-    if value == "director":
-        return Reader(is_director=True)
-    kind, sep, team = value.partition("=")
-    if kind == "team" and sep and team.strip():
-        return Reader(team=team.strip())
-    raise UsageError(f"--reader {value!r}: expected partner, director or team=NAME")
+def _reader(value: str | None, from_bundle: bool) -> Reader:
+    """The ``--reader``; by default the director for a local bundle file (its owner
+    exports it) and a partner for a store (whose collections hold others' indicators)."""
+    if value is None:
+        return Reader(is_director=True) if from_bundle else Reader(is_partner=True)
+    try:
+        return parse_reader(value)
+    except ValueError as exc:
+        raise UsageError(f"--reader {exc}") from None
 
 
 def parse_domain_in(value: str) -> tuple[str, ...]:
@@ -175,66 +184,25 @@ def read_bundle_file(path: str) -> list[dict[str, Any]]:
     return objects
 
 
-def readable(objects: Iterable[dict[str, Any]], reader: Reader) -> tuple[list[dict], list[Skipped]]:
-    """The indicators ``reader`` may see under TLP, and the others with the reason."""
-    kept: list[dict[str, Any]] = []
-    refused: list[Skipped] = []
-    for obj in objects:
-        if obj.get("type") != "indicator":
-            continue
-        try:
-            level = level_of(obj)
-            recipients = recipients_of(obj)
-        except ValueError as exc:
-            refused.append((str(obj.get("id", "?")), f"bad TLP marking: {exc}"))
-            continue
-        if may_read(reader, level, None, recipients):
-            kept.append(obj)
-        else:
-            refused.append(
-                (str(obj.get("id", "?")), f"{level.label}: not readable as {_who(reader)}")
-            )
-    return kept, refused
-
-
-def _who(reader: Reader) -> str:
-    return "director" if reader.is_director else f"team {reader.team}" if reader.team else "partner"
-
-
 def read_store(
     db: str, api_root: str | None, collections: list[str], reader: Reader
 ) -> list[dict[str, Any]]:
     """The latest version of every indicator ``reader`` may see in the collections."""
-    if not collections:
-        raise UsageError("--db needs at least one --collection")
-    if not Path(db).exists():
-        raise UsageError(f"--db {db}: no store there")
-    with Store.open(db) as store:
-        if api_root is None:
-            roots = store.api_roots()
-            if len(roots) != 1:
-                names = ", ".join(r.name for r in roots) or "none"
-                raise UsageError(f"--db {db} has API roots {names}: choose one with --api-root")
-            api_root = roots[0].name
-        infos = store.collections(api_root)
-        objects: list[dict[str, Any]] = []
-        for wanted in collections:
-            match = [c for c in infos if wanted in (c.id, c.alias)]
-            if not match:
-                known = ", ".join(c.alias or c.id for c in infos) or "none"
-                raise UsageError(
-                    f"--collection {wanted!r}: not in API root {api_root!r} (it has {known})"
-                )
-            page = store.query(
-                api_root, match[0].id, reader, ObjectFilter(types=("indicator",)), limit=None
+    with open_existing(db) as store:
+        if not collections:
+            listing = "\n".join("  " + line for line in StoreCollections.of(store).lines())
+            raise UsageError(
+                f"--db needs at least one --collection (ID or alias); {db} has:\n{listing}"
             )
-            objects += page.objects()
-    return objects
+        try:
+            return read_collections(store, api_root, collections, reader)
+        except ExportSourceError as exc:
+            raise UsageError(f"--db {db}: {exc}") from None
 
 
 def run_export(args: argparse.Namespace) -> int:
     """The handler of ``grapevine indicators export``."""
-    reader = parse_reader(args.reader)
+    reader = _reader(args.reader, from_bundle=args.bundle is not None)
     if args.bundle is not None:
         if args.collection or args.api_root:
             raise UsageError("--collection and --api-root go with --db, not --bundle")
@@ -242,14 +210,10 @@ def run_export(args: argparse.Namespace) -> int:
     else:
         indicators, refused = read_store(args.db, args.api_root, args.collection, reader), []
     now = None if args.include_expired else SystemClock().now()
-    if args.format == "suricata":
-        text, skipped = to_suricata(indicators, now=now, domain_in=parse_domain_in(args.domain_in))
-    elif args.format == "zeek-intel":
-        text, skipped = to_zeek_intel(
-            indicators, now=now, source=args.source, meta_url=args.meta_url
-        )
-    else:
-        text, skipped = to_stix_bundle(indicators, now=now)
+    options = ExportOptions(
+        domain_in=parse_domain_in(args.domain_in), source=args.source, meta_url=args.meta_url
+    )
+    text, skipped = export(args.format, indicators, now=now, options=options)
     skipped = refused + skipped
     write_output(text, args.output)
     for object_id, reason in skipped:
@@ -300,11 +264,11 @@ def caret(pattern: str, position: int | None) -> list[str]:
 def run_validate(args: argparse.Namespace) -> int:
     """The handler of ``grapevine indicators validate``."""
     pattern = sys.stdin.read().strip() if args.pattern == "-" else args.pattern
-    sensor = None
+    sensor = set(RANGE_SENSOR.types)
     if args.sensor_types:
-        sensor = [t.strip() for t in args.sensor_types.split(",") if t.strip()]
+        sensor |= {t.strip() for t in args.sensor_types.split(",") if t.strip()}
     try:
-        warnings = validate_pattern(pattern, sensor_types=sensor)
+        warnings = validate_pattern(pattern, sensor_types=sensor, profile=RANGE_SENSOR)
     except PatternError as exc:
         where = f" at position {exc.position}" if exc.position is not None else ""
         print(f"invalid pattern{where}: {exc.reason}", file=sys.stderr)

@@ -6,7 +6,8 @@ Actions::
     grapevine scenario validate FILE...           every error as FILE:LINE:COL: PATH: MESSAGE
     grapevine scenario timeline FILE              injects in time order with ATT&CK ids
     grapevine scenario schema [-o OUT]            JSON Schema of scenario files
-    grapevine scenario pcap FILE -o OUT.pcapng    generated traffic with labels as comments
+    grapevine scenario pcap FILE -o OUT.pcapng    generated traffic, a team's copy (no labels)
+    grapevine scenario pcap FILE -o OUT.pcapng --labels   the director's: labels + sidecar
 
 FILE is a path, or the name of a built-in scenario (``tutorial``).
 """
@@ -26,7 +27,7 @@ from scenarios.fields import format_duration
 from scenarios.loader import ScenarioValidationError, load
 from scenarios.model import Scenario
 from scenarios.schema import scenario_schema
-from scenarios.techniques import registry
+from scenarios.timeline import timeline_rows
 
 
 def register(subparsers: Any) -> None:
@@ -57,12 +58,26 @@ def register(subparsers: Any) -> None:
     p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout")
     p.set_defaults(handler=cmd_schema)
 
-    p = sub.add_parser("pcap", help="write the scenario's traffic as pcapng plus a JSON sidecar")
+    p = sub.add_parser(
+        "pcap",
+        help="write the scenario's traffic as pcapng (a team's copy; --labels for the director's)",
+        description="Write the scenario's traffic as pcapng. Without --labels it is a team's "
+        "copy: bytes only. With --labels it is the director's copy: each packet's label "
+        "(inject or benign) as its comment, and a JSON sidecar with the labels and the "
+        "ground truth of every inject.",
+    )
     p.add_argument("file", metavar="FILE", help="a scenario file or built-in name")
     p.add_argument("-o", "--output", required=True, metavar="OUT.pcapng", help="the pcapng file")
     p.add_argument("--team", metavar="T", help="only the traffic crossing team T's border")
     p.add_argument(
-        "--sidecar", metavar="OUT.json", help="labels and ground truth (default: OUT with .json)"
+        "--labels",
+        action="store_true",
+        help="the director's copy: label comments and a sidecar (the answer key)",
+    )
+    p.add_argument(
+        "--sidecar",
+        metavar="OUT.json",
+        help="with --labels: labels and ground truth (default: OUT with .json)",
     )
     p.set_defaults(handler=cmd_pcap)
 
@@ -156,37 +171,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return status
 
 
-def timeline_rows(scenario: Scenario, team: str | None = None) -> list[dict[str, Any]]:
-    """The injects (and director messages) in time order, as plain rows."""
-    rows: list[dict[str, Any]] = []
-    for inject in scenario.injects:
-        if team is not None and inject.team != team:
-            continue
-        technique = registry.get(inject.technique)
-        attacker = scenario.attacker_for(inject)
-        rows.append(
-            {
-                "kind": "inject",
-                "at": inject.at,
-                "id": inject.id,
-                "technique": inject.technique,
-                "attack_ids": list(technique.attack_ids),
-                "team": inject.team,
-                "host": inject.host,
-                "attacker": inject.attacker,
-                "attacker_ip": attacker.ip,
-                "impact_at": inject.impact_time,
-                "description": inject.description or technique.summary,
-            }
-        )
-    for message in scenario.messages:
-        if team is not None and message.to and team not in message.to:
-            continue
-        rows.append({"kind": "message", "at": message.at, "to": message.to, "text": message.text})
-    rows.sort(key=lambda r: (r["at"], r["kind"] != "message"))
-    return rows
-
-
 def cmd_timeline(args: argparse.Namespace) -> int:
     """Print the scenario's injects in time order with their ATT&CK technique ids."""
     scenario = _open_for(args)
@@ -259,19 +243,28 @@ def cmd_pcap(args: argparse.Namespace) -> int:
     if scenario is None:
         return 1
     out = Path(args.output)
-    sidecar = Path(args.sidecar) if args.sidecar else out.with_suffix(".json")
+    if args.sidecar and not args.labels:
+        raise UsageError("--sidecar goes with --labels (a team's copy has no sidecar)")
+    sidecar = (
+        (Path(args.sidecar) if args.sidecar else out.with_suffix(".json")) if args.labels else None
+    )
     if sidecar == out:
         raise UsageError(f"--sidecar {sidecar}: would overwrite the pcap file")
     for given in (out, sidecar):
-        if not given.parent.is_dir():
+        if given is not None and not given.parent.is_dir():
             raise UsageError(f"{given}: the directory {given.parent} does not exist")
+    frames = generate(scenario, team=args.team)
     try:
-        counts = write_pcapng(
-            generate(scenario, team=args.team), out, sidecar, ground_truth(scenario, team=args.team)
-        )
+        if sidecar is None:
+            counts = write_pcapng(frames, out, labels=False)
+        else:
+            counts = write_pcapng(frames, out, sidecar, ground_truth(scenario, team=args.team))
     except OSError as exc:
         raise RangeError(f"{out}: cannot write the capture: {exc}") from None
     total = sum(counts.values())
+    if sidecar is None:
+        print(f"wrote {out} ({total} frames, no labels: a team's copy)")
+        return 0
     injects = sum(n for label, n in counts.items() if label != "benign")
-    print(f"wrote {out} ({total} frames, {injects} attack frames) and {sidecar}")
+    print(f"wrote {out} ({total} frames, {injects} attack frames, labelled) and {sidecar}")
     return 0

@@ -33,6 +33,7 @@ from indicators.taxii.config import (
     LoginLimits,
 )
 from indicators.taxii.serving import tls_context
+from range.commands.stores import open_or_create
 from range.errors import UsageError
 
 
@@ -226,7 +227,7 @@ def serve_until_interrupted(server: TaxiiServer, store: Store) -> int:
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted."""
     config = config_from(args, args.db)
-    store = Store.open(config.db)
+    store = open_or_create(config.db)
     server = start(config, args.host, args.port, store)
     announce(server, config, store, sys.stdout)
     print("  Ctrl-C stops the server.", flush=True)

@@ -1,7 +1,9 @@
-"""``grapevine taxii``: TAXII server data. ``taxii import`` moves a medallion server over.
+"""``grapevine taxii``: TAXII server data. ``taxii import`` moves a medallion server over;
+``taxii collections`` lists what a store holds.
 
 ::
 
+    grapevine taxii collections --db grapevine.db
     grapevine taxii import medallion_data.json --db grapevine.db
     grapevine taxii import medallion_data.json --db grapevine.db --dry-run
     grapevine taxii import data.json --db grapevine.db --owner high-value=cert-de \\
@@ -23,10 +25,12 @@ import tempfile
 from pathlib import Path
 
 from indicators.errors import GrapevineError
+from indicators.export.sources import StoreCollections
 from indicators.medallion_import import read_medallion_file
 from indicators.medallion_store import import_medallion_data
 from indicators.store import Store
 from indicators.tlp import DEFAULT_LEVEL, Tlp
+from range.commands.stores import announce_created, open_existing, store_exists
 from range.errors import UsageError
 
 
@@ -34,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``grapevine taxii …`` to the CLI."""
     taxii = subparsers.add_parser(
         "taxii",
-        help="TAXII server data (import from medallion)",
+        help="TAXII server data: list collections, import from medallion",
         description="TAXII server data.",
     )
     actions = taxii.add_subparsers(dest="taxii_action", metavar="ACTION")
@@ -74,6 +78,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     imp.set_defaults(handler=run_import)
 
+    col = actions.add_parser(
+        "collections",
+        help="list the API roots and collections of a store",
+        description="List every API root and collection of a store: id, alias, owner team "
+        "(who writes it besides the director), default TLP and title.",
+    )
+    col.add_argument("--db", required=True, metavar="PATH", help="the Grapevine store")
+    col.set_defaults(handler=run_collections)
+
 
 def parse_owner_options(values: list[str]) -> dict[str, str]:
     """``["COLLECTION=TEAM", …]`` -> ``{COLLECTION: TEAM}``; bad syntax is a usage error."""
@@ -96,12 +109,23 @@ def _tlp(value: str) -> Tlp:
         raise UsageError(f"--default-tlp {value!r}: expected one of {levels}") from None
 
 
+def run_collections(args: argparse.Namespace) -> int:
+    """The handler of ``grapevine taxii collections``: one tab-separated line each."""
+    with open_existing(args.db) as store:
+        lines = StoreCollections.of(store).lines()
+    if not lines:
+        print(f"no API roots in {args.db}")
+    for line in lines:
+        print(line)
+    return 0
+
+
 def run_import(args: argparse.Namespace) -> int:
     """The handler of ``grapevine taxii import``."""
     owners = parse_owner_options(args.owner)
     default_tlp = _tlp(args.default_tlp)
     data = read_medallion_file(args.file)
-    if args.dry_run and not Path(args.db).exists():
+    if args.dry_run and not store_exists(args.db):
         # plan against an empty store, and leave no file behind where --db points
         with (
             tempfile.TemporaryDirectory() as scratch,
@@ -110,8 +134,9 @@ def run_import(args: argparse.Namespace) -> int:
             report = import_medallion_data(
                 data, store, owners, default_tlp=default_tlp, dry_run=True
             )
+        print(f"would create a new store at {args.db}")
     else:
-        created = not Path(args.db).exists()
+        created = not store_exists(args.db)
         try:
             with Store.open(args.db) as store:
                 report = import_medallion_data(
@@ -122,6 +147,8 @@ def run_import(args: argparse.Namespace) -> int:
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{args.db}{suffix}").unlink(missing_ok=True)
             raise
+        if created:
+            announce_created(args.db)
     for line in report.lines():
         print(line)
     return 0

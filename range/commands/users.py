@@ -18,9 +18,9 @@ import argparse
 import getpass
 import sys
 
-from indicators.store import Store
 from indicators.taxii.config import DEFAULT_API_ROOT, DEFAULT_DB, ServerConfig
 from indicators.users import PasswordPolicy, Role, User, check_user
+from range.commands.stores import open_existing, open_or_create
 from range.errors import UsageError
 
 
@@ -88,7 +88,7 @@ def read_password(from_stdin: bool) -> str:
 def run_add(args: argparse.Namespace) -> int:
     user = check_user(args.name, args.role, args.team)
     password_hash = PasswordPolicy().hash(read_password(args.password_stdin))
-    with Store.open(args.db) as store:
+    with open_or_create(args.db) as store:
         if store.user(user.name) is not None:
             raise UsageError(f"user {user.name!r} already exists; use 'grapevine users passwd'")
         if user.team:
@@ -105,7 +105,7 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    with Store.open(args.db) as store:
+    with open_existing(args.db) as store:
         users = store.users()
         if not users:
             print("no users")
@@ -115,15 +115,15 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    with Store.open(args.db) as store:
+    with open_existing(args.db) as store:
         store.remove_user(args.name)
     print(f"removed user {args.name}")
     return 0
 
 
 def run_passwd(args: argparse.Namespace) -> int:
-    password_hash = PasswordPolicy().hash(read_password(args.password_stdin))
-    with Store.open(args.db) as store:
+    with open_existing(args.db) as store:
+        password_hash = PasswordPolicy().hash(read_password(args.password_stdin))
         store.set_password_hash(args.name, password_hash)
     print(f"changed the password of user {args.name}")
     return 0

@@ -93,6 +93,8 @@ def test_export_suricata_from_a_bundle_to_a_file(
             "suricata",
             "--bundle",
             str(bundle_file),
+            "--reader",
+            "partner",
             "-o",
             str(out),
         ]
@@ -179,8 +181,10 @@ def test_export_from_the_store_as_a_team_reads_amber_and_several_collections(
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--collection", "missing"], "--collection 'missing': not in API root 'grapevine'"),
-        ([], "--db needs at least one --collection"),
+        (
+            ["--collection", "missing"],
+            "collection 'missing' is not in API root 'grapevine' (shared, other)",
+        ),
         (["--collection", "shared", "--api-root", "nope"], "API root 'nope' not found"),
         (["--collection", "shared", "--reader", "team"], "--reader 'team': expected partner"),
     ],
@@ -193,6 +197,30 @@ def test_export_from_the_store_refuses_bad_options(
     assert message in capsys.readouterr().err
 
 
+def test_a_local_bundle_is_read_as_the_director_by_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    own = make_indicator("[ipv4-addr:value = '198.51.100.5']", "our own, unmarked", tlp=None)
+    path = tmp_path / "ours.json"
+    path.write_text(
+        json.dumps({"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": [own]})
+    )
+    assert main(["indicators", "export", "--format", "zeek-intel", "--bundle", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "198.51.100.5\tIntel::ADDR" in captured.out
+    assert "not readable" not in captured.err and "exported 1 of 1" in captured.err
+
+
+def test_export_from_the_store_without_a_collection_lists_them(
+    store_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["indicators", "export", "--format", "suricata", "--db", str(store_file)]) == 2
+    err = capsys.readouterr().err
+    assert "--db needs at least one --collection" in err
+    listed = [line.split("\t") for line in err.splitlines() if line.startswith("  grapevine\t")]
+    assert [row[2] for row in listed] == ["shared", "other"]
+
+
 def test_export_refuses_a_missing_store_without_creating_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -201,7 +229,7 @@ def test_export_refuses_a_missing_store_without_creating_one(
         ["indicators", "export", "--format", "suricata", "--db", str(db), "--collection", "x"]
     )
     assert status == 2
-    assert "no store there" in capsys.readouterr().err
+    assert f"no store there: {db}" in capsys.readouterr().err
     assert not db.exists()
 
 
@@ -254,9 +282,32 @@ def test_validate_prints_warnings_and_strict_fails_on_them(
     assert out[1].startswith("warning at position 1: AND inside one [...] joins different")
     assert out[3] == "   ^"
     assert main(["indicators", "validate", "--strict", pattern]) == 1
-    sensor = ["--sensor-types", "network-traffic,ipv4-addr"]
-    assert main(["indicators", "validate", *sensor, "[file:name = 'a.exe']"]) == 0
-    assert "the sensor never produces 'file' objects" in capsys.readouterr().out
+    assert main(["indicators", "validate", "[process:name = 'a.exe']"]) == 0
+    assert "the sensor never produces 'process' objects" in capsys.readouterr().out
+    widened = ["--sensor-types", "process"]
+    assert main(["indicators", "validate", *widened, "[process:name = 'a.exe']"]) == 0
+    assert capsys.readouterr().out == "valid\n"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "marked", "message"),
+    [
+        ("[ipv4-addr:valu = '203.0.113.7']", "valu", "never sets ipv4-addr:valu"),
+        ("[ipv4-addr:value = '999.0.113.7']", "'999", "not an IPv4 address or CIDR block"),
+        ("[network-traffic:dst_port = '22']", "'22'", "is an integer but '22' is a string"),
+        ("[ipv4-adr:value = '203.0.113.7']", "ipv4-adr", "unknown object type 'ipv4-adr'"),
+    ],
+)
+def test_validate_warns_about_what_the_sensor_never_produces(
+    capsys: pytest.CaptureFixture[str], pattern: str, marked: str, message: str
+) -> None:
+    assert main(["indicators", "validate", pattern]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "valid, 1 warning(s)"
+    assert message in out[1]
+    assert out[2] == "  " + pattern
+    assert out[3].index("^") - 2 == pattern.index(marked)
+    assert main(["indicators", "validate", "--strict", pattern]) == 1
 
 
 def test_validate_reads_the_pattern_from_stdin(
@@ -273,6 +324,7 @@ def test_export_suricata_domain_in_chooses_the_domain_rules(
     bundle_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["indicators", "export", "--format", "suricata", "--bundle", str(bundle_file)]
+    args += ["--reader", "partner"]
     assert main([*args, "--domain-in", "dns"]) == 0
     rules = rule_lines(capsys.readouterr().out)
     protocols = sorted(idstools.rule.parse(r)["proto"] for r in rules)

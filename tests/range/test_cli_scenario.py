@@ -153,22 +153,26 @@ def test_schema_prints_or_writes_json(tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 @pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed")
-def test_pcap_writes_labelled_pcapng_and_sidecar(
-    small: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "small.pcapng"
-    assert main(["scenario", "pcap", str(small), "-o", str(out)]) == 0
-    assert "wrote" in capsys.readouterr().out
-    sidecar = json.loads((tmp_path / "small.json").read_text())
-    assert set(sidecar["ground_truth"]) == {"scan-aa", "brute-bb"}
-    assert sidecar["ground_truth"]["scan-aa"]["attack_ids"] == ["T1046"]
-    comments = subprocess.run(
-        ["tshark", "-r", str(out), "-T", "fields", "-e", "frame.comment"],
+def _comments(pcap: Path) -> list[str]:
+    return subprocess.run(
+        ["tshark", "-r", str(pcap), "-T", "fields", "-e", "frame.comment"],
         capture_output=True,
         text=True,
         check=True,
         timeout=120,
     ).stdout.splitlines()
+
+
+def test_pcap_writes_labelled_pcapng_and_sidecar(
+    small: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "small.pcapng"
+    assert main(["scenario", "pcap", str(small), "-o", str(out), "--labels"]) == 0
+    assert "labelled" in capsys.readouterr().out
+    sidecar = json.loads((tmp_path / "small.json").read_text())
+    assert set(sidecar["ground_truth"]) == {"scan-aa", "brute-bb"}
+    assert sidecar["ground_truth"]["scan-aa"]["attack_ids"] == ["T1046"]
+    comments = _comments(out)
     assert len(comments) == sidecar["frames"]
     labels = [c.split(" team=")[0] for c in comments]
     assert labels == sidecar["labels"]
@@ -178,13 +182,42 @@ def test_pcap_writes_labelled_pcapng_and_sidecar(
 def test_pcap_for_one_team(small: Path, tmp_path: Path) -> None:
     out = tmp_path / "bb.pcapng"
     sidecar = tmp_path / "bb-labels.json"
-    assert main(["scenario", "pcap", str(small), "-o", str(out), "--team", "bb",
+    assert main(["scenario", "pcap", str(small), "-o", str(out), "--team", "bb", "--labels",
                  "--sidecar", str(sidecar)]) == 0  # fmt: skip
     doc = json.loads(sidecar.read_text())
     assert set(doc["ground_truth"]) == {"brute-bb"}
     assert "scan-aa" not in doc["counts"]
     assert doc["counts"]["brute-bb"] > 0
     assert out.stat().st_size > 0
+
+
+def test_a_teams_pcap_carries_no_labels_and_no_sidecar(
+    small: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "bb.pcapng"
+    assert main(["scenario", "pcap", str(small), "-o", str(out), "--team", "bb"]) == 0
+    assert "no labels" in capsys.readouterr().out
+    comments = _comments(out)
+    assert len(comments) > 10 and set(comments) == {""}
+    assert not (tmp_path / "bb.json").exists()
+    assert b"brute-bb" not in out.read_bytes() and b"benign" not in out.read_bytes()
+    labelled = tmp_path / "director" / "bb.pcapng"
+    labelled.parent.mkdir()
+    assert (
+        main(["scenario", "pcap", str(small), "-o", str(labelled), "--team", "bb", "--labels"]) == 0
+    )
+    assert len(_comments(labelled)) == len(comments) and "" not in set(_comments(labelled))
+    assert (labelled.parent / "bb.json").exists()
+
+
+def test_pcap_sidecar_needs_labels(
+    small: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "x.pcapng"
+    argv = ["scenario", "pcap", str(small), "-o", str(out), "--sidecar", str(tmp_path / "x.json")]
+    assert main(argv) == 2
+    assert "--sidecar goes with --labels" in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_pcap_refuses_a_broken_file_and_writes_nothing(

@@ -2,62 +2,17 @@
 
 from __future__ import annotations
 
-import queue
 import re
-import signal
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import requests
 
 from range.cli import main
+from tests.range.processes import ROOT, launch, stop
 
 TAXII = "application/taxii+json;version=2.1"
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _launch(*args: str) -> tuple[subprocess.Popen, list[str]]:
-    """Start ``grapevine ARGS`` and collect its output up to "Ctrl-C" (60 s at most)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "range.cli", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        for line in proc.stdout:
-            lines.put(line.rstrip("\n"))
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    seen: list[str] = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-        except queue.Empty:
-            break
-        if line is None:
-            break
-        seen.append(line)
-        if "Ctrl-C" in line:
-            break
-    return proc, seen
-
-
-def _stop(proc: subprocess.Popen) -> int:
-    proc.send_signal(signal.SIGINT)
-    try:
-        return proc.wait(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
 
 
 def _server_url(lines: list[str]) -> str:
@@ -90,26 +45,27 @@ def _add_user(db: str, name: str, *options: str, password: str) -> subprocess.Co
 
 def test_serve_starts_without_users_and_says_how_to_add_one(tmp_path: Path) -> None:
     db = tmp_path / "g.db"
-    proc, lines = _launch("serve", "--db", str(db), "--port", "0")
+    proc, lines = launch("serve", "--db", str(db), "--port", "0")
     try:
         text = "\n".join(lines)
         url = _server_url(lines)
         assert "no users yet" in text and "grapevine users add" in text
+        assert lines[0] == f"created a new store at {db}"
         response = requests.get(f"{url}taxii2/", headers={"Accept": TAXII}, timeout=10)
         assert response.status_code == 401
     finally:
-        assert _stop(proc) == 0
+        assert stop(proc) == 0
 
 
 def test_serve_answers_a_user_added_with_the_cli(tmp_path: Path) -> None:
     db = str(tmp_path / "g.db")
     done = _add_user(db, "ana", "--role", "partner", password="a partner password")
     assert done.returncode == 0, done.stderr
-    proc, lines = _launch("serve", "--db", db, "--port", "0", "--public-url", "https://x.example")
+    proc, lines = launch("serve", "--db", db, "--port", "0", "--public-url", "https://x.example")
     try:
         text = "\n".join(lines)
         url = _server_url(lines)
-        assert "no users yet" not in text
+        assert "no users yet" not in text and "created" not in text
         body = requests.get(
             f"{url}taxii2/",
             headers={"Accept": TAXII},
@@ -118,11 +74,11 @@ def test_serve_answers_a_user_added_with_the_cli(tmp_path: Path) -> None:
         ).json()
         assert body["api_roots"] == ["https://x.example/grapevine/"]
     finally:
-        assert _stop(proc) == 0
+        assert stop(proc) == 0
 
 
 def test_play_prints_how_to_reach_the_server_and_the_account_works() -> None:
-    proc, lines = _launch("play")
+    proc, lines = launch("play")
     try:
         text = "\n".join(lines)
         url = _server_url(lines)
@@ -133,7 +89,7 @@ def test_play_prints_how_to_reach_the_server_and_the_account_works() -> None:
         collections = server.default.collections
         assert [c.can_write for c in collections] == [True]
     finally:
-        assert _stop(proc) == 0
+        assert stop(proc) == 0
 
 
 def test_serve_refuses_a_bad_port(capsys) -> None:
@@ -152,7 +108,7 @@ def test_a_202_write_survives_killing_the_server(tmp_path: Path) -> None:
     added = _add_user(db, "ana", "--role", "team", "--team", "cert-de", password="ana's password")
     assert added.returncode == 0, added.stderr
     collection = re.search(r"writes collection (\S+)", added.stdout).group(1)
-    proc, lines = _launch("serve", "--db", db, "--port", "0")
+    proc, lines = launch("serve", "--db", db, "--port", "0")
     try:
         url = _server_url(lines)
         rng = random.Random(5)
@@ -182,7 +138,7 @@ def test_serve_sets_the_discovery_title_description_and_contact(tmp_path: Path) 
     db = str(tmp_path / "g.db")
     done = _add_user(db, "ana", "--role", "partner", password="a partner password")
     assert done.returncode == 0, done.stderr
-    proc, lines = _launch(
+    proc, lines = launch(
         "serve",
         "--db",
         db,
@@ -203,7 +159,7 @@ def test_serve_sets_the_discovery_title_description_and_contact(tmp_path: Path) 
         assert server.description == "Indicators of the 2026 exercise"
         assert server.contact == "white-cell@example.org"
     finally:
-        assert _stop(proc) == 0
+        assert stop(proc) == 0
 
 
 def test_serve_with_cert_and_key_serves_https(tmp_path: Path, monkeypatch) -> None:
@@ -218,15 +174,13 @@ def test_serve_with_cert_and_key_serves_https(tmp_path: Path, monkeypatch) -> No
     db = str(tmp_path / "g.db")
     done = _add_user(db, "ana", "--role", "partner", password="a partner password")
     assert done.returncode == 0, done.stderr
-    proc, lines = _launch(
-        "serve", "--db", db, "--port", "0", "--cert", str(cert), "--key", str(key)
-    )
+    proc, lines = launch("serve", "--db", db, "--port", "0", "--cert", str(cert), "--key", str(key))
     try:
         url = re.search(r"server on (https://127\.0\.0\.1:\d+/)", "\n".join(lines)).group(1)
         server = Server(f"{url}taxii2/", user="ana", password="a partner password", verify=str(ca))
         assert server.api_roots[0].url == f"{url}grapevine/"
     finally:
-        assert _stop(proc) == 0
+        assert stop(proc) == 0
 
 
 def test_serve_refuses_a_cert_without_its_key(tmp_path: Path, capsys) -> None:

@@ -398,6 +398,7 @@ def test_dry_run_prints_the_plan_and_creates_no_store(
     out = capsys.readouterr().out
     assert "would import 3 API roots, 5 collections, 15 object versions, 3 statuses" in out
     assert "--api-root cert-vineland" in out
+    assert f"would create a new store at {db}" in out
     assert not db.exists()
 
 
@@ -542,3 +543,39 @@ def test_default_tlp_option_reaches_unmarked_objects(tmp_path: Path) -> None:
     with Store.open(db) as store:
         high = store.collections("cert-vineland")[0]
         assert high.default_tlp.name == "GREEN"
+
+
+def test_import_says_it_created_a_new_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "new.db"
+    assert main(["taxii", "import", str(MEDALLION_DATA_FILE), "--db", str(db)]) == 0
+    assert f"created a new store at {db}" in capsys.readouterr().out
+
+
+def test_collections_lists_every_api_root_and_collection(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "g.db"
+    owner = ["--owner", "high-value=cert-de"]
+    assert main(["taxii", "import", str(MEDALLION_DATA_FILE), "--db", str(db), *owner]) == 0
+    capsys.readouterr()
+    assert main(["taxii", "collections", "--db", str(db)]) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    with Store.open(db) as store:
+        expected = [
+            (root.name, info.id)
+            for root in store.api_roots()
+            for info in store.collections(root.name)
+        ]
+    assert [(r[0], r[1]) for r in rows if len(r) > 2] == expected
+    assert any(r[3] == "owner cert-de" for r in rows if len(r) > 2)
+    assert all(r[4].startswith("TLP:") for r in rows if len(r) > 2)
+
+
+def test_collections_refuses_a_missing_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["taxii", "collections", "--db", str(tmp_path / "typo.db")]) == 2
+    assert "no store there" in capsys.readouterr().err
+    assert not (tmp_path / "typo.db").exists()

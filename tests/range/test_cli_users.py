@@ -102,6 +102,7 @@ def test_list_passwd_remove(monkeypatch, capsys, db) -> None:
     ],
 )
 def test_refusals(monkeypatch, capsys, db, argv, stdin, code, message) -> None:
+    Store.open(db).close()  # an empty store: the refusal is about the user, not the file
     got, _, err = run(monkeypatch, capsys, [*argv, "--db", db], stdin)
     assert got == code and message in err
 
@@ -113,3 +114,27 @@ def test_adding_a_user_twice_is_refused_and_keeps_the_first(monkeypatch, capsys,
     assert code == 2 and "already exists" in err
     with Store.open(db) as store:
         assert PasswordPolicy().verify(store.user("p")[1], "first password")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["list"], ["remove", "alice"], ["passwd", "alice", "--password-stdin"]],
+    ids=["list", "remove", "passwd"],
+)
+def test_readers_refuse_a_missing_store_and_create_none(
+    monkeypatch, capsys, tmp_path: Path, argv: list[str]
+) -> None:
+    typo = tmp_path / "typo.db"
+    code, out, err = run(monkeypatch, capsys, ["users", *argv, "--db", str(typo)], "pw\n")
+    assert code == 2 and out == ""
+    assert err.strip() == f"error: no store there: {typo}"
+    assert not typo.exists()
+
+
+def test_add_says_it_created_a_new_store(monkeypatch, capsys, db) -> None:
+    argv = ["users", "add", "dir", "--role", "director", "--password-stdin", "--db", db]
+    code, out, _ = run(monkeypatch, capsys, argv, "first password\n")
+    assert code == 0 and out.splitlines()[0] == f"created a new store at {db}"
+    argv[2] = "dir2"
+    code, out, _ = run(monkeypatch, capsys, argv, "second password\n")
+    assert code == 0 and "created" not in out

@@ -260,3 +260,36 @@ def test_ipv6_team_file_loads_with_derived_values_and_round_trips() -> None:
     assert team.host("portal").mac == "02:06:00:00:00:20"
     assert str(scenario.attacker_named("scanner").ip) == "2001:db8:bad::66"
     assert loads(dumps(scenario), "dumped.yaml") == scenario
+
+
+def test_unterminated_quote_is_reported_where_it_opened() -> None:
+    text = "title: Quoted\nduration: 10m\nseed: 1\nbriefing: 'never closed\nteams: []\n"
+    with pytest.raises(ScenarioValidationError) as caught:
+        loads(text, "x.yaml")
+    first, last = caught.value.issues
+    assert (first.line, first.column, first.path) == (4, 11, "<yaml>")
+    assert "quoted scalar that starts here" in first.message and "at 6:1" in first.message
+    assert (last.line, last.column) == (6, 1) and "started at 4:11" in last.message
+
+
+def test_syntax_error_without_context_is_one_issue() -> None:
+    with pytest.raises(ScenarioValidationError) as caught:
+        loads("title: a\n  b: c\n", "x.yaml")
+    (issue,) = caught.value.issues
+    assert (issue.line, issue.path) == (2, "<yaml>") and "not allowed here" in issue.message
+
+
+def test_a_misspelled_role_is_named_in_words_with_a_suggestion() -> None:
+    with pytest.raises(ScenarioValidationError) as caught:
+        loads(MINIMAL.replace("role: dns,", "role: dnss,"), "x.yaml")
+    (issue,) = caught.value.issues
+    assert issue.path == "teams[0].hosts[0].role"
+    assert issue.message.startswith("unknown host role 'dnss'; did you mean 'dns'? Known roles: ")
+    assert "Input should be" not in issue.message
+
+
+def test_an_unknown_key_without_a_close_match_lists_the_known_ones() -> None:
+    with pytest.raises(ScenarioValidationError) as caught:
+        loads(MINIMAL.replace("seed: 1\n", "seed: 1\nxyzzy: 2\n"), "x.yaml")
+    (issue,) = caught.value.issues
+    assert issue.message.startswith("unknown field (expected one of: title, ")

@@ -79,3 +79,24 @@ def test_empty_capture_is_a_valid_pcapng(tmp_path, tshark_path) -> None:
     assert write_pcapng([], out) == {}
     done = subprocess.run([tshark_path, "-r", str(out)], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout == ""
+
+
+def test_an_unlabelled_copy_has_no_comments_and_refuses_a_sidecar(tmp_path, tshark_path) -> None:
+    frames = mixed_frames()
+    out = tmp_path / "team.pcapng"
+    assert write_pcapng(frames, out, labels=False) == {
+        "benign": 1,
+        "inject-dga": 6,
+        "inject-scan": 6,
+    }
+    assert b"inject" not in out.read_bytes() and b"benign" not in out.read_bytes()
+    done = subprocess.run(
+        [tshark_path, "-r", str(out), "-T", "fields", "-e", "frame.comment", "-e", "frame.len"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    rows = [line.split("\t") for line in done.stdout.splitlines()]
+    assert [r[0] for r in rows] == [""] * len(frames)
+    assert [int(r[1]) for r in rows] == [len(f.data) for f in frames]
+    with pytest.raises(ScenarioError, match="no sidecar"):
+        write_pcapng(frames, tmp_path / "x.pcapng", tmp_path / "x.json", labels=False)
+    assert not (tmp_path / "x.pcapng").exists() and not (tmp_path / "x.json").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from ruamel.yaml import YAML
 
 from scenarios import library
 from scenarios.loader import to_data
-from scenarios.schema import DIALECT, scenario_schema
+from scenarios.schema import DIALECT, plain_text, scenario_schema
 from scenarios.techniques import registry
 
 BROKEN = Path(__file__).parent / "data" / "broken"
@@ -33,6 +34,8 @@ SHAPE_ERRORS = [
     "unknown-technique",
     "wrong-type",
     "bad-mac",
+    "typo-key",
+    "typo-param",
 ]
 # Broken files whose fault is a rule across fields: only the loader sees it.
 REFERENCE_ERRORS = [
@@ -116,3 +119,29 @@ def test_extension_keys_are_allowed(validator: jsonschema.Validator) -> None:
     assert list(validator.iter_errors(data)) == []
     data["y-defaults"] = {}
     assert list(validator.iter_errors(data))
+
+
+def _descriptions(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["description"]] if isinstance(node.get("description"), str) else []
+        return own + [d for value in node.values() for d in _descriptions(value)]
+    if isinstance(node, list):
+        return [d for item in node for d in _descriptions(item)]
+    return []
+
+
+def test_descriptions_carry_no_developer_cross_references() -> None:
+    descriptions = _descriptions(scenario_schema())
+    assert len(descriptions) > 50
+    for text in descriptions:
+        assert not re.search(r":[a-z]+:`", text), text
+        assert "``" not in text, text
+    mac = scenario_schema()["$defs"]["Host"]["properties"]["mac"]["description"]
+    assert "mac_for" not in mac and "derived from the IP address" in mac
+
+
+def test_plain_text_strips_sphinx_roles() -> None:
+    assert plain_text("or :func:`mac_for` the :class:`~scenarios.model.Host`") == (
+        "or `mac_for` the `Host`"
+    )
+    assert plain_text(":ref:`the roles <roles>` and ``dns``") == "`the roles` and `dns`"
