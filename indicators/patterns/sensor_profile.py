@@ -61,6 +61,10 @@ class SensorProfile:
         return frozenset(self.objects)
 
 
+TLS_EXTENSION = "extension-definition--6c5b9f2e-4a3d-5e1f-9b7a-2d8c0e4f1a63"
+"""The Grapevine property extension on ``network-traffic`` holding a TLS ``server_name``
+(STIX 2.1 has no standard property for the SNI); the range sensor sets it."""
+
 _ADDRESSES = Ref(("ipv4-addr", "ipv6-addr"))
 _COMMON: dict[str, Node] = {"type": "string", "id": "string"}
 
@@ -69,7 +73,11 @@ RANGE_SENSOR = SensorProfile(
     {
         "ipv4-addr": {**_COMMON, "value": "ipv4"},
         "ipv6-addr": {**_COMMON, "value": "ipv6"},
-        "domain-name": {**_COMMON, "value": "string"},
+        "domain-name": {
+            **_COMMON,
+            "value": "string",
+            "resolves_to_refs": ListOf(Ref(("ipv4-addr", "ipv6-addr", "domain-name"))),
+        },
         "url": {**_COMMON, "value": "string"},
         "email-addr": {**_COMMON, "value": "string"},
         "directory": {**_COMMON, "path": "string"},
@@ -105,6 +113,7 @@ RANGE_SENSOR = SensorProfile(
                     "request_header": AnyKey("string"),
                     "message_body_length": "integer",
                 },
+                TLS_EXTENSION: {"extension_type": "string", "server_name": "string"},
             },
         },
     },

@@ -268,7 +268,7 @@ def known_deviation(pattern: str, exc: Exception) -> str | None:
 SEEN: Counter[str] = Counter()
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pattern=observation_expression(), data=bundles())
 def test_same_answer_as_stix2_matcher(pattern: str, data: list[dict]) -> None:
     ours = match(pattern, data)

@@ -12,13 +12,9 @@ from indicators.patterns import ANY_INDEX, validate_pattern
 from indicators.patterns.literals import format_literal
 from indicators.patterns.paths import Step, format_steps
 from indicators.patterns.sensor_profile import RANGE_SENSOR
+from range.sensor import observe
 from scenarios.techniques import registry
 from tests.scenarios.conftest import frames_of, run_technique
-
-try:  # the sensor moves from scenarios/observe.py to range/sensor/
-    from range.sensor import observe
-except ImportError:  # pragma: no cover - before the move
-    from scenarios.observe import observe
 
 
 def _leaves(

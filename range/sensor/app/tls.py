@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import struct
 
+from indicators.patterns.sensor_profile import TLS_EXTENSION
 from range.sensor.flows import Flow, Stream
 from range.sensor.observations import Builder, SensorObservation, event_id, family, sco
-
-TLS_EXTENSION = "extension-definition--6c5b9f2e-4a3d-5e1f-9b7a-2d8c0e4f1a63"
-"""The Grapevine property extension holding a TLS ``server_name``."""
 
 _U16 = struct.Struct("!H").unpack_from
 
