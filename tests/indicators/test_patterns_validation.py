@@ -103,7 +103,7 @@ def test_a_misspelled_property_is_pointed_at_with_a_suggestion() -> None:
 
 
 def test_a_property_without_a_close_match_lists_the_known_ones() -> None:
-    (w,) = profiled("[domain-name:resolves_to_refs[*].value = '192.0.2.1']")
+    (w,) = profiled("[url:x_grapevine_score = 3]")
     assert "(it sets: id, type, value)" in w.message
 
 
