@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from scenarios.techniques.base import Frame
+from scenarios.frames import Frame
 
 IDLE_TIMEOUT = 60.0
 """Seconds of silence after which a UDP conversation (or a lingering TCP one) ends."""

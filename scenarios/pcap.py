@@ -19,7 +19,8 @@ from scapy.data import DLT_EN10MB
 from scapy.utils import PcapNgWriter
 
 from scenarios.errors import ScenarioError
-from scenarios.techniques.base import Frame, GroundTruth
+from scenarios.frames import Frame
+from scenarios.techniques.base import GroundTruth
 
 SIDECAR_VERSION = 1
 

@@ -21,9 +21,10 @@ from scapy.packet import Packet, Raw
 
 from scenarios import library
 from scenarios.benign import team_traffic
-from scenarios.packets import mac_for
+from scenarios.frames import Endpoint, TimedPacket
+from scenarios.protocols.ip import mac_for
 from scenarios.techniques import registry
-from scenarios.techniques.base import Context, Endpoint, TimedPacket
+from scenarios.techniques.base import Context
 
 _DERIVED = {"chksum", "len", "ihl", "dataofs"}
 

@@ -21,11 +21,12 @@ from indicators.patterns import compile_pattern
 from indicators.patterns.observations import observations_from
 from scenarios import library
 from scenarios.benign import team_traffic
+from scenarios.frames import Endpoint, Frame
 from scenarios.observe import Observation, observe
-from scenarios.packets import mac_for
 from scenarios.pcap import write_pcapng
+from scenarios.protocols.ip import mac_for
 from scenarios.techniques import registry
-from scenarios.techniques.base import Context, Emission, Endpoint, Frame
+from scenarios.techniques.base import Context, Emission
 from scenarios.traffic import stable_seed
 
 START = 1_772_438_400.0

@@ -12,9 +12,9 @@ import pytest
 
 from scenarios import library
 from scenarios.benign import team_traffic
+from scenarios.frames import Frame, TimedPacket
 from scenarios.loader import load
 from scenarios.observe import observe
-from scenarios.techniques.base import Frame, TimedPacket
 from scenarios.techniques.dns import DGA_PATTERN
 from tests.scenarios.test_techniques_drone import parse
 

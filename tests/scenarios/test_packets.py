@@ -13,14 +13,10 @@ from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 
 from scenarios.errors import ScenarioError
-from scenarios.packets import (
-    MSS,
-    TcpSession,
-    dns_exchange,
-    ip_packet,
-    tls_client_hello,
-    udp_packet,
-)
+from scenarios.protocols.dns import dns_exchange
+from scenarios.protocols.ip import MSS, ip_packet, udp_packet
+from scenarios.protocols.tcp import TcpSession
+from scenarios.protocols.tls import tls_client_hello
 from scenarios.template import FrameTemplate
 from tests.scenarios.conftest import endpoint, frames_of
 

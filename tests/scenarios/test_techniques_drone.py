@@ -23,15 +23,16 @@ from pymavlink.generator.mavcrc import x25crc
 
 from scenarios import library
 from scenarios.benign import team_traffic
-from scenarios.techniques.base import Emission, Frame
-from scenarios.techniques.drone import (
+from scenarios.frames import Frame
+from scenarios.protocols.mavlink import (
     CRC_EXTRA,
     METRES_PER_DEGREE,
-    SpoofParams,
     heartbeat,
     mavlink_frame,
     x25_crc,
 )
+from scenarios.techniques.base import Emission
+from scenarios.techniques.drone import SpoofParams
 from tests.scenarios.conftest import ATTACKER, TARGET, frames_of, run_technique
 
 HEADER = ("ip.src", "ip.dst", "udp.dstport", "frame.protocols", "udp.checksum.status")

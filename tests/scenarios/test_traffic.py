@@ -11,7 +11,7 @@ import pytest
 
 from scenarios import library
 from scenarios.errors import ScenarioError
-from scenarios.techniques.base import BENIGN
+from scenarios.frames import BENIGN
 from scenarios.traffic import emit, generate, ground_truth, stable_seed
 
 ROOT = Path(__file__).resolve().parents[2]
