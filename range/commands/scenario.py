@@ -27,6 +27,7 @@ from scenarios.loader import ScenarioValidationError, load
 from scenarios.model import Scenario
 from scenarios.schema import scenario_schema
 from scenarios.techniques import registry
+from scenarios.world import World
 
 
 def register(subparsers: Any) -> None:
@@ -159,11 +160,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def timeline_rows(scenario: Scenario, team: str | None = None) -> list[dict[str, Any]]:
     """The injects (and director messages) in time order, as plain rows."""
     rows: list[dict[str, Any]] = []
+    world = World.resolve(scenario)
     for inject in scenario.injects:
         if team is not None and inject.team != team:
             continue
         technique = registry.get(inject.technique)
-        attacker = scenario.attacker_for(inject)
+        attacker = world.injects[inject.id].attackers[0]
         rows.append(
             {
                 "kind": "inject",
