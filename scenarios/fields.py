@@ -248,7 +248,6 @@ AddressPool = Annotated[
                 {
                     "type": "array",
                     "items": {"type": "string"},
-                    "minItems": 1,
                     "maxItems": MAX_POOL,
                 },
                 {"type": "string"},
