@@ -312,7 +312,8 @@ class TrafficStream:
                 f"inject {firing.id!r} ({firing.inject.inject.technique}) sent a packet at "
                 f"{packets[0].time}, before the stream's position {self.position}"
             )
-        firing.segments.append(Segment(start, attacker, emission.truth))
+        if lo == -math.inf or (packets and packets[-1].time >= lo):  # it sent something
+            firing.segments.append(Segment(start, attacker, emission.truth))
         label, team = firing.id, firing.inject.team.id
         rank = (_INJECT_RANK, firing.inject.index, firing.number)
         for k, packet in enumerate(packets):
