@@ -1,6 +1,6 @@
 """Write generated frames to pcapng, each packet's label as its comment.
 
-Labels travel beside the bytes (:class:`~scenarios.techniques.base.Frame`); only in
+Labels travel beside the bytes (:class:`~scenarios.frames.Frame`); only in
 the file do they become pcapng packet comments (``frame.comment`` in Wireshark and
 tshark). A JSON sidecar holds the same labels in frame order plus the ground truth
 of every inject, for scoring and for whoever checks a detection against the file.
