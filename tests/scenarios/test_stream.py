@@ -227,3 +227,15 @@ def test_frames_held_stay_bounded_by_the_window(tutorial: Scenario) -> None:
     assert long_total > 3 * short_total
     assert long_peak < long_total / 10
     assert long_peak < 3 * short_peak, "held frames do not grow with the duration"
+
+
+def test_firing_a_scenario_inject_at_its_own_time_changes_nothing(
+    tutorial: Scenario, batch: list[Frame]
+) -> None:
+    stream = TrafficStream(World.resolve(tutorial))
+    inject = tutorial.injects[-1]
+    frames = list(stream.until(tutorial.epoch(30)))
+    firing = stream.fire(inject.id, tutorial.epoch(inject.at))
+    assert firing.number == 0 and firing.seed == World.resolve(tutorial).inject(inject.id).seed
+    frames += stream.until(math.inf)
+    assert _key(frames) == _key(batch)
