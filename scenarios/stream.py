@@ -156,7 +156,7 @@ class TrafficStream:
         else:
             index = self._adhoc.setdefault(inject.id, len(self.world.injects) + len(self._adhoc))
             resolved = self.world.resolve_inject(inject, index)
-        if resolved.team not in self.teams:
+        if resolved.team.id not in self._team_ids.values():
             raise ScenarioError(
                 f"inject {resolved.inject.id!r} targets team {resolved.team.id!r}, "
                 "which this stream does not carry"
