@@ -211,3 +211,52 @@ MacAddress = Annotated[
 Port = Annotated[int, Field(ge=1, le=65535)]
 Probability = Annotated[float, Field(ge=0, le=1)]
 Weight = Annotated[float, Field(ge=0)]
+
+
+# --- attacker pools --------------------------------------------------------------
+
+MAX_POOL = 256
+"""The most addresses an attacker's pool may hold (a /24, or an IPv6 /120)."""
+
+
+def parse_pool(value: object) -> list[object]:
+    """A pool as a list of addresses: given as a list, or as a CIDR string expanded here
+    (documentation space, at most :data:`MAX_POOL` addresses); ValueError says why not."""
+    if isinstance(value, str):
+        network = parse_network(value)
+        if network.num_addresses > MAX_POOL:
+            raise ValueError(
+                f"pool {network} has {network.num_addresses} addresses; at most {MAX_POOL}"
+            )
+        hosts = list(network.hosts()) if network.num_addresses > 2 else list(network)
+        return [str(ip) for ip in hosts]
+    if isinstance(value, list | tuple):
+        if len(value) > MAX_POOL:
+            raise ValueError(f"pool has {len(value)} addresses; at most {MAX_POOL}")
+        return list(value)
+    raise ValueError(
+        f"expected a list of IP addresses or a CIDR like 203.0.113.8/29, got {value!r}"
+    )
+
+
+AddressPool = Annotated[
+    list[DocAddress],
+    BeforeValidator(parse_pool),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "maxItems": MAX_POOL,
+                },
+                {"type": "string"},
+            ],
+            "description": (
+                f"addresses the attacker rotates to: a list, or a CIDR of at most {MAX_POOL} "
+                f"addresses, inside documentation space: {_DOC_SPACE}"
+            ),
+        }
+    ),
+]
+"""An attacker's address pool: a list of addresses, or a CIDR expanded to its hosts."""

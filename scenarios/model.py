@@ -11,19 +11,18 @@ The names traffic generation relies on:
 
 * :class:`Scenario`: ``title``, ``briefing``, ``duration`` (seconds), ``seed``,
   ``start`` (aware UTC datetime; :data:`DEFAULT_START` unless declared), ``teams``,
-  ``partners``, ``attackers``, ``benign`` (profile per :class:`HostRole`),
-  ``injects``, ``messages``, ``scoring``, ``skill``; helpers :meth:`Scenario.team`,
-  :meth:`Scenario.attacker_for`, :meth:`Scenario.target_for`,
-  :meth:`Scenario.context_for`, :meth:`Scenario.params_for`,
-  :meth:`Scenario.benign_for`, :meth:`Scenario.epoch`.
+  ``partners``, ``attackers`` (``name``, ``ip``, ``pool``), ``benign`` (profile per
+  :class:`HostRole`), ``injects``, ``messages``, ``scoring``, ``skill``; look-ups
+  :meth:`Scenario.team`, :meth:`Scenario.inject`, :meth:`Scenario.benign_for`,
+  :meth:`Scenario.epoch`. What it resolves to (endpoints, contexts, validated
+  parameters) is :class:`scenarios.world.World`.
 * :class:`Team`: ``id``, ``name``, ``country``, ``domain`` (``.example``),
   ``networks``, ``hosts``, ``gateway`` (address; first usable address of the first
   network unless declared), ``dns`` (name of the resolver host; the first ``dns``
-  host unless declared), :attr:`Team.resolver`, :meth:`Team.gateway_endpoint`.
+  host unless declared), :attr:`Team.resolver`.
 * :class:`Host`: ``name``, ``role``, ``ip``, ``services`` (name -> port; the role's
   defaults unless declared), ``mac`` (``02:00`` + the IPv4 bytes, ``02:06`` + the last
-  four IPv6 bytes, unless declared),
-  :meth:`Host.endpoint`.
+  four IPv6 bytes, unless declared).
 * :class:`Inject`: ``id``, ``at`` (seconds from the start), ``technique``,
   ``target`` (``team`` and ``host``; also as :attr:`Inject.team`, :attr:`Inject.host`),
   ``attacker`` (an address or the name of an entry of ``attackers``), ``params``
@@ -41,7 +40,6 @@ file leaves them out; the role table is :mod:`scenarios.roles`.
 from __future__ import annotations
 
 import ipaddress
-import random
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -58,6 +56,7 @@ from pydantic import (
 
 from scenarios.errors import ScenarioError
 from scenarios.fields import (
+    AddressPool,
     Country,
     DocAddress,
     DocNetwork,
@@ -75,7 +74,6 @@ from scenarios.fields import (
     parse_network,
 )
 from scenarios.roles import HostRole, role_info
-from scenarios.techniques.base import Context, Endpoint, Technique, TechniqueParams
 
 DEFAULT_START = datetime(2026, 1, 5, 8, 0, 0, tzinfo=UTC)
 """When a scenario starts unless it says otherwise (fixed, so output is deterministic)."""
@@ -141,16 +139,6 @@ class Host(_Model):
     def fqdn(self, domain: str) -> str:
         """The host's DNS name inside ``domain``."""
         return f"{self.name}.{domain}"
-
-    def endpoint(self, domain: str = "example") -> Endpoint:
-        """The host as a technique sees it."""
-        return Endpoint(
-            ip=str(self.ip),
-            mac=self.mac or mac_for(self.ip),
-            hostname=self.fqdn(domain),
-            role=self.role.value,
-            services=dict(self.services),
-        )
 
 
 class Skill(_Model):
@@ -234,15 +222,6 @@ class Team(_Model):
             return self.gateway
         return _first_usable(self.networks[0])
 
-    def gateway_endpoint(self) -> Endpoint:
-        """The border router as a technique sees it."""
-        return Endpoint(
-            ip=str(self.gateway_ip),
-            mac=mac_for(self.gateway_ip),
-            hostname=f"gw.{self.domain}",
-            role="gateway",
-        )
-
     def contains(self, ip: IPAddress) -> bool:
         """True if ``ip`` lies inside one of the team's networks."""
         return any(ip.version == n.version and ip in n for n in self.networks)
@@ -267,19 +246,18 @@ class Attacker(_Model):
     """The MAC address; derived from the IP address unless declared."""
     hostname: ExampleDomain | None = None
     description: str = ""
+    pool: AddressPool = Field(default_factory=list)
+    """More addresses it may move to when blocked (rotation), after ``ip``: a list, or a
+    CIDR such as ``203.0.113.8/30``; documentation space, outside every team, ``ip``'s family."""
 
     @model_validator(mode="before")
     @classmethod
     def _defaults(cls, data: Any) -> Any:
         return _with_default_mac(data) if isinstance(data, Mapping) else data
 
-    def endpoint(self) -> Endpoint:
-        return Endpoint(
-            ip=str(self.ip),
-            mac=self.mac or mac_for(self.ip),
-            hostname=self.hostname or "",
-            role="attacker",
-        )
+    def pool_addresses(self) -> list[IPAddress]:
+        """The pool's addresses in declared order, without repeats."""
+        return list(dict.fromkeys(self.pool))
 
 
 # --- the timeline ----------------------------------------------------------------
@@ -440,43 +418,3 @@ class Scenario(_Model):
     def skill_for(self, team_id: str) -> Skill:
         """How the team plays when simulated."""
         return self.team(team_id).skill or self.skill
-
-    # -- what techniques are given ----------------------------------------------
-
-    def attacker_for(self, inject: Inject) -> Endpoint:
-        """The inject's attacker, resolved from a name or taken as an address."""
-        named = self.attacker_named(inject.attacker)
-        if named is not None:
-            return named.endpoint()
-        ip = ipaddress.ip_address(inject.attacker)
-        return Endpoint(ip=str(ip), mac=mac_for(ip), role="attacker")
-
-    def target_for(self, inject: Inject) -> Endpoint:
-        team = self.team(inject.team)
-        return team.host(inject.host).endpoint(team.domain)
-
-    def params_for(
-        self, inject: Inject, techniques: Mapping[str, type[Technique]] | None = None
-    ) -> TechniqueParams:
-        """The inject's parameters, validated by its technique's ``Params`` model."""
-        from scenarios.techniques import registry
-
-        cls = techniques[inject.technique] if techniques else registry.get(inject.technique)
-        return cls.Params.model_validate(inject.params)
-
-    def context_for(self, inject: Inject, rng: random.Random) -> Context:
-        """Everything a technique needs to generate ``inject`` (``rng`` seeded by the caller)."""
-        team = self.team(inject.team)
-        target = self.target_for(inject)
-        resolver = team.resolver
-        if resolver is not None and resolver.ip.version != ipaddress.ip_address(target.ip).version:
-            resolver = None  # a target cannot ask a resolver of the other family
-        return Context(
-            attacker=self.attacker_for(inject),
-            target=target,
-            start=self.epoch(inject.at),
-            rng=rng,
-            gateway=team.gateway_endpoint(),
-            dns=resolver.endpoint(team.domain) if resolver else None,
-            domain=team.domain,
-        )

@@ -1,7 +1,7 @@
 """Write generated frames to pcapng: a team's copy without labels, or the director's
 copy with each packet's label as its comment.
 
-Labels travel beside the bytes (:class:`~scenarios.techniques.base.Frame`); only in
+Labels travel beside the bytes (:class:`~scenarios.frames.Frame`); only in
 the director's file do they become pcapng packet comments (``frame.comment`` in
 Wireshark and tshark). A JSON sidecar holds the same labels in frame order plus the
 ground truth of every inject, for scoring and for whoever checks a detection against
@@ -22,7 +22,8 @@ from scapy.data import DLT_EN10MB
 from scapy.utils import PcapNgWriter
 
 from scenarios.errors import ScenarioError
-from scenarios.techniques.base import Frame, GroundTruth
+from scenarios.frames import Frame
+from scenarios.techniques.base import GroundTruth
 
 SIDECAR_VERSION = 1
 

@@ -22,7 +22,7 @@ from scenarios.roles import HostRole, role_info
 
 if TYPE_CHECKING:
     from scenarios.fields import IPAddress
-    from scenarios.model import Inject, Scenario, Team
+    from scenarios.model import Attacker, Inject, Scenario, Team
     from scenarios.techniques.base import Technique
 
 Path = tuple[str | int, ...]
@@ -194,6 +194,20 @@ def _check_attackers(scenario: Scenario) -> Iterator[Problem]:
         why = _outside_teams(scenario, attacker.ip)
         if why:
             yield Problem(("attackers", i, "ip"), why)
+        yield from _check_pool(scenario, i, attacker)
+
+
+def _check_pool(scenario: Scenario, i: int, attacker: Attacker) -> Iterator[Problem]:
+    """Pool addresses come from outside every team, in the family of the attacker's ``ip``."""
+    for j, ip in enumerate(attacker.pool):
+        why = _outside_teams(scenario, ip)
+        if why is None and ip.version != attacker.ip.version:
+            why = (
+                f"{ip} is IPv{ip.version} but the attacker's ip {attacker.ip} "
+                f"is IPv{attacker.ip.version}"
+            )
+        if why:
+            yield Problem(("attackers", i, "pool", j), why)
 
 
 def _check_injects(

@@ -1,6 +1,6 @@
 """One Scapy-built frame re-rendered with a few fields patched: :class:`FrameTemplate`.
 
-Floods, scans and every TCP segment and UDP datagram of :mod:`scenarios.packets` are
+Floods, scans and every TCP segment and UDP datagram of :mod:`scenarios.protocols` are
 rendered from templates: Scapy builds a frame once, then :meth:`FrameTemplate.render`
 writes new addresses, ports and sequence numbers into its bytes and recomputes lengths
 and checksums, giving exactly the bytes a full Scapy build gives (IPv4 and IPv6;

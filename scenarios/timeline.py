@@ -7,7 +7,10 @@ An inject row::
 
     {"kind": "inject", "at": 60.0, "id": "scan", "technique": "network-scan",
      "attack_ids": ["T1046"], "team": "aa", "host": "www", "attacker": "scanner",
-     "attacker_ip": "203.0.113.5", "impact_at": 120.0, "description": "..."}
+     "attacker_ip": "203.0.113.5", "attacker_pool": ["203.0.113.6"], "impact_at": 120.0,
+     "description": "..."}
+
+(``attacker_pool``: the addresses the attacker moves on to when blocked, in order.)
 
 A message row: ``{"kind": "message", "at": 30.0, "to": ["aa"], "text": "..."}``
 (``to`` empty: every team). At the same time a message comes before an inject.
@@ -20,6 +23,7 @@ from typing import Any
 
 from scenarios.model import Scenario
 from scenarios.techniques.base import Technique
+from scenarios.world import World
 
 TimelineRow = dict[str, Any]
 
@@ -38,12 +42,13 @@ def timeline_rows(
         from scenarios.techniques import registry
 
         techniques = registry.all_techniques()
+    world = World.resolve(scenario, techniques)
     rows: list[TimelineRow] = []
     for inject in scenario.injects:
         if team is not None and inject.team != team:
             continue
         technique = techniques[inject.technique]
-        attacker = scenario.attacker_for(inject)
+        first, *pool = world.injects[inject.id].attackers
         rows.append(
             {
                 "kind": "inject",
@@ -54,7 +59,8 @@ def timeline_rows(
                 "team": inject.team,
                 "host": inject.host,
                 "attacker": inject.attacker,
-                "attacker_ip": attacker.ip,
+                "attacker_ip": first.ip,
+                "attacker_pool": [a.ip for a in pool],
                 "impact_at": inject.impact_time,
                 "description": inject.description or technique.summary,
             }

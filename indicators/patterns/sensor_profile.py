@@ -5,7 +5,7 @@ an integer or an address that is no address is reported before the indicator is
 deployed.
 
 :data:`RANGE_SENSOR` describes the range's sensor (frames -> flows -> STIX
-observations; ``range/sensor``, before it ``scenarios/observe.py``); its tests check
+observations; ``range/sensor``); its tests check
 this profile against what that sensor really emits.
 
 A profile node is a value kind (a string, see :data:`KINDS`), a mapping of property

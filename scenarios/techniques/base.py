@@ -7,61 +7,23 @@ random source into timestamped Scapy packets plus the ground truth an analyst co
 find in them. Techniques are registered by the ``grapevine.techniques`` entry point
 (see :mod:`scenarios.techniques.registry`), never discovered by scanning modules.
 
-Labels (which inject, or benign) are attached *beside* the packet bytes by the
-caller (:class:`Frame`), never inside them.
+The packet vocabulary (:class:`~scenarios.frames.Endpoint`,
+:class:`~scenarios.frames.TimedPacket`, :class:`~scenarios.frames.Frame`, address
+helpers) lives in :mod:`scenarios.frames`; the protocol builders techniques share with
+benign traffic in :mod:`scenarios.protocols`. Labels (which inject, or benign) are
+attached *beside* the packet bytes by the caller, never inside them.
 """
 
 from __future__ import annotations
 
 import random
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
-from scapy.packet import Packet
 
-BENIGN = "benign"
-"""The label of background traffic."""
-
-
-@dataclass(frozen=True, slots=True)
-class Endpoint:
-    """A resolved host: its addresses and, for servers, the services it runs."""
-
-    ip: str
-    mac: str
-    hostname: str = ""
-    role: str = ""
-    services: Mapping[str, int] = field(default_factory=dict)
-    """Service name -> port, e.g. ``{"https": 443, "ssh": 22}``."""
-
-    @property
-    def name_or_ip(self) -> str:
-        """How clients address it (HTTP Host, TLS SNI, SMB share paths): its hostname,
-        or its IP address when it has none (an IPv6 one in brackets, as in a URL)."""
-        return self.hostname or url_host(self.ip)
-
-
-def url_host(ip: str) -> str:
-    """``ip`` as the host part of a URL or an HTTP Host header: IPv6 in brackets."""
-    return f"[{ip}]" if ":" in ip else ip
-
-
-def address_type(ip: str) -> str:
-    """The STIX SCO type of an address or network: ``"ipv4-addr"`` or ``"ipv6-addr"``."""
-    return "ipv6-addr" if ":" in ip else "ipv4-addr"
-
-
-def address_sco(ip: str) -> dict[str, str]:
-    """The ground-truth observable of an address or network (``value`` may be a CIDR)."""
-    return {"type": address_type(ip), "value": ip}
-
-
-def record_type(ip: str) -> str:
-    """The DNS record type that answers with ``ip``: ``"A"`` or ``"AAAA"``."""
-    return "AAAA" if ":" in ip else "A"
+from scenarios.frames import Endpoint, TimedPacket
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,24 +44,6 @@ class Context:
     dns: Endpoint | None = None
     domain: str = "example"
     """The exercise's DNS suffix for the target side (an ``.example`` domain)."""
-
-
-@dataclass(frozen=True, slots=True)
-class TimedPacket:
-    """A packet built with Scapy and the time (epoch seconds) it is on the wire.
-
-    ``packet`` is a Scapy packet, or the bytes of one already serialised (repeated
-    frames rendered from a :class:`scenarios.template.FrameTemplate`); ``bytes(packet)``
-    gives the wire bytes either way.
-    """
-
-    time: float
-    packet: Packet | bytes
-
-    @property
-    def data(self) -> bytes:
-        """The wire bytes of the packet."""
-        return self.packet if isinstance(self.packet, bytes) else bytes(self.packet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,17 +78,6 @@ class Emission:
 
     packets: tuple[TimedPacket, ...]
     truth: GroundTruth
-
-
-@dataclass(frozen=True, slots=True)
-class Frame:
-    """A packet as the fabric carries it: wire bytes, with the label beside them."""
-
-    time: float
-    data: bytes
-    label: str
-    team: str = ""
-    """The team whose border this frame crosses."""
 
 
 class TechniqueParams(BaseModel):

@@ -6,14 +6,16 @@ from urllib.parse import urlencode
 
 from pydantic import Field
 
-from scenarios.packets import TcpSession, http_request, http_response, ssh_login
+from scenarios.frames import address_sco
+from scenarios.protocols.http import http_request, http_response
+from scenarios.protocols.ssh import ssh_login
+from scenarios.protocols.tcp import TcpSession
 from scenarios.techniques.base import (
     Context,
     Emission,
     GroundTruth,
     Technique,
     TechniqueParams,
-    address_sco,
     stix_string,
 )
 

@@ -7,17 +7,14 @@ import string
 
 from pydantic import Field
 
-from scenarios.packets import dns_exchange
+from scenarios.frames import Endpoint, TimedPacket, address_sco, record_type
+from scenarios.protocols.dns import dns_exchange
 from scenarios.techniques.base import (
     Context,
     Emission,
-    Endpoint,
     GroundTruth,
     Technique,
     TechniqueParams,
-    TimedPacket,
-    address_sco,
-    record_type,
     stix_string,
 )
 

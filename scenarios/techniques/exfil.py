@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from scenarios.packets import dns_exchange, http_request, http_response, http_session
-from scenarios.techniques.base import (
-    Context,
-    Emission,
-    GroundTruth,
-    Technique,
-    TechniqueParams,
-    TimedPacket,
-    address_sco,
-)
+from scenarios.frames import TimedPacket, address_sco
+from scenarios.protocols.dns import dns_exchange
+from scenarios.protocols.http import http_request, http_response, http_session
+from scenarios.techniques.base import Context, Emission, GroundTruth, Technique, TechniqueParams
 from scenarios.techniques.c2 import resolve
 from scenarios.techniques.dns import resolver_for, zone_ground_truth
 

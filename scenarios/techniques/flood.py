@@ -14,16 +14,9 @@ from pydantic import Field
 from scapy.layers.inet import TCP, UDP
 from scapy.packet import Raw
 
-from scenarios.packets import ip_packet
-from scenarios.techniques.base import (
-    Context,
-    Emission,
-    GroundTruth,
-    Technique,
-    TechniqueParams,
-    TimedPacket,
-    address_sco,
-)
+from scenarios.frames import TimedPacket, address_sco
+from scenarios.protocols.ip import ip_packet
+from scenarios.techniques.base import Context, Emission, GroundTruth, Technique, TechniqueParams
 from scenarios.template import FrameTemplate
 
 

@@ -7,15 +7,15 @@ from email.utils import format_datetime
 
 from pydantic import Field
 
-from scenarios.packets import TcpSession, email_message, smtp_dialogue
+from scenarios.frames import TimedPacket, address_sco
+from scenarios.protocols.smtp import email_message, smtp_dialogue
+from scenarios.protocols.tcp import TcpSession
 from scenarios.techniques.base import (
     Context,
     Emission,
     GroundTruth,
     Technique,
     TechniqueParams,
-    TimedPacket,
-    address_sco,
     stix_string,
 )
 

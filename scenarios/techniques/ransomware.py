@@ -8,17 +8,17 @@ import hashlib
 
 from pydantic import Field
 
-from scenarios.packets import TcpSession
+from scenarios.frames import address_sco
+from scenarios.protocols.smb import SmbDialogue, pe_payload
+from scenarios.protocols.tcp import TcpSession
 from scenarios.techniques.base import (
     Context,
     Emission,
     GroundTruth,
     Technique,
     TechniqueParams,
-    address_sco,
     stix_string,
 )
-from scenarios.techniques.smb import SmbDialogue, pe_payload
 
 CONTROLLER_FILES: tuple[str, ...] = (
     "config\\gate.ini", "config\\biometric_thresholds.json", "logs\\passage-2026-03.log",

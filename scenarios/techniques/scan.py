@@ -5,16 +5,9 @@ from __future__ import annotations
 from pydantic import Field
 from scapy.layers.inet import TCP
 
-from scenarios.packets import ip_packet
-from scenarios.techniques.base import (
-    Context,
-    Emission,
-    GroundTruth,
-    Technique,
-    TechniqueParams,
-    TimedPacket,
-    address_sco,
-)
+from scenarios.frames import TimedPacket, address_sco
+from scenarios.protocols.ip import ip_packet
+from scenarios.techniques.base import Context, Emission, GroundTruth, Technique, TechniqueParams
 from scenarios.template import FrameTemplate
 
 TOP_PORTS: tuple[int, ...] = (

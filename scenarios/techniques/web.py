@@ -9,16 +9,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from scenarios.packets import http_request, http_response, http_session
-from scenarios.techniques.base import (
-    Context,
-    Emission,
-    GroundTruth,
-    Technique,
-    TechniqueParams,
-    address_sco,
-    url_host,
-)
+from scenarios.frames import address_sco, url_host
+from scenarios.protocols.http import http_request, http_response, http_session
+from scenarios.techniques.base import Context, Emission, GroundTruth, Technique, TechniqueParams
 
 
 class WebExploitParams(TechniqueParams):

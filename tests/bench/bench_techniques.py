@@ -11,6 +11,7 @@ different bytes.
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from typing import Any
@@ -20,10 +21,12 @@ from scapy.layers.l2 import Ether
 from scapy.packet import Packet, Raw
 
 from scenarios import library
-from scenarios.benign import team_traffic
-from scenarios.packets import mac_for
+from scenarios.frames import Endpoint, TimedPacket
+from scenarios.protocols.ip import mac_for
+from scenarios.stream import TrafficStream
 from scenarios.techniques import registry
-from scenarios.techniques.base import Context, Endpoint, TimedPacket
+from scenarios.techniques.base import Context
+from scenarios.world import World
 
 _DERIVED = {"chksum", "len", "ihl", "dataofs"}
 
@@ -104,10 +107,11 @@ def run() -> list[dict[str, Any]]:
             )
         )
     scenario = library.load("tutorial")
+    world = World.resolve(scenario.model_copy(update={"injects": []}))
     rows.append(
         _measure(
             "benign tutorial (15 min, 1 team)",
-            lambda: team_traffic(scenario, scenario.teams[0], random.Random(1)),
+            lambda: list(TrafficStream(world, team=scenario.teams[0].id).until(math.inf)),
         )
     )
     return rows

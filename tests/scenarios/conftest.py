@@ -8,6 +8,7 @@ import contextlib
 import functools
 import io
 import json
+import math
 import random
 import shutil
 import subprocess
@@ -21,12 +22,14 @@ from indicators.patterns import compile_pattern
 from indicators.patterns.observations import observations_from
 from range.sensor import Observation, observe
 from scenarios import library
-from scenarios.benign import team_traffic
-from scenarios.packets import mac_for
+from scenarios.frames import Endpoint, Frame
+from scenarios.model import Scenario, Team
 from scenarios.pcap import write_pcapng
+from scenarios.protocols.ip import mac_for
+from scenarios.stream import TrafficStream
 from scenarios.techniques import registry
-from scenarios.techniques.base import Context, Emission, Endpoint, Frame
-from scenarios.traffic import stable_seed
+from scenarios.techniques.base import Context, Emission
+from scenarios.world import World
 
 START = 1_772_438_400.0
 """2026-03-02T08:00:00Z, the start of every technique test."""
@@ -71,6 +74,19 @@ def make_context(seed: int = 1, *, dns: bool = True, ipv6: bool = False) -> Cont
         dns=endpoint(resolver, hostname="ns1.border.fr.example") if dns else None,
         domain="border.fr.example",
     )
+
+
+def benign_frames(
+    scenario: Scenario, team: Team | str | None = None, seed: int | None = None
+) -> list[Frame]:
+    """The benign frames of ``scenario`` (or of one team) as the stream generates them,
+    without the injects; ``seed`` replaces the scenario's seed."""
+    update: dict[str, Any] = {"injects": []}
+    if seed is not None:
+        update["seed"] = seed
+    quiet = scenario.model_copy(update=update)
+    team_id = team.id if isinstance(team, Team) else team
+    return list(TrafficStream(World.resolve(quiet), team=team_id).until(math.inf))
 
 
 def run_technique(name: str, ctx_seed: int = 1, *, ipv6: bool = False, **params: Any) -> Emission:
@@ -197,10 +213,5 @@ def builtin_benign() -> dict[str, PreparedObservations]:
     out = {}
     for name in library.names():
         scenario = library.load(name)
-        frames: list[Frame] = []
-        for team in scenario.teams:
-            rng = random.Random(stable_seed(scenario.seed, "benign", team.id))
-            frames += [Frame(p.time, p.data, "benign") for p in team_traffic(scenario, team, rng)]
-        frames.sort(key=lambda f: f.time)
-        out[name] = PreparedObservations(observe(frames))
+        out[name] = PreparedObservations(observe(benign_frames(scenario)))
     return out

@@ -23,11 +23,11 @@ from ruamel.yaml import YAML
 
 from scenarios import library
 from scenarios.fields import format_duration
+from scenarios.frames import BENIGN
 from scenarios.loader import ScenarioValidationError, dumps, loads, to_data
 from scenarios.model import Scenario
 from scenarios.roles import HostRole
 from scenarios.techniques import registry
-from scenarios.techniques.base import BENIGN
 from scenarios.traffic import generate
 
 SUBNETS = [

@@ -8,8 +8,8 @@ import subprocess
 import pytest
 
 from scenarios.errors import ScenarioError
+from scenarios.frames import Frame
 from scenarios.pcap import write_pcapng
-from scenarios.techniques.base import Frame
 from tests.scenarios.conftest import frames_of, run_technique
 
 

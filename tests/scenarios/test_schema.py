@@ -45,6 +45,7 @@ REFERENCE_ERRORS = [
     "host-outside-networks",
     "inject-after-end",
     "message-unknown-team",
+    "attacker-pool-inside-team",
 ]
 
 
@@ -145,3 +146,13 @@ def test_plain_text_strips_sphinx_roles() -> None:
         "or `mac_for` the `Host`"
     )
     assert plain_text(":ref:`the roles <roles>` and ``dns``") == "`the roles` and `dns`"
+
+
+def test_attacker_pools_are_a_list_or_a_cidr(validator: jsonschema.Validator) -> None:
+    data = _raw(library.text("tutorial"))
+    for good in (["203.0.113.67", "203.0.113.68"], "203.0.113.64/29", []):
+        data["attackers"][0]["pool"] = good
+        assert list(validator.iter_errors(data)) == [], good
+    for bad in (5, [1, 2], ["203.0.113.1"] * 257):
+        data["attackers"][0]["pool"] = bad
+        assert list(validator.iter_errors(data)), bad

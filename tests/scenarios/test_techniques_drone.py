@@ -22,17 +22,17 @@ from pymavlink.dialects.v20 import common
 from pymavlink.generator.mavcrc import x25crc
 
 from scenarios import library
-from scenarios.benign import team_traffic
-from scenarios.techniques.base import Emission, Frame
-from scenarios.techniques.drone import (
+from scenarios.frames import Frame
+from scenarios.protocols.mavlink import (
     CRC_EXTRA,
     METRES_PER_DEGREE,
-    SpoofParams,
     heartbeat,
     mavlink_frame,
     x25_crc,
 )
-from tests.scenarios.conftest import ATTACKER, TARGET, frames_of, run_technique
+from scenarios.techniques.base import Emission
+from scenarios.techniques.drone import SpoofParams
+from tests.scenarios.conftest import ATTACKER, TARGET, benign_frames, frames_of, run_technique
 
 HEADER = ("ip.src", "ip.dst", "udp.dstport", "frame.protocols", "udp.checksum.status")
 MAVLINK = tuple(
@@ -237,7 +237,7 @@ def test_benign_ground_station_telemetry_decodes_as_mavlink(tshark_mavlink) -> N
     hybrid = library.load("surveillance-hybrid")
     team = next(t for t in hybrid.teams if any(h.role == "drone-gcs" for h in t.hosts))
     gcs = next(h for h in team.hosts if h.role == "drone-gcs")
-    packets = team_traffic(hybrid, team, random.Random(3))
+    packets = benign_frames(hybrid, team, 3)
     telemetry = [
         Frame(p.time, p.data, "benign", team.id)
         for p in packets

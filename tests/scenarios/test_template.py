@@ -12,7 +12,7 @@ from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 
-from scenarios.packets import MSS
+from scenarios.protocols.ip import MSS
 from scenarios.template import FrameTemplate, tcp_flags
 
 ipv4 = st.tuples(*[st.integers(0, 255)] * 4).map(lambda t: ".".join(map(str, t)))

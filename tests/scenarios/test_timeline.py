@@ -5,11 +5,13 @@ from __future__ import annotations
 from scenarios import library
 from scenarios.techniques import registry
 from scenarios.timeline import timeline_rows
+from scenarios.world import World
 
 
 def test_rows_are_in_time_order_with_attack_ids_and_resolved_attackers() -> None:
     scenario = library.load("ransomware-campaign")
     rows = timeline_rows(scenario)
+    world = World.resolve(scenario)
     assert [r["at"] for r in rows] == sorted(r["at"] for r in rows)
     injects = [r for r in rows if r["kind"] == "inject"]
     assert [r["id"] for r in injects] == [
@@ -18,9 +20,12 @@ def test_rows_are_in_time_order_with_attack_ids_and_resolved_attackers() -> None
     for row in injects:
         inject = next(i for i in scenario.injects if i.id == row["id"])
         assert row["attack_ids"] == list(registry.get(inject.technique).attack_ids)
-        assert row["attacker_ip"] == scenario.attacker_for(inject).ip
+        first, *pool = world.injects[inject.id].attackers
+        assert row["attacker_ip"] == first.ip
+        assert row["attacker_pool"] == [a.ip for a in pool]
         assert row["impact_at"] == inject.impact_time >= row["at"]
     assert len(rows) == len(scenario.injects) + len(scenario.messages)
+    assert any(r.get("attacker_pool") for r in injects)  # the stager rotates through a pool
 
 
 def test_a_team_sees_its_injects_and_the_messages_it_receives() -> None:

@@ -11,8 +11,9 @@ import pytest
 
 from scenarios import library
 from scenarios.errors import ScenarioError
-from scenarios.techniques.base import BENIGN
-from scenarios.traffic import emit, generate, ground_truth, stable_seed
+from scenarios.frames import BENIGN
+from scenarios.traffic import emit, generate, ground_truth
+from scenarios.world import gateway_endpoint, stable_seed
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,7 +92,7 @@ def test_an_inject_does_not_depend_on_the_others(tutorial) -> None:
 def test_outside_attackers_arrive_with_the_gateway_mac(tutorial) -> None:
     inject = tutorial.injects[0]
     team = tutorial.team(inject.team)
-    gateway_mac = bytes.fromhex(team.gateway_endpoint().mac.replace(":", ""))
+    gateway_mac = bytes.fromhex(gateway_endpoint(team).mac.replace(":", ""))
     target_ip = bytes(int(x) for x in str(team.host(inject.host).ip).split("."))
     emission = emit(tutorial, inject)
     inbound = [p.data for p in emission.packets if p.data[30:34] == target_ip]
@@ -157,7 +158,7 @@ def test_ipv6_outside_attackers_arrive_with_the_gateway_mac(ipv6_scenario) -> No
     inject = ipv6_scenario.inject("recon-scan")
     team = ipv6_scenario.team("ee")
     assert str(team.gateway_ip) == "2001:db8:ee::1"
-    gateway_mac = bytes.fromhex(team.gateway_endpoint().mac.replace(":", ""))
+    gateway_mac = bytes.fromhex(gateway_endpoint(team).mac.replace(":", ""))
     target = ipaddress.ip_address(str(team.host(inject.host).ip)).packed
     inbound = [p.data for p in emit(ipv6_scenario, inject).packets if p.data[38:54] == target]
     assert inbound and all(d[6:12] == gateway_mac for d in inbound)

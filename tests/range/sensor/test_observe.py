@@ -8,8 +8,9 @@ from scapy.layers.inet import IP, TCP
 from scapy.layers.l2 import Ether
 
 from range.sensor import IDLE_TIMEOUT, observe, stix_time
-from scenarios.packets import TcpSession, http_request, http_response
-from scenarios.techniques.base import Frame
+from scenarios.frames import Frame
+from scenarios.protocols.http import http_request, http_response
+from scenarios.protocols.tcp import TcpSession
 from tests.scenarios.conftest import ATTACKER, TARGET, endpoint, frames_of, run_technique
 
 

@@ -14,8 +14,10 @@ from scapy.layers.l2 import Ether
 from range.sensor import Sensor, SensorObservation, observe
 from range.sensor.app.tls import TLS_EXTENSION
 from scenarios import library
-from scenarios.packets import TcpSession, http_request, http_response, tls_client_hello
-from scenarios.techniques.base import Frame
+from scenarios.frames import Frame
+from scenarios.protocols.http import http_request, http_response
+from scenarios.protocols.tcp import TcpSession
+from scenarios.protocols.tls import tls_client_hello
 from scenarios.traffic import generate
 from tests.scenarios.conftest import endpoint, frames_of, run_technique
 

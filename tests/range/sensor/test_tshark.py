@@ -17,8 +17,8 @@ import pytest
 
 from range.sensor import Sensor
 from scenarios import library
+from scenarios.frames import Frame
 from scenarios.pcap import write_pcapng
-from scenarios.techniques.base import Frame
 from scenarios.traffic import generate
 
 pytestmark = pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark not installed")

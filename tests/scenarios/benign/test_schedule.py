@@ -1,9 +1,8 @@
-"""scenarios.benign: every role's everyday traffic, and the look-alikes."""
+"""scenarios.benign: every role's everyday traffic and the look-alikes, as scheduled."""
 
 from __future__ import annotations
 
 import ipaddress
-import random
 import re
 import struct
 from pathlib import Path
@@ -12,13 +11,13 @@ import pytest
 
 from range.sensor import observe
 from scenarios import library
-from scenarios.benign import team_traffic
+from scenarios.frames import Frame, TimedPacket
 from scenarios.loader import load
-from scenarios.techniques.base import Frame, TimedPacket
 from scenarios.techniques.dns import DGA_PATTERN
+from tests.scenarios.conftest import benign_frames
 from tests.scenarios.test_techniques_drone import parse
 
-IPV6_TEAM = Path(__file__).parent / "data" / "ipv6-team.yaml"
+IPV6_TEAM = Path(__file__).parent.parent / "data" / "ipv6-team.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +28,7 @@ def hybrid():
 @pytest.fixture(scope="module")
 def tutorial_benign():
     scenario = library.load("tutorial")
-    packets = team_traffic(scenario, scenario.teams[0], random.Random(5))
+    packets = benign_frames(scenario, scenario.teams[0], 5)
     return scenario, [Frame(p.time, p.data, "benign", "ee") for p in packets]
 
 
@@ -70,9 +69,7 @@ def test_cdn_names_look_generated_but_do_not_match_the_dga_pattern(hybrid) -> No
 
     frames = []
     for team in hybrid.teams[:2]:
-        frames += [
-            Frame(p.time, p.data, "benign") for p in team_traffic(hybrid, team, random.Random(1))
-        ]
+        frames += [Frame(p.time, p.data, "benign") for p in benign_frames(hybrid, team, 1)]
     frames.sort(key=lambda f: f.time)
     observations = observe(frames)
     names = {
@@ -95,7 +92,7 @@ def test_large_legitimate_uploads_exist(tutorial_benign) -> None:
 def test_drone_telemetry_feeds_the_ground_station(hybrid) -> None:
     team = next(t for t in hybrid.teams if any(h.role == "drone-gcs" for h in t.hosts))
     gcs = next(h for h in team.hosts if h.role == "drone-gcs")
-    packets = team_traffic(hybrid, team, random.Random(3))
+    packets = benign_frames(hybrid, team, 3)
     telemetry = [p.data for p in packets if struct.unpack_from("!H", p.data, 36)[0] == 14550]
     assert len(telemetry) > 100
     assert {d[30:34] for d in telemetry} == {bytes(int(x) for x in str(gcs.ip).split("."))}
@@ -110,8 +107,8 @@ def test_rates_follow_the_profile(hybrid) -> None:
                             {h.role for t in hybrid.teams for h in t.hosts}}.items()}}
     )  # fmt: skip
     team = quiet.teams[0]
-    loud = len(team_traffic(hybrid, hybrid.teams[0], random.Random(4)))
-    silent = team_traffic(quiet, team, random.Random(4))
+    loud = len(benign_frames(hybrid, hybrid.teams[0], 4))
+    silent = benign_frames(quiet, team, 4)
     assert len(silent) < loud / 5
     # what is left is clock sync, telemetry and the off-site backup: no sessions
     assert {f[0] for f in ports([Frame(p.time, p.data, "b") for p in silent])} <= {6, 17}
@@ -152,7 +149,7 @@ def _selfish(frame: Frame | TimedPacket) -> bool:
 @pytest.mark.parametrize("name", ["tutorial", "ransomware-campaign", IPV6_TEAM])
 def test_no_host_talks_to_itself(name: str) -> None:
     scenario = library.load(name) if name != IPV6_TEAM else load(name)
-    frames = [f for team in scenario.teams for f in team_traffic(scenario, team, random.Random(7))]
+    frames = [f for team in scenario.teams for f in benign_frames(scenario, team, 7)]
     assert frames
     assert [f for f in frames if _selfish(f)] == []
 
@@ -160,7 +157,7 @@ def test_no_host_talks_to_itself(name: str) -> None:
 @pytest.fixture(scope="module")
 def ipv6_benign():
     scenario = load(IPV6_TEAM)
-    packets = team_traffic(scenario, scenario.team("ee"), random.Random(5))
+    packets = benign_frames(scenario, scenario.team("ee"), 5)
     return scenario, [Frame(p.time, p.data, "benign", "ee") for p in packets]
 
 
@@ -192,7 +189,7 @@ def test_ipv6_team_benign_is_ipv6_between_ipv6_hosts_and_outside_clients(
 
 def test_ipv6_team_benign_is_deterministic(ipv6_benign) -> None:
     scenario, frames = ipv6_benign
-    again = team_traffic(scenario, scenario.team("ee"), random.Random(5))
+    again = benign_frames(scenario, scenario.team("ee"), 5)
     assert [(p.time, p.data) for p in again] == [(f.time, f.data) for f in frames]
 
 
