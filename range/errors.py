@@ -1,4 +1,13 @@
-"""Errors of the ``range`` package (see :mod:`indicators.errors` for the whole tree)."""
+"""Errors of the ``range`` package (see :mod:`indicators.errors` for the whole tree).
+
+::
+
+    RangeError                  the exercise engine refused an operation
+    ├── UsageError              a command-line argument is wrong
+    ├── ActionError             a team's or the director's action is invalid; ``field``
+    │                           names the argument at fault (``team``, ``cidr``, ...)
+    └── ReplayError             the event log does not replay (scenario or seed changed)
+"""
 
 from __future__ import annotations
 
@@ -11,3 +20,17 @@ class RangeError(GrapevineError):
 
 class UsageError(RangeError):
     """A command-line argument is wrong; the message says which and why."""
+
+
+class ActionError(RangeError):
+    """An action's argument is invalid; ``field`` names it, the message says why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.reason = message
+
+
+class ReplayError(RangeError):
+    """Replaying the event log gave different events than it holds (the scenario,
+    the seed or the code changed since it was written)."""
