@@ -51,7 +51,6 @@ from indicators.errors import NotFoundError, PatternError
 from indicators.patterns import compile_pattern
 from indicators.store import Store
 from indicators.tlp import TLP2_MARKING_IDS, Reader, Tlp, level_of
-from range.adapters import make_stream
 from range.clock import ExerciseClock
 from range.errors import ActionError, RangeError, ReplayError
 from range.events import (
@@ -83,11 +82,13 @@ from range.fabric import AlertDraft, ObservationRecord, StepResult, TeamFabric
 from range.log import EventLog
 from range.responses import Rule, normalise
 from range.scoring import Scoreboard, score
+from range.sensor import stix_time
 from range.sightings import SightingState, sighting_id, sighting_object
 from scenarios.errors import ScenarioError
+from scenarios.frames import BENIGN
 from scenarios.model import Inject, Scenario
-from scenarios.observe import stix_time
-from scenarios.techniques.base import BENIGN
+from scenarios.stream import TrafficStream
+from scenarios.world import World
 
 DEFAULT_API_ROOT = "grapevine"
 INDICATOR_NAMESPACE = uuid.UUID("3d0f5b8e-2c57-4a8e-b1f3-6f8a0e2d4c19")
@@ -142,16 +143,23 @@ class Exercise:
         seed: int | None = None,
         tick: float = 1.0,
         api_root: str = DEFAULT_API_ROOT,
-        stream_factory: Callable[[Scenario, str], Any] = make_stream,
+        stream_factory: Callable[[Scenario, str], Any] | None = None,
     ) -> None:
         """``stream_factory(scenario, team)`` makes a team's traffic stream (the
-        TrafficStream API: ``until``, ``fire``, ``rotate_attacker``)."""
+        TrafficStream API: ``until``, ``fire``, ``rotate_attacker``); by default a
+        :class:`~scenarios.stream.TrafficStream` per team over one resolved World."""
         if seed is not None and seed != scenario.seed:
             scenario = scenario.model_copy(update={"seed": seed})
         if not tick > 0:
             raise ActionError("tick", f"{tick!r} must be a positive number of seconds")
         self.scenario = scenario
         self.seed = scenario.seed
+        self.world = world = World.resolve(scenario)
+        if stream_factory is None:
+
+            def stream_factory(_scenario: Scenario, team: str) -> TrafficStream:
+                return TrafficStream(world, team=team)
+
         self.store = store
         self.clock = clock
         self.tick = float(tick)
@@ -378,7 +386,8 @@ class Exercise:
 
     def _inject_fired(self, inject: Inject, at: float, *, ad_hoc: bool, actor: str) -> None:
         self._injects[inject.id] = inject
-        attacker = self.scenario.attacker_for(inject).ip
+        resolved = self.world.injects.get(inject.id) or self.world.resolve_inject(inject)
+        attacker = resolved.attackers[0].ip
         self._attacker[inject.id] = attacker
         self._emit(
             InjectFired(

@@ -22,9 +22,9 @@ from datetime import timedelta
 from typing import Any
 
 from indicators.streaming import Match, StreamMatcher
-from range.adapters import SensorObservation, make_sensor
 from range.responses import FrameMeta, ResponseSet, Rule, addr_text, parse_frame
-from scenarios.techniques.base import Frame
+from range.sensor import Sensor, SensorObservation
+from scenarios.frames import Frame
 
 RING_SIZE = 20_000
 """Observations kept per team for retro-hunts and search."""
@@ -155,7 +155,7 @@ class TeamFabric:
     def __init__(self, team: str, *, ring_size: int = RING_SIZE) -> None:
         self.team = team
         self.responses = ResponseSet()
-        self.sensor = make_sensor(team)
+        self.sensor = Sensor(namespace=team)
         self.matcher = StreamMatcher(window=MATCH_WINDOW)
         self.ring_size = ring_size
         self._ring: OrderedDict[str, ObservationRecord] = OrderedDict()

@@ -52,8 +52,8 @@ from range.events import (
     SitrepScored,
     Traffic,
 )
+from scenarios.frames import BENIGN
 from scenarios.model import Scenario
-from scenarios.techniques.base import BENIGN
 
 DETECTION_FLOOR = 0.25
 """The least share of the detection points a late detection still earns."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from indicators.tlp import TLP2_MARKING_IDS, Tlp
-from scenarios.observe import stix_time
+from range.sensor import stix_time
 
 SIGHTING_NAMESPACE = uuid.UUID("7c1f4c1e-8a8e-4d55-9f0e-5f1c2b9a6d31")
 

@@ -6,7 +6,6 @@ import pytest
 
 from indicators.store import Store
 from indicators.tlp import TLP2_MARKING_IDS, Reader, Tlp
-from range.adapters import GeneratedStream
 from range.clock import ExerciseClock
 from range.engine import Exercise
 from range.errors import ActionError, RangeError
@@ -258,33 +257,26 @@ def test_actions_from_another_thread_while_stepping(tiny, store):
     assert times == sorted(times)  # actions land between steps, at the engine's time
 
 
-class PoolStream(GeneratedStream):
-    """The generated stream, with a one-address pool for every attacker (the real
-    TrafficStream regenerates the inject's packets from the new address)."""
-
-    rotations: list[tuple[str, float]] = []
-
-    def rotate_attacker(self, inject_id: str, at: float) -> str | None:
-        PoolStream.rotations.append((inject_id, at))
-        return "203.0.113.67"
-
-
-def test_a_block_on_the_attacker_rotates_it_once(tiny, store):
-    PoolStream.rotations = []
-    ex = Exercise(
-        tiny,
-        store,
-        ExerciseClock(tiny.epoch(0), None),
-        stream_factory=lambda sc, team: PoolStream(sc, team=team),
+def test_a_block_on_the_attacker_rotates_it_through_its_pool(tmp_path):
+    text = TINY.read_text().replace(
+        "    ip: 203.0.113.66\n", "    ip: 203.0.113.66\n    pool: [203.0.113.67, 203.0.113.68]\n"
     )
-    ex.start()
-    ex.step(tiny.epoch(20))
-    ex.block_ip("ee", ATTACKER, actor="alice")
-    ex.run()
-    rotated = [e for e in ex.log.after(0, limit=None) if e.kind == "attacker-rotated"]
+    pooled = tmp_path / "pooled.yaml"
+    pooled.write_text(text)
+    scenario = load(pooled)
+    with Store.open(tmp_path / "range.db") as store:
+        ex = Exercise(scenario, store, ExerciseClock(scenario.epoch(0), None))
+        ex.start()
+        ex.step(scenario.epoch(20))
+        ex.block_ip("ee", ATTACKER, actor="alice")
+        ex.run()
+        events = ex.log.after(0, limit=None)
+    rotated = [e for e in events if e.kind == "attacker-rotated"]
     assert [(e.inject, e.old_address, e.new_address, e.rule) for e in rotated] == [
         ("ee-scan", ATTACKER, "203.0.113.67", "ee-r1"),
         ("ee-brute", ATTACKER, "203.0.113.67", "ee-r1"),
     ]
-    assert [r[0] for r in PoolStream.rotations] == ["ee-scan", "ee-brute"]
     assert all(e.for_team("ee") is None for e in rotated)  # director-only
+    # after the rotation the attack goes on from the new address, past the block
+    alerts_or_obs = ex.observations("ee", address="203.0.113.67")
+    assert alerts_or_obs, "no traffic from the pool address reached the sensor"
