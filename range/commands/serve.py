@@ -72,6 +72,14 @@ def add_server_arguments(parser: argparse.ArgumentParser, port: int = DEFAULT_PO
     )
     defaults = ServerConfig()
     parser.add_argument(
+        "--max-json-depth",
+        type=int,
+        default=defaults.max_json_depth,
+        metavar="N",
+        help="deepest JSON nesting a POST may have; deeper is refused before parsing"
+        " (default: %(default)s)",
+    )
+    parser.add_argument(
         "--title", default=defaults.title, help="discovery title (default: %(default)s)"
     )
     parser.add_argument(
@@ -164,6 +172,7 @@ def config_from(args: argparse.Namespace, db: str) -> ServerConfig:
         api_root=args.api_root,
         max_content_length=args.max_content_length,
         max_page_size=args.max_page_size,
+        max_json_depth=args.max_json_depth,
         connections=ConnectionLimits(
             connection_limit=args.max_connections,
             per_address=args.max_per_address,

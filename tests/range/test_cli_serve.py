@@ -134,7 +134,7 @@ def test_a_202_write_survives_killing_the_server(tmp_path: Path) -> None:
         assert sorted(r.stix_id for r in page.rows) == sorted(o["id"] for o in objs)
 
 
-def test_serve_sets_the_discovery_title_description_and_contact(tmp_path: Path) -> None:
+def test_serve_sets_the_discovery_settings_and_the_json_depth_limit(tmp_path: Path) -> None:
     db = str(tmp_path / "g.db")
     done = _add_user(db, "ana", "--role", "partner", password="a partner password")
     assert done.returncode == 0, done.stderr
@@ -150,9 +150,22 @@ def test_serve_sets_the_discovery_title_description_and_contact(tmp_path: Path) 
         "Indicators of the 2026 exercise",
         "--contact",
         "white-cell@example.org",
+        "--max-json-depth",
+        "8",
     )
     try:
         from taxii2client.v21 import Server
+
+        nested = "[" * 10 + "]" * 10
+        refused = requests.post(
+            f"{_server_url(lines)}grapevine/collections/any/objects/",
+            data=f'{{"objects": {nested}}}',
+            auth=("ana", "a partner password"),
+            headers={"Content-Type": TAXII, "Accept": TAXII},
+            timeout=30,
+        )
+        assert refused.status_code == 400, refused.text
+        assert "deeper than 8" in refused.json()["description"]
 
         server = Server(f"{_server_url(lines)}taxii2/", user="ana", password="a partner password")
         assert server.title == "Exercise Blue Grape"
