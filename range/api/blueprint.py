@@ -59,7 +59,7 @@ def _view(route: Route, service: RangeService, settings: ApiSettings) -> Any:
             params=params,
             query=_query(route.query),
             body=_body(route.body),
-            headers={k: v for k, v in request.headers.items() if k == "Last-Event-ID"},
+            headers={"Last-Event-ID": request.headers.get("Last-Event-ID", "")},
         )
         result = route.handler(call)
         if isinstance(result, Response):
@@ -94,7 +94,7 @@ def _query(model: type[BaseModel] | None) -> Any:
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        raise from_validation(exc) from None
+        raise from_validation(exc, status=400) from None
 
 
 def _body(model: type[BaseModel] | None) -> Any:

@@ -91,16 +91,20 @@ def conflict(field: str | None, detail: str) -> ApiError:
     return ApiError(409, field, detail)
 
 
-def from_validation(error: ValidationError, where: str = "") -> ApiError:
-    """The first problem pydantic found, as a 422 naming the field (dotted path)."""
+def from_validation(error: ValidationError, where: str = "", status: int = 422) -> ApiError:
+    """The first problem pydantic found, naming the field (dotted path): 422 for a
+    body, 400 for query parameters (as the TAXII guard answers a bad ``limit``)."""
     first = error.errors(include_url=False)[0]
-    loc = ".".join(str(part) for part in first["loc"] if part != "__root__")
+    # pydantic puts the member of a union it tried into the location
+    # ("speed.constrained-float"); field names are identifiers, member tags are not
+    parts = [p for p in first["loc"] if isinstance(p, int) or p.isidentifier()]
+    loc = ".".join(str(part) for part in parts if part != "__root__")
     field = f"{where}{loc}" if loc else (where.rstrip(".") or "body")
     message = first["msg"]
     more = len(error.errors()) - 1
     if more:
         message += f" (and {more} more problem{'s' if more > 1 else ''})"
-    return invalid(field, message)
+    return ApiError(status, field, message)
 
 
 def from_pattern(error: PatternError, field: str = "pattern") -> ApiError:

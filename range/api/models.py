@@ -30,7 +30,7 @@ Status = Literal["ready", "running", "paused", "finished"]
 TlpName = Literal["clear", "green", "amber", "amber+strict", "red"]
 AlertState = Literal["new", "acknowledged", "false-positive"]
 RuleKind = Literal["block-ip", "block-cidr", "block-port", "sinkhole-domain", "isolate-host"]
-Speed = Annotated[float, Field(gt=0, le=100_000)] | Literal["max"]
+Speed = Annotated[float, Field(gt=0, le=100_000, strict=True)] | Literal["max"]
 
 
 class _In(BaseModel):

@@ -80,6 +80,7 @@ class TeamState:
     drops: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     sitreps: dict[str, Sitrep] = field(default_factory=dict)
     published: dict[str, IndicatorPublished] = field(default_factory=dict)
+    importing: set[str] = field(default_factory=set)
 
 
 class Projection:
@@ -136,16 +137,16 @@ class Projection:
             case AlertFalsePositive() if team is not None and e.alert_id in team.alerts:
                 record = team.alerts[e.alert_id]
                 team.alerts[e.alert_id] = replace(record, state="false-positive")
+            case IndicatorImported() if team is not None:
+                team.importing.add(e.indicator_id)  # the engine logs the deploy next
             case IndicatorDeployed() if team is not None:
+                imported = e.indicator_id in team.importing
+                team.importing.discard(e.indicator_id)
                 name = (
                     team.published[e.indicator_id].name if e.indicator_id in team.published else ""
                 )
                 team.deployed[e.indicator_id] = DeployedRecord(
-                    e.indicator_id, e.pattern, name, e.producer, e.tlp, False, e.time
-                )
-            case IndicatorImported() if team is not None:
-                team.deployed[e.indicator_id] = DeployedRecord(
-                    e.indicator_id, e.pattern, "", e.producer, e.tlp, True, e.time
+                    e.indicator_id, e.pattern, name, e.producer, e.tlp, imported, e.time
                 )
             case IndicatorUndeployed() if team is not None:
                 team.deployed.pop(e.indicator_id, None)

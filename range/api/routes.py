@@ -102,7 +102,7 @@ class Route:
             codes.add(403)
         if self.path_params:
             codes.add(404)
-        if self.query is not None or self.body is not None:
+        if self.body is not None:
             codes.add(422)
         if self.body is not None:
             codes.add(413)

@@ -13,7 +13,7 @@ from indicators.errors import PatternError
 from indicators.patterns import compile_pattern, validate_pattern
 from indicators.streaming import StreamMatcher
 from indicators.tlp import Reader, Tlp
-from range.api.errors import conflict, from_pattern, invalid, not_found
+from range.api.errors import ApiError, conflict, from_pattern, invalid, not_found
 from range.api.exercise_views import category_sums
 from range.api.models import (
     AlertList,
@@ -127,7 +127,8 @@ def observation_view(record: Any) -> ObservationView:
 def get_observations(call: Call) -> ObservationList:
     q: ObservationsQuery = call.query
     if q.start is not None and q.end is not None and q.end <= q.start:
-        raise invalid("end", f"end {q.end.isoformat()} is not after start {q.start.isoformat()}")
+        detail = f"end {q.end.isoformat()} is not after start {q.start.isoformat()}"
+        raise ApiError(400, "end", detail)
     records = call.service.observations(
         call.team,
         address=q.address,
