@@ -19,6 +19,7 @@ from pydantic.json_schema import models_json_schema
 from indicators.users import NAME_PATTERN
 from range.api.errors import API_PREFIX, ErrorBody, _title
 from range.api.routes import Route
+from range.events import KINDS
 
 REF = "#/components/schemas/{model}"
 
@@ -31,6 +32,20 @@ PATH_PARAMETERS: dict[str, tuple[str, dict[str, Any]]] = {
     "rule_id": ("a response rule of the team", _ID),
     "inject_id": ("an inject of the scenario", _ID),
     "sitrep_id": ("a situation report", _ID),
+}
+
+
+STREAM_EVENT: dict[str, Any] = {
+    "type": "object",
+    "description": "one server-sent event: data is the event as JSON (as in EventPage),"
+    " event its kind, id its seq; comment lines are heartbeats",
+    "required": ["data", "event", "id"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^[0-9]+$"},
+        "event": {"enum": list(KINDS)},
+        "data": {"type": "string", "contentMediaType": "application/json"},
+        "retry": {"type": "integer"},
+    },
 }
 
 
@@ -136,7 +151,7 @@ def _operation(route: Route, refs: dict[Any, Any], schemas: dict[str, Any]) -> d
     if route.response is not None:
         content = {"application/json": {"schema": _ref(refs, route.response, "serialization")}}
     else:
-        content = {route.media_type: {"schema": {"type": "string"}}}
+        content = {route.media_type: {"schema": STREAM_EVENT}}
     operation: dict[str, Any] = {
         "operationId": route.operation_id,
         "summary": route.summary,

@@ -100,8 +100,8 @@ class Route:
         codes = {400, 401}
         if self.roles != EVERYONE or "{team}" in self.path:
             codes.add(403)
-        if self.path_params:
-            codes.add(404)
+        if self.path_params or self.body is not None:
+            codes.add(404)  # an unknown id in the path, or named in the body
         if self.body is not None:
             codes.add(422)
         if self.body is not None:
