@@ -3,6 +3,7 @@
 ::
 
     grapevine serve --db grapevine.db [--host 127.0.0.1] [--port 6100] [--public-url URL]
+    grapevine serve SCENARIO [--speed X|max] [--bots ...] ...   (see serve_exercise)
 
 Loopback only unless ``--host`` says otherwise. A store without users still starts
 and says how to add one; nobody can log in until then.
@@ -24,6 +25,7 @@ from indicators.taxii.config import (
     DEFAULT_MAX_PAGE_SIZE,
     DEFAULT_PORT,
 )
+from range.commands import serve_exercise
 from range.errors import UsageError
 
 
@@ -73,6 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--db", default=DEFAULT_DB, metavar="PATH", help="store file (default: %(default)s)"
     )
     add_server_arguments(parser)
+    serve_exercise.add_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -131,6 +134,8 @@ def serve_until_interrupted(server: TaxiiServer, store: Store) -> int:
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted."""
     config = config_from(args, args.db)
+    if args.scenario:
+        return serve_exercise.run(args, config, announce)
     store = Store.open(config.db)
     server = start(config, args.host, args.port, store)
     announce(server, config, store, sys.stdout)

@@ -1,0 +1,169 @@
+"""``grapevine serve SCENARIO``: the exercise engine and the server together.
+
+::
+
+    grapevine serve SCENARIO [--db grapevine.db] [--speed X|max] [--bots all-but TEAM]
+                    [server flags of ``grapevine serve``]
+
+The store holds the TAXII objects and the exercise's event log. A store whose log is
+empty starts a new exercise: simulated time stands at the scenario's start until the
+director starts it (``POST /api/director/start``). A store with a log resumes it (the
+engine replays the log, then continues). The runner thread
+(:class:`range.runner.ExerciseRunner`) steps the engine as the clock allows; the range
+API (``/api/...``, OpenAPI at ``/api/openapi.json``) serves beside TAXII with the same
+accounts. Ctrl-C stops the runner, then the server, then closes the store.
+
+``--bots`` names the teams simulated CERTs will play; it is parsed and announced,
+and the bots themselves are not wired in yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from indicators.store import Store
+from indicators.taxii import ServerConfig, TaxiiServer
+from range.api.app import create_range_app
+from range.api.service import RangeService
+from range.clock import ExerciseClock
+from range.commands.scenario import open_scenario
+from range.engine import Exercise
+from range.errors import UsageError
+from range.log import EventLog
+from range.runner import ExerciseRunner
+from scenarios.model import Scenario
+
+DEFAULT_SPEED = "1"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The SCENARIO argument and the exercise flags of ``grapevine serve``."""
+    parser.add_argument(
+        "scenario",
+        nargs="?",
+        metavar="SCENARIO",
+        help="run this exercise (a built-in name or a YAML file) with the range API;"
+        " without it, serve TAXII only",
+    )
+    group = parser.add_argument_group("exercise (with SCENARIO)")
+    group.add_argument(
+        "--speed",
+        default=DEFAULT_SPEED,
+        metavar="X|max",
+        help="simulated seconds per real second, or max (default: %(default)s)",
+    )
+    group.add_argument(
+        "--bots",
+        nargs="+",
+        metavar="WHO",
+        help="teams simulated CERTs play: all, none, all-but TEAM..., or TEAM... (recorded;"
+        " bots are not wired in yet)",
+    )
+
+
+def parse_speed(text: str) -> float | None:
+    """``--speed``: a positive factor, or ``max`` (``None``: as fast as possible)."""
+    if text.strip().lower() == "max":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise UsageError(f"--speed {text}: give a positive number (1 = live) or max")
+    return value
+
+
+def parse_bots(words: list[str] | None, scenario: Scenario) -> list[str]:
+    """``--bots``: the teams bots play, in scenario order."""
+    teams = scenario.team_ids()
+    if not words or words == ["none"]:
+        return []
+    if words == ["all"]:
+        return teams
+    head, *names = words
+    if head == "all-but":
+        if not names:
+            raise UsageError("--bots all-but: name the team(s) people play")
+    else:
+        names = words
+    for name in names:
+        if name not in teams:
+            raise UsageError(
+                f"--bots: {name!r} is not a team of {scenario.title!r} ({', '.join(teams)})"
+            )
+    return (
+        [t for t in teams if t not in names]
+        if head == "all-but"
+        else [t for t in teams if t in names]
+    )
+
+
+def open_exercise(scenario: Scenario, store: Store, speed: float | None, api_root: str) -> Exercise:
+    """A new exercise held at its start, or the one the store's log holds, resumed."""
+    if EventLog(store).last_seq:
+        clock = ExerciseClock(scenario.epoch(0), None)
+        exercise = Exercise.resume(scenario, store, clock, api_root=api_root)
+        clock.set_speed(speed)
+        return exercise
+    clock = ExerciseClock(scenario.epoch(0), speed)
+    clock.pause()  # simulated time starts when the director starts the exercise
+    return Exercise(scenario, store, clock, api_root=api_root)
+
+
+def announce(exercise: Exercise, bots: list[str], server: TaxiiServer, out: TextIO) -> None:
+    scenario = exercise.scenario
+    speed = exercise.clock.speed
+    state = "resumed" if exercise.started else "waiting for the director's start"
+    print(
+        f"Exercise {scenario.title!r} ({state}), speed {'max' if speed is None else f'{speed:g}x'}",
+        file=out,
+    )
+    print(f"  range API: {server.url}api/ (OpenAPI: {server.url}api/openapi.json)", file=out)
+    if bots:
+        print(f"  bots (recorded, not yet simulated): {', '.join(bots)}", file=out)
+
+
+def run(
+    args: argparse.Namespace,
+    config: ServerConfig,
+    announce_server: Callable[[TaxiiServer, ServerConfig, Store, TextIO], None],
+    out: TextIO = sys.stdout,
+) -> int:
+    """Serve the exercise until interrupted; the exit status. ``announce_server`` is
+    ``grapevine serve``'s own announcement (where TAXII is, how to add users)."""
+    scenario = open_scenario(args.scenario)
+    speed = parse_speed(args.speed)
+    bots = parse_bots(args.bots, scenario)
+    store = Store.open(config.db)
+    try:
+        exercise = open_exercise(scenario, store, speed, config.api_root)
+        service = RangeService(exercise)
+        app = create_range_app(config, store, service)
+        server = TaxiiServer(
+            app,
+            host=args.host,
+            port=args.port,
+            threads=config.threads,
+            max_request_body_size=config.max_content_length,
+        )
+        runner = ExerciseRunner(exercise, lock=service.lock).start()
+        announce_server(server, config, store, out)
+        announce(exercise, bots, server, out)
+        print("  Ctrl-C stops the exercise and the server.", file=out, flush=True)
+        try:
+            server.serve()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            runner.stop()
+        if runner.error is not None:
+            print(f"error: the exercise stopped: {runner.error}", file=sys.stderr)
+            return 1
+        return 0
+    finally:
+        store.close()

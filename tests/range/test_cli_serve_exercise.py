@@ -1,0 +1,95 @@
+"""``grapevine serve SCENARIO`` as a process: the engine runs beside the server, the
+director starts it over the range API, the runner takes it to the end; a second run
+on the same store resumes the logged exercise."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from indicators.store import Store
+from indicators.users import Role, User
+from range.commands.serve_exercise import parse_bots, parse_speed
+from range.errors import UsageError
+from scenarios.loader import load
+from tests.indicators.conftest import FAST_POLICY, PASSWORD
+from tests.range.test_cli_serve import TAXII, _launch, _server_url, _stop
+
+TINY = Path(__file__).parent / "data" / "tiny.yaml"
+
+
+def _users(db: Path) -> None:
+    with Store.open(db) as store:
+        store.add_user(User("director", Role.DIRECTOR), FAST_POLICY.hash(PASSWORD))
+        store.add_user(User("ee-analyst", Role.TEAM, "ee"), FAST_POLICY.hash(PASSWORD))
+
+
+def test_serve_runs_the_exercise_from_the_directors_start(tmp_path):
+    db = tmp_path / "range.db"
+    _users(db)
+    proc, lines = _launch("serve", str(TINY), "--db", str(db), "--port", "0", "--speed", "max",
+                          "--bots", "all-but", "ee")  # fmt: skip
+    try:
+        text = "\n".join(lines)
+        assert "Exercise 'Tiny range' (waiting for the director's start), speed max" in text
+        assert "bots (recorded, not yet simulated): lv" in text
+        api = _server_url(lines) + "api"
+        director = requests.Session()
+        director.auth = ("director", PASSWORD)
+        assert director.get(f"{api}/exercise", timeout=10).json()["status"] == "ready"
+        assert director.post(f"{api}/director/start", timeout=10).status_code == 200
+        cursor, kinds = 0, []
+        deadline = time.monotonic() + 60
+        while "exercise-finished" not in kinds and time.monotonic() < deadline:
+            page = director.get(f"{api}/events", params={"after": cursor, "wait": 5}, timeout=30)
+            page = page.json()
+            cursor = page["last_seq"]
+            kinds += [e["kind"] for e in page["events"]]
+        assert kinds[-1] == "exercise-finished" and "inject-fired" in kinds
+        state = director.get(f"{api}/exercise", timeout=10).json()
+        assert state["status"] == "finished" and state["clock"]["elapsed"] == 240
+        taxii = requests.get(
+            _server_url(lines) + "taxii2/",
+            auth=("ee-analyst", PASSWORD),
+            headers={"Accept": TAXII},
+            timeout=10,
+        )
+        assert taxii.status_code == 200
+    finally:
+        assert _stop(proc) == 0
+    proc, lines = _launch("serve", str(TINY), "--db", str(db), "--port", "0")
+    try:
+        assert "Exercise 'Tiny range' (resumed), speed 1x" in "\n".join(lines)
+        api = _server_url(lines) + "api"
+        state = requests.get(f"{api}/exercise", auth=("director", PASSWORD), timeout=10).json()
+        assert state["status"] == "finished"
+    finally:
+        assert _stop(proc) == 0
+
+
+def test_serve_refuses_a_bad_speed_or_bots():
+    proc, lines = _launch("serve", str(TINY), "--db", "unused.db", "--speed", "fast")
+    assert proc.wait(timeout=30) == 2
+    assert "--speed fast" in proc.stderr.read()
+
+
+def test_speed_parsing():
+    assert parse_speed("max") is None and parse_speed("MAX") is None
+    assert parse_speed("60") == 60.0 and parse_speed("0.5") == 0.5
+    for bad in ("0", "-1", "nan", "inf", "fast"):
+        with pytest.raises(UsageError, match="--speed"):
+            parse_speed(bad)
+
+
+def test_bots_parsing():
+    scenario = load(TINY)
+    assert parse_bots(None, scenario) == [] and parse_bots(["none"], scenario) == []
+    assert parse_bots(["all"], scenario) == ["ee", "lv"]
+    assert parse_bots(["all-but", "ee"], scenario) == ["lv"]
+    assert parse_bots(["lv", "ee"], scenario) == ["ee", "lv"]
+    for bad in (["all-but"], ["all-but", "xx"], ["xx"]):
+        with pytest.raises(UsageError, match="--bots"):
+            parse_bots(bad, scenario)
