@@ -8,6 +8,11 @@ due; as fast as possible (``speed=None``) it steps ``batch`` simulated seconds a
 time, so actions still get between the steps. It ends when the exercise finishes or
 :meth:`ExerciseRunner.stop` is called (waits are short, so stopping is prompt). An
 exception from the engine ends the runner and is kept in :attr:`ExerciseRunner.error`.
+
+``after_step`` (the simulated CERTs' hook, :meth:`range.bots.runner.BotRunner.act`) is
+called with the exercise's simulated time after every step, outside the lock, and
+the next step waits for it: as fast as possible, the bots act between steps at the
+same simulated times on every run, so a seed gives the same log byte for byte.
 """
 
 from __future__ import annotations
@@ -39,11 +44,13 @@ class ExerciseRunner:
         lock: AbstractContextManager[object] | None = None,
         batch: float = 60.0,
         on_events: Callable[[list[Event]], None] | None = None,
+        after_step: Callable[[float], object] | None = None,
     ) -> None:
         self.exercise = exercise
         self.batch = batch
         self._lock = lock if lock is not None else nullcontext()
         self._on_events = on_events
+        self._after_step = after_step
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
@@ -103,4 +110,6 @@ class ExerciseRunner:
             events = exercise.step(until)
         if events and self._on_events is not None:
             self._on_events(events)
+        if self._after_step is not None:
+            self._after_step(exercise.now)
         return 0.0

@@ -36,8 +36,13 @@ class FoundIndicator:
         return str(self.object.get("name", ""))
 
 
-def new_indicator_id() -> str:
-    return f"indicator--{uuid.uuid4()}"
+DEPLOY_NAMESPACE = uuid.UUID("5c0a8e53-7d1b-4f0e-9a6c-2b8d4e1f7a90")
+
+
+def new_indicator_id(team: str, seq: int, pattern: str) -> str:
+    """The id of a pattern ``team`` deploys when the log stands at ``seq``: a UUIDv5, so
+    the same actions on the same log give the same ids (replays, headless runs)."""
+    return f"indicator--{uuid.uuid5(DEPLOY_NAMESPACE, f'{team}|{seq}|{pattern}')}"
 
 
 def find_indicator(

@@ -201,9 +201,10 @@ def deploy_indicator(call: Call) -> DeployResult:
     service = call.service
     if body.pattern is not None:
         _compiled(body.pattern)
-        indicator_id = new_indicator_id()
-        service.view().names[indicator_id] = body.name
-        events = service.deploy(call.team, indicator_id, body.pattern, call.user.name)
+        with service.lock:
+            indicator_id = new_indicator_id(call.team, service.log.last_seq, body.pattern)
+            service.view().names[indicator_id] = body.name
+            events = service.deploy(call.team, indicator_id, body.pattern, call.user.name)
         return _result(call, indicator_id, events)
     assert body.indicator_id is not None
     found = find_indicator(service.store, service.api_root, _reader(call), body.indicator_id)

@@ -13,8 +13,11 @@ engine replays the log, then continues). The runner thread
 API (``/api/...``, OpenAPI at ``/api/openapi.json``) serves beside TAXII with the same
 accounts. Ctrl-C stops the runner, then the server, then closes the store.
 
-``--bots`` names the teams simulated CERTs will play; it is parsed and announced,
-and the bots themselves are not wired in yet.
+``--bots`` names the teams simulated CERTs play (:mod:`range.bots`): each gets an
+account ``bot-TEAM`` with a fresh random password (kept in memory, never printed) and
+acts only through the range API and TAXII. As fast as possible (``--speed max``) the
+runner waits for the bots after every step, so the same seed gives the same log;
+at a speed factor they poll the API on a thread of their own.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from indicators.store import Store
 from indicators.taxii import ServerConfig, TaxiiServer
 from range.api.app import create_range_app
 from range.api.service import RangeService
+from range.bots.runner import BotRunner, create_accounts, make_bots
 from range.clock import ExerciseClock
 from range.commands.scenario import open_scenario
 from range.engine import Exercise
@@ -60,8 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--bots",
         nargs="+",
         metavar="WHO",
-        help="teams simulated CERTs play: all, none, all-but TEAM..., or TEAM... (recorded;"
-        " bots are not wired in yet)",
+        help="teams simulated CERTs play: all, none, all-but TEAM..., or TEAM...",
     )
 
 
@@ -125,7 +128,7 @@ def announce(exercise: Exercise, bots: list[str], server: TaxiiServer, out: Text
     )
     print(f"  range API: {server.url}api/ (OpenAPI: {server.url}api/openapi.json)", file=out)
     if bots:
-        print(f"  bots (recorded, not yet simulated): {', '.join(bots)}", file=out)
+        print(f"  bots (simulated CERTs): {', '.join(bots)}", file=out)
 
 
 def run(
@@ -151,7 +154,12 @@ def run(
             threads=config.threads,
             max_request_body_size=config.max_content_length,
         )
-        runner = ExerciseRunner(exercise, lock=service.lock).start()
+        passwords = create_accounts(store, bots)
+        simulated = BotRunner(make_bots(scenario, server.url, passwords, api_root=config.api_root))
+        hook = simulated.act if bots and speed is None else None
+        runner = ExerciseRunner(exercise, lock=service.lock, after_step=hook).start()
+        if bots and hook is None:
+            simulated.start()
         announce_server(server, config, store, out)
         announce(exercise, bots, server, out)
         print("  Ctrl-C stops the exercise and the server.", file=out, flush=True)
@@ -161,9 +169,11 @@ def run(
             pass
         finally:
             runner.stop()
-        if runner.error is not None:
-            print(f"error: the exercise stopped: {runner.error}", file=sys.stderr)
-            return 1
+            simulated.close()
+        for error in (runner.error, simulated.error):
+            if error is not None:
+                print(f"error: the exercise stopped: {error}", file=sys.stderr)
+                return 1
         return 0
     finally:
         store.close()

@@ -1,0 +1,58 @@
+"""Bots end to end over real HTTP: two teams both played by bots, as fast as possible.
+Bot A detects the scan from its own observations and publishes its indicator over
+the API; bot B reads it with taxii2-client, imports it, and its first detection of
+the same scanner comes from A's indicator, so the scoreboard credits A with sharing.
+The same run twice gives the same scoreboard byte for byte."""
+
+from __future__ import annotations
+
+import json
+
+from range.bots.runner import bot_user
+from scenarios.loader import load
+from tests.range.bots.conftest import DATA, bot_range, run_to_end
+
+SCANNER = "[ipv4-addr:value = '203.0.113.66']"
+
+
+def _run(db):
+    scenario = load(DATA / "two-teams.yaml")
+    with bot_range(db, scenario, ["a", "b"]) as harness:
+        run_to_end(harness)
+        events = harness.exercise.log.after(0, limit=None)
+        errors = [e for bot in harness.bots.bots for e in bot.errors]
+        return harness.exercise.scoreboard().to_json(), events, errors
+
+
+def test_bots_detect_share_and_adopt_over_http(tmp_path):
+    board_json, events, errors = _run(tmp_path / "one.db")
+    assert errors == []
+    by_kind = {}
+    for e in events:
+        by_kind.setdefault(e.kind, []).append(e)
+    published = by_kind["indicator-published"]
+    first = published[0]
+    assert (first.team, first.actor, first.pattern, first.tlp) == (
+        "a",
+        bot_user("a"),
+        SCANNER,
+        "TLP:GREEN",
+    )
+    imported = [e for e in by_kind["indicator-imported"] if e.team == "b"]
+    assert imported and imported[0].producer == "a" and imported[0].actor == bot_user("b")
+    assert imported[0].indicator_id == published[0].indicator_id
+    assert imported[0].time < load(DATA / "two-teams.yaml").epoch(240)  # before B's scan
+    board = json.loads(board_json)
+    lines = {t["team"]: t["lines"] for t in board["teams"]}
+    a_lines = [(line["category"], line["inject"]) for line in lines["a"]]
+    assert ("detection", "a-scan") in a_lines
+    assert ("sharing", "b-scan") in a_lines
+    b_detection = next(line for line in lines["b"] if line["category"] == "detection")
+    assert "(shared by a)" in b_detection["why"]
+
+
+def test_the_same_seed_gives_the_same_scoreboard(tmp_path):
+    first, events_1, _ = _run(tmp_path / "one.db")
+    second, events_2, _ = _run(tmp_path / "two.db")
+    assert first == second
+    assert [e.comparable() for e in events_1] == [e.comparable() for e in events_2]
