@@ -9,10 +9,11 @@ time, so actions still get between the steps. It ends when the exercise finishes
 :meth:`ExerciseRunner.stop` is called (waits are short, so stopping is prompt). An
 exception from the engine ends the runner and is kept in :attr:`ExerciseRunner.error`.
 
-``after_step`` (the simulated CERTs' hook, :meth:`range.bots.runner.BotRunner.act`) is
-called with the exercise's simulated time after every step, outside the lock, and
-the next step waits for it: as fast as possible, the bots act between steps at the
-same simulated times on every run, so a seed gives the same log byte for byte.
+``after_step`` (the simulated CERTs' hook, :meth:`range.bots.runner.BotRunner.act`)
+is called with the exercise's simulated time after every step but the last, outside
+the lock, and the next step waits for it: as fast as possible, the bots act between
+steps at the same simulated times on every run, so a seed gives the same log byte
+for byte.
 """
 
 from __future__ import annotations
@@ -110,6 +111,6 @@ class ExerciseRunner:
             events = exercise.step(until)
         if events and self._on_events is not None:
             self._on_events(events)
-        if self._after_step is not None:
+        if self._after_step is not None and not exercise.finished:
             self._after_step(exercise.now)
         return 0.0

@@ -177,12 +177,17 @@ class BotRunner:
 
     def act(self, now: float) -> list[tuple[str, Action]]:
         """Each bot's cycle at simulated ``now`` (a bot that acted less than
-        :attr:`every` seconds ago waits); the actions taken, with their team."""
+        :attr:`every` seconds ago waits); the actions taken, with their team. A cycle
+        the server fails is recorded in the bot's ``errors`` and skipped."""
         out: list[tuple[str, Action]] = []
         for bot in self.bots:
             if bot.last_act is not None and now < bot.last_act + self.every:
                 continue
-            out += [(bot.team, a) for a in bot.act(now)]
+            try:
+                out += [(bot.team, a) for a in bot.act(now)]
+            except BotError as exc:  # the server refused or went away: try next cycle
+                bot.errors.append(str(exc))
+                log.warning("bot %s: %s", bot.team, exc)
         return out
 
     # -- live: a thread of their own ----------------------------------------------------

@@ -19,6 +19,7 @@ from tests.indicators.conftest import FAST_POLICY, PASSWORD
 from tests.range.test_cli_serve import TAXII, _launch, _server_url, _stop
 
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
+TWO_TEAMS = Path(__file__).parent / "bots" / "data" / "two-teams.yaml"
 
 
 def _users(db: Path) -> None:
@@ -35,7 +36,7 @@ def test_serve_runs_the_exercise_from_the_directors_start(tmp_path):
     try:
         text = "\n".join(lines)
         assert "Exercise 'Tiny range' (waiting for the director's start), speed max" in text
-        assert "bots (recorded, not yet simulated): lv" in text
+        assert "bots (simulated CERTs): lv" in text
         api = _server_url(lines) + "api"
         director = requests.Session()
         director.auth = ("director", PASSWORD)
@@ -93,3 +94,35 @@ def test_bots_parsing():
     for bad in (["all-but"], ["all-but", "xx"], ["xx"]):
         with pytest.raises(UsageError, match="--bots"):
             parse_bots(bad, scenario)
+
+
+def test_serve_with_bots_plays_the_other_teams_over_the_api(tmp_path):
+    """``--bots all-but a --speed max``: team b gets an account and a bot that detects
+    the scan against it and deploys its indicator; its password is never shown."""
+    db = tmp_path / "range.db"
+    _users(db)
+    proc, lines = _launch("serve", str(TWO_TEAMS), "--db", str(db), "--port", "0",
+                          "--speed", "max", "--bots", "all-but", "a")  # fmt: skip
+    try:
+        assert "bots (simulated CERTs): b" in "\n".join(lines)
+        api = _server_url(lines) + "api"
+        director = requests.Session()
+        director.auth = ("director", PASSWORD)
+        assert director.post(f"{api}/director/start", timeout=10).status_code == 200
+        cursor, events = 0, []
+        deadline = time.monotonic() + 60
+        while not events or events[-1]["kind"] != "exercise-finished":
+            assert time.monotonic() < deadline, "the exercise did not finish"
+            page = director.get(f"{api}/events", params={"after": cursor, "wait": 5}, timeout=30)
+            cursor = page.json()["last_seq"]
+            events += page.json()["events"]
+        deployed = [e for e in events if e["kind"] == "indicator-deployed"]
+        assert [(e["team"], e["actor"]) for e in deployed] == [("b", "bot-b")]
+        assert deployed[0]["pattern"] == "[ipv4-addr:value = '203.0.113.66']"
+    finally:
+        assert _stop(proc) == 0
+    out = "\n".join(lines) + proc.stdout.read() + proc.stderr.read()
+    assert "password" not in out.lower()
+    with Store.open(db) as store:
+        assert store.user("bot-b")[0] == User("bot-b", Role.TEAM, "b")
+        assert store.user("bot-a") is None
