@@ -47,7 +47,7 @@ from scenarios.techniques.base import address_type, stix_string
 EVIDENCE_MAX = 50
 """Observation ids a finding keeps as evidence."""
 
-SCAN_WINDOW, SCAN_PORTS = 60.0, 10
+SCAN_WINDOW, SCAN_PORTS = 60.0, 6
 BRUTE_WINDOW, SSH_CONNECTIONS, SSH_INSIDE, WEB_POSTS = 120.0, 8, 20, 10
 BEACON_VISITS, BEACON_MIN_GAP, BEACON_MAX_CV = 6, 5.0, 0.3
 TUNNEL_WINDOW, TUNNEL_NAMES, TUNNEL_LABEL = 120.0, 10, 24.0

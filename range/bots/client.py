@@ -16,8 +16,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import requests
+from taxii2client.exceptions import TAXIIServiceException
 from taxii2client.v21 import ApiRoot, as_pages
 
+from indicators.tlp import level_of
 from indicators.users import team_identity_id
 from range.bots.analytics import epoch
 from range.bots.policy import Shared
@@ -41,6 +43,7 @@ class RangeClient:
         self.user = user
         self._auth = (user, password)
         self.api_root = api_root
+        self.page = PAGE
         self._http = requests.Session()
         self._http.auth = self._auth
         self._taxii: ApiRoot | None = None
@@ -88,10 +91,10 @@ class RangeClient:
         return list(found.values())
 
     def _window(self, since: float, until: float) -> Iterator[dict[str, Any]]:
-        params = {"start": _iso(since), "end": _iso(until), "limit": PAGE}
+        params = {"start": _iso(since), "end": _iso(until), "limit": self.page}
         page = self._call("GET", f"/teams/{self.team}/observations", params=params)
         views = page["observations"]
-        if len(views) < PAGE or until - since < 1e-3:
+        if len(views) < self.page or until - since < 1e-3:
             yield from views
             return
         middle = round((since + until) / 2, 6)
@@ -151,7 +154,7 @@ class RangeClient:
                         seen = out.get(shared.indicator_id)
                         if seen is None or seen.published > shared.published:
                             out[shared.indicator_id] = shared
-        except (requests.RequestException, ValueError, KeyError) as exc:
+        except (requests.RequestException, TAXIIServiceException, ValueError, KeyError) as exc:
             raise BotError(f"{self.user}: reading TAXII collections failed: {exc}") from None
         return sorted(out.values(), key=lambda s: (s.published, s.indicator_id))
 
@@ -161,8 +164,6 @@ def _iso(t: float) -> str:
 
 
 def _tlp_of(obj: dict[str, Any]) -> str:
-    from indicators.tlp import level_of
-
     return level_of(obj).label
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 
 from range.bots.runner import bot_user
+from range.runner import ExerciseRunner
 from scenarios.loader import load
-from tests.range.bots.conftest import DATA, bot_range, run_to_end
+from tests.range.bots.conftest import DATA, DEADLINE, bot_range, run_to_end
 
 SCANNER = "[ipv4-addr:value = '203.0.113.66']"
 
@@ -56,3 +57,24 @@ def test_the_same_seed_gives_the_same_scoreboard(tmp_path):
     second, events_2, _ = _run(tmp_path / "two.db")
     assert first == second
     assert [e.comparable() for e in events_1] == [e.comparable() for e in events_2]
+
+
+def test_live_bots_poll_the_clock_on_their_own_thread(tmp_path):
+    """At a speed factor the runner does not wait for the bots: they poll the API's
+    clock on their own thread and still detect, share and adopt."""
+    scenario = load(DATA / "two-teams.yaml")
+    with bot_range(tmp_path / "live.db", scenario, ["a", "b"]) as harness:
+        harness.exercise.clock.set_speed(60.0)
+        harness.service.start("director")
+        harness.bots.start(poll=0.1)
+        runner = ExerciseRunner(harness.exercise, lock=harness.service.lock).start()
+        runner.join(DEADLINE)
+        runner.stop()
+        harness.bots.stop()
+        assert runner.error is None and harness.bots.error is None
+        assert harness.exercise.finished
+        events = harness.exercise.log.after(0, limit=None)
+    published = [e for e in events if e.kind == "indicator-published"]
+    imported = [e for e in events if e.kind == "indicator-imported"]
+    assert published[0].team == "a" and imported[0].team == "b"
+    assert imported[0].indicator_id == published[0].indicator_id
