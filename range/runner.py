@@ -5,7 +5,8 @@ Each round the runner looks at the exercise clock: before the director starts th
 exercise, or while it is paused, it waits; at a speed factor it steps up to the
 simulated time the clock shows now (whole ticks), sleeping until the next tick is
 due; as fast as possible (``speed=None``) it steps ``batch`` simulated seconds at a
-time, so actions still get between the steps. It ends when the exercise finishes or
+time (on a grid from the scenario's start, so a resumed run steps where the first
+one did), so actions still get between the steps. It ends when the exercise finishes or
 :meth:`ExerciseRunner.stop` is called (waits are short, so stopping is prompt). An
 exception from the engine ends the runner and is kept in :attr:`ExerciseRunner.error`.
 
@@ -19,6 +20,7 @@ for byte.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -100,7 +102,7 @@ class ExerciseRunner:
         if not exercise.started or clock.paused:
             return IDLE_WAIT
         if clock.speed is None:
-            until = min(exercise.now + self.batch, exercise.end_time)
+            until = min(batch_end(exercise, self.batch), exercise.end_time)
         else:
             due = exercise.now + exercise.tick
             wait = clock.wall_seconds_until(min(due, exercise.end_time))
@@ -114,3 +116,10 @@ class ExerciseRunner:
         if self._after_step is not None and not exercise.finished:
             self._after_step(exercise.now)
         return 0.0
+
+
+def batch_end(exercise: Exercise, batch: float) -> float:
+    """The end of the batch of ``batch`` seconds from the scenario's start that holds
+    the exercise's current time (the next batch when it stands on a boundary)."""
+    k = math.floor((exercise.now - exercise.start_time) / batch + 1e-9)
+    return exercise.start_time + (k + 1) * batch

@@ -15,7 +15,7 @@ from range.api.service import RangeService
 from range.bots.runner import BotRunner, create_accounts, make_bots
 from range.clock import ExerciseClock
 from range.engine import Exercise
-from range.runner import ExerciseRunner
+from range.runner import ExerciseRunner, batch_end
 from scenarios.model import Scenario
 from tests.indicators.conftest import FAST_POLICY
 
@@ -33,10 +33,17 @@ class BotRange:
 
 
 @contextmanager
-def bot_range(db: Path, scenario: Scenario, teams: list[str]) -> Iterator[BotRange]:
-    """The server over a new exercise of ``scenario``, bots for ``teams`` (not started)."""
+def bot_range(
+    db: Path, scenario: Scenario, teams: list[str], *, resume: bool = False
+) -> Iterator[BotRange]:
+    """The server over a new exercise of ``scenario`` (or the one ``db`` holds,
+    resumed), bots for ``teams`` with fresh accounts (not acting yet)."""
     store = Store.open(db)
-    exercise = Exercise(scenario, store, ExerciseClock(scenario.epoch(0), None))
+    clock = ExerciseClock(scenario.epoch(0), None)
+    if resume:
+        exercise = Exercise.resume(scenario, store, clock)
+    else:
+        exercise = Exercise(scenario, store, clock)
     service = RangeService(exercise)
     server = TaxiiServer(create_range_app(ServerConfig(db=str(db)), store, service)).start()
     passwords = create_accounts(store, teams, FAST_POLICY)
@@ -59,3 +66,13 @@ def run_to_end(harness: BotRange) -> None:
     runner.stop()
     assert runner.error is None, runner.error
     assert harness.exercise.finished
+
+
+def step_with_bots(harness: BotRange, until: float, batch: float = 60.0) -> None:
+    """What the runner does as fast as possible, by hand: step ``batch`` seconds, let
+    the bots act (not after the last step), up to simulated ``until``."""
+    exercise = harness.exercise
+    while not exercise.finished and exercise.now < until:
+        harness.service.step(min(batch_end(exercise, batch), exercise.end_time))
+        if not exercise.finished:
+            harness.bots.act(exercise.now)

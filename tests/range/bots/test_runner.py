@@ -11,7 +11,7 @@ import json
 from range.bots.runner import bot_user
 from range.runner import ExerciseRunner
 from scenarios.loader import load
-from tests.range.bots.conftest import DATA, DEADLINE, bot_range, run_to_end
+from tests.range.bots.conftest import DATA, DEADLINE, bot_range, run_to_end, step_with_bots
 
 SCANNER = "[ipv4-addr:value = '203.0.113.66']"
 
@@ -78,3 +78,22 @@ def test_live_bots_poll_the_clock_on_their_own_thread(tmp_path):
     imported = [e for e in events if e.kind == "indicator-imported"]
     assert published[0].team == "a" and imported[0].team == "b"
     assert imported[0].indicator_id == published[0].indicator_id
+
+
+def test_resumed_bots_take_the_same_decisions(tmp_path):
+    """Stopped half way (server, engine and bots gone), resumed from the store with new
+    bots: their memory comes from the log, so the run ends as one without a stop."""
+    scenario = load(DATA / "two-teams.yaml")
+    straight, straight_events, _ = _run(tmp_path / "straight.db")
+    db = tmp_path / "stopped.db"
+    with bot_range(db, scenario, ["a", "b"]) as harness:
+        harness.service.start("director")
+        step_with_bots(harness, scenario.epoch(180))
+        assert any(e.kind == "indicator-imported" for e in harness.exercise.log.after(0))
+    with bot_range(db, scenario, ["a", "b"], resume=True) as harness:
+        step_with_bots(harness, harness.exercise.end_time)
+        assert harness.exercise.finished
+        assert [e for bot in harness.bots.bots for e in bot.errors] == []
+        assert harness.exercise.scoreboard().to_json() == straight
+        events = harness.exercise.log.after(0, limit=None)
+        assert [e.comparable() for e in events] == [e.comparable() for e in straight_events]
