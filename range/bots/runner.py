@@ -21,6 +21,7 @@ thread of its own.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import secrets
 import threading
@@ -95,7 +96,11 @@ class Bot:
         shared = self.client.shared(self.teams)
         names = [i.get("name", "") for i in self.client.indicators()]
         memory = Memory.from_events(self.done_events, names)
-        outsiders = frequent_outsiders(self.observations.values(), self.site)
+        outsiders = [
+            a
+            for a in frequent_outsiders(self.observations.values(), self.site, top=10)
+            if not _suspected(a, self.findings.values())
+        ][:5]
         actions = self.policy.decide(
             now, list(self.findings.values()), shared, self.alerts, memory, outsiders
         )
@@ -163,6 +168,19 @@ class Bot:
             log.warning("bot %s: %s", self.team, exc)
             return False
         return True
+
+
+def _suspected(address: str, findings: Iterable[Finding]) -> bool:
+    """Whether a finding already names ``address`` (or a network holding it)."""
+    ip = ipaddress.ip_address(address)
+    for f in findings:
+        if address in f.pattern:
+            return True
+        if f.response and f.response[0] == "block-cidr":
+            net = ipaddress.ip_network(f.response[1])
+            if net.version == ip.version and ip in net:
+                return True
+    return False
 
 
 class BotRunner:
