@@ -7,7 +7,7 @@ import json
 import time
 from collections.abc import Iterator
 
-from flask import Response
+from flask import Response, request
 
 from indicators.users import Role
 from range.api.errors import forbidden
@@ -98,6 +98,9 @@ def stream_events(call: Call) -> Response:
         after = int(header) if header.isdigit() and len(header) < 19 else 0
     settings = call.settings
     service = call.service
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    if request.method == "HEAD":  # waitress would run the whole stream only to drop it
+        return Response(mimetype="text/event-stream", headers=headers)
 
     def frames() -> Iterator[str]:
         cursor = after
@@ -114,11 +117,7 @@ def stream_events(call: Call) -> Response:
                 data = json.dumps(event.model_dump(mode="json"), separators=(",", ":"))
                 yield f"id: {event.seq}\nevent: {event.kind}\ndata: {data}\n\n"  # type: ignore[attr-defined]
 
-    return Response(
-        frames(),
-        mimetype="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return Response(frames(), mimetype="text/event-stream", headers=headers)
 
 
 def category_sums(lines: list) -> dict[str, float]:

@@ -41,6 +41,19 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class _OneSource(_In):
+    """A body naming an indicator by ``pattern`` or by ``indicator_id``, one of them."""
+
+    pattern: PatternText | None = None
+    indicator_id: StixId | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> _OneSource:
+        if (self.pattern is None) == (self.indicator_id is None):
+            raise ValueError("give either pattern or indicator_id, not both or neither")
+        return self
+
+
 # -- the exercise --------------------------------------------------------------------
 
 
@@ -152,18 +165,11 @@ class ObservationList(_Out):
 # -- indicators ----------------------------------------------------------------------
 
 
-class DeployRequest(_In):
-    pattern: PatternText | None = None
+class DeployRequest(_OneSource):
     name: Annotated[str, StringConstraints(max_length=256)] = ""
     indicator_id: StixId | None = Field(
         None, description="a STIX indicator this team can read over TAXII, instead of a pattern"
     )
-
-    @model_validator(mode="after")
-    def _one_source(self) -> DeployRequest:
-        if (self.pattern is None) == (self.indicator_id is None):
-            raise ValueError("give either pattern or indicator_id, not both or neither")
-        return self
 
 
 class DeployedIndicator(_Out):
@@ -212,18 +218,10 @@ class PatternTestResult(_Out):
     warnings: list[PatternProblem]
 
 
-class PublishRequest(_In):
-    indicator_id: StixId | None = None
-    pattern: PatternText | None = None
+class PublishRequest(_OneSource):
     name: Annotated[str, StringConstraints(max_length=256)] = ""
     tlp: TlpName
     recipients: list[Name] = Field(default_factory=list, max_length=64)
-
-    @model_validator(mode="after")
-    def _one_source(self) -> PublishRequest:
-        if (self.pattern is None) == (self.indicator_id is None):
-            raise ValueError("give either pattern or indicator_id, not both or neither")
-        return self
 
 
 class PublishResult(_Out):

@@ -54,6 +54,7 @@ class RangeService:
         self.lock = threading.RLock()
         self.projection = Projection(exercise.log)
         self._board: tuple[int, Scoreboard] | None = None
+        self._board_lock = threading.Lock()
 
     # -- what the engine holds -------------------------------------------------------
 
@@ -99,8 +100,9 @@ class RangeService:
         return self.projection.catch_up()
 
     def scoreboard(self) -> Scoreboard:
-        """The scores of the log so far (recomputed only when the log grew)."""
-        with self.lock:
+        """The scores of the log so far (recomputed only when the log grew; never
+        under :attr:`lock`, so scoring does not hold up actions or the runner)."""
+        with self._board_lock:
             events = self.view().events
             if self._board is None or self._board[0] != len(events):
                 self._board = (len(events), score(events, self.scenario))

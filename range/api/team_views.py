@@ -7,6 +7,7 @@ director; actions are logged with the caller's user name as the actor.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from indicators.errors import PatternError
@@ -44,7 +45,7 @@ from range.api.models import (
     SitrepView,
     TeamScore,
 )
-from range.api.projection import DeployedRecord
+from range.api.projection import DeployedRecord, RuleRecord
 from range.api.routes import Call
 from range.api.sharing import (
     add_recipients,
@@ -56,6 +57,9 @@ from range.events import Event
 
 OBSERVATIONS_SEARCHED = 20_000
 """The most recent observations a pattern test runs over (the fabric's ring)."""
+
+TRIAL_ID = "indicator--00000000-0000-4000-8000-000000000000"
+"""The id a pattern under test has in its private matcher (never deployed)."""
 
 
 def _done(events: list[Event]) -> Done:
@@ -146,15 +150,7 @@ def get_observations(call: Call) -> ObservationList:
 
 
 def _deployed_view(record: DeployedRecord, name: str = "") -> DeployedIndicator:
-    return DeployedIndicator(
-        indicator_id=record.indicator_id,
-        pattern=record.pattern,
-        name=record.name or name,
-        producer=record.producer,
-        tlp=record.tlp,
-        imported=record.imported,
-        deployed_at=record.deployed_at,
-    )
+    return DeployedIndicator(**(asdict(record) | {"name": record.name or name}))
 
 
 def get_indicators(call: Call) -> DeployedList:
@@ -263,10 +259,8 @@ def test_pattern(call: Call) -> PatternTestResult:
         raise invalid("pattern", errors[0].message, position=errors[0].position)
     records = call.service.observations(call.team, limit=OBSERVATIONS_SEARCHED)
     matcher = StreamMatcher()
-    matcher.deploy("indicator--00000000-0000-4000-8000-000000000000", body.pattern)
-    matches = matcher.retro_hunt(
-        "indicator--00000000-0000-4000-8000-000000000000", [r.observed for r in records]
-    )
+    matcher.deploy(TRIAL_ID, body.pattern)
+    matches = matcher.retro_hunt(TRIAL_ID, [r.observed for r in records])
     by_id = {r.id: r for r in records}
     sample: list[ObservationView] = []
     seen: set[str] = set()
@@ -316,34 +310,21 @@ def publish_indicator(call: Call) -> PublishResult:
 # -- responses -------------------------------------------------------------------------
 
 
+def _rule_view(rule: RuleRecord, drops: int) -> ResponseRule:
+    return ResponseRule(**asdict(rule), drops=drops)
+
+
 def get_responses(call: Call) -> ResponseList:
     state = call.service.view().teams[call.team]
     return ResponseList(
-        rules=[
-            ResponseRule(
-                rule_id=r.rule_id,
-                kind=r.kind,
-                value=r.value,
-                direction=r.direction,
-                created_at=r.created_at,
-                drops=state.drops.get(r.rule_id, 0),
-            )
-            for r in state.rules.values()
-        ]
+        rules=[_rule_view(r, state.drops.get(r.rule_id, 0)) for r in state.rules.values()]
     )
 
 
 def add_response(call: Call) -> ResponseRule:
     body: ResponseRequest = call.body
     rule = call.service.respond(call.team, body.kind, body.value, body.direction, call.user.name)
-    return ResponseRule(
-        rule_id=rule.id,
-        kind=rule.kind,
-        value=rule.value,
-        direction=rule.direction,
-        created_at=rule.created_at,
-        drops=0,
-    )
+    return _rule_view(call.service.view().teams[call.team].rules[rule.id], 0)
 
 
 def remove_response(call: Call) -> Done:

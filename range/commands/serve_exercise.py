@@ -106,6 +106,12 @@ def parse_bots(words: list[str] | None, scenario: Scenario) -> list[str]:
     )
 
 
+def serving_threads(config: ServerConfig, scenario: Scenario) -> int:
+    """Worker threads: the server's own plus two per console that may hold one open
+    for an event stream or a long-poll (each team, the director, a scoreboard)."""
+    return config.threads + 2 * (len(scenario.teams) + 2)
+
+
 def open_exercise(scenario: Scenario, store: Store, speed: float | None, api_root: str) -> Exercise:
     """A new exercise held at its start, or the one the store's log holds, resumed."""
     if EventLog(store).last_seq:
@@ -151,7 +157,7 @@ def run(
             app,
             host=args.host,
             port=args.port,
-            threads=config.threads,
+            threads=serving_threads(config, scenario),
             max_request_body_size=config.max_content_length,
         )
         passwords = create_accounts(store, bots)

@@ -16,9 +16,9 @@ from range.commands.serve_exercise import parse_bots, parse_speed
 from range.errors import UsageError
 from scenarios.loader import load
 from tests.indicators.conftest import FAST_POLICY, PASSWORD
+from tests.range.conftest import TINY
 from tests.range.test_cli_serve import TAXII, _launch, _server_url, _stop
 
-TINY = Path(__file__).parent / "data" / "tiny.yaml"
 TWO_TEAMS = Path(__file__).parent / "bots" / "data" / "two-teams.yaml"
 
 
@@ -71,10 +71,14 @@ def test_serve_runs_the_exercise_from_the_directors_start(tmp_path):
         assert _stop(proc) == 0
 
 
-def test_serve_refuses_a_bad_speed_or_bots():
-    proc, lines = _launch("serve", str(TINY), "--db", "unused.db", "--speed", "fast")
+@pytest.mark.parametrize(
+    ("flags", "message"), [(["--speed", "fast"], "--speed fast"), (["--bots", "xx"], "--bots")]
+)
+def test_serve_refuses_a_bad_speed_or_bots(tmp_path, flags, message):
+    proc, _ = _launch("serve", str(TINY), "--db", str(tmp_path / "range.db"), *flags)
     assert proc.wait(timeout=30) == 2
-    assert "--speed fast" in proc.stderr.read()
+    assert message in proc.stderr.read()
+    assert not (tmp_path / "range.db").exists()
 
 
 def test_speed_parsing():

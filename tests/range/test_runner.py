@@ -7,17 +7,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
-from indicators.store import Store
 from range.clock import ExerciseClock
 from range.engine import Exercise
 from range.runner import ExerciseRunner
-from scenarios.loader import load
 
-TINY = Path(__file__).parent / "data" / "tiny.yaml"
 DEADLINE = 20.0
 
 
@@ -45,14 +41,8 @@ def _until(condition: Callable[[], bool], what: str) -> None:
 
 
 @pytest.fixture
-def scenario():
-    return load(TINY)
-
-
-@pytest.fixture
-def store(tmp_path):
-    with Store.open(tmp_path / "range.db") as s:
-        yield s
+def scenario(tiny):
+    return tiny
 
 
 def test_as_fast_as_possible_runs_to_the_end(scenario, store):

@@ -29,8 +29,8 @@ from range.engine import Exercise
 from scenarios.loader import load
 from scenarios.model import Scenario
 from tests.indicators.conftest import FAST_POLICY, PASSWORD
+from tests.range.conftest import TINY
 
-TINY = Path(__file__).parent.parent / "data" / "tiny.yaml"
 USERS = {
     "ee-analyst": (Role.TEAM, "ee"),
     "lv-analyst": (Role.TEAM, "lv"),

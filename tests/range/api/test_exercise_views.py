@@ -202,3 +202,17 @@ def test_stream_resumes_after_last_event_id_and_ends(short_streams):
     assert ids == [last - 1, last]
     assert any(b.get("comment") == "heartbeat" for b in blocks)
     assert time.monotonic() - began < 3.0 + DEADLINE  # the stream ended by itself
+
+
+def test_head_on_the_stream_answers_at_once(tmp_path, tiny_scenario):
+    settings = ApiSettings(stream_seconds=60.0)
+    api = start_range(tmp_path / "range.db", tiny_scenario, settings)
+    try:
+        began = time.monotonic()
+        response = api.http("ee-analyst").head(api.url + "/events/stream", timeout=30)
+        assert response.status_code == 200 and response.content == b""
+        assert response.headers["Content-Type"].startswith("text/event-stream")
+        assert time.monotonic() - began < 30  # not held for the stream's 60 s
+    finally:
+        api.server.stop()
+        api.store.close()
