@@ -64,7 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--bots",
         nargs="+",
         metavar="WHO",
-        help="teams simulated CERTs play: all, none, all-but TEAM..., or TEAM...",
+        help="teams simulated CERTs play: all, none, all-but TEAM[,TEAM...], or TEAM[,TEAM...]",
     )
 
 
@@ -82,8 +82,10 @@ def parse_speed(text: str) -> float | None:
 
 
 def parse_bots(words: list[str] | None, scenario: Scenario) -> list[str]:
-    """``--bots``: the teams bots play, in scenario order."""
+    """``--bots``: the teams bots play, in scenario order (names may also be given
+    comma-separated: ``--bots ee,lv``, ``--bots all-but ee,lv``)."""
     teams = scenario.team_ids()
+    words = [w for word in words or [] for w in word.split(",") if w]
     if not words or words == ["none"]:
         return []
     if words == ["all"]:

@@ -95,6 +95,8 @@ def test_bots_parsing():
     assert parse_bots(["all"], scenario) == ["ee", "lv"]
     assert parse_bots(["all-but", "ee"], scenario) == ["lv"]
     assert parse_bots(["lv", "ee"], scenario) == ["ee", "lv"]
+    assert parse_bots(["lv,ee"], scenario) == ["ee", "lv"]
+    assert parse_bots(["all-but", "ee,lv"], scenario) == []
     for bad in (["all-but"], ["all-but", "xx"], ["xx"]):
         with pytest.raises(UsageError, match="--bots"):
             parse_bots(bad, scenario)
