@@ -21,7 +21,7 @@ from taxii2client.v21 import ApiRoot, as_pages
 
 from indicators.tlp import level_of
 from indicators.users import team_identity_id
-from range.bots.analytics import epoch
+from range.bots.observations import epoch
 from range.bots.policy import Shared
 from range.errors import BotError
 

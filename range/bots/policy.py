@@ -35,7 +35,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from range.bots.analytics import Finding, address_pattern, block_for
+from range.bots.analytics import Finding
+from range.bots.observations import address_pattern, block_for
 from scenarios.model import Skill
 
 CHECK_INTERVAL = 300.0

@@ -31,8 +31,9 @@ from typing import Any
 
 from indicators.store import Store
 from indicators.users import PasswordPolicy, Role, User
-from range.bots.analytics import Finding, Obs, Site, decode, detect, frequent_outsiders
+from range.bots.analytics import Finding, detect, frequent_outsiders
 from range.bots.client import RangeClient
+from range.bots.observations import Obs, Site, decode
 from range.bots.policy import (
     Action,
     Block,

@@ -13,16 +13,8 @@ import pytest
 
 from indicators.matcher import match
 from range.adapters import make_sensor
-from range.bots.analytics import (
-    Finding,
-    Site,
-    common_suffix,
-    covering_network,
-    decode,
-    detect,
-    entropy,
-    frequent_outsiders,
-)
+from range.bots.analytics import Finding, detect, frequent_outsiders
+from range.bots.observations import Site, decode
 from scenarios import library
 from scenarios.benign import team_traffic
 from scenarios.techniques import registry
@@ -117,13 +109,6 @@ def test_the_same_observations_give_the_same_findings():
 def test_a_scan_below_the_threshold_is_not_a_scan():
     bundles = sensed(run_technique("network-scan", ports=(22, 80, 443, 8080)).packets)
     assert detect(decode(bundles), SITE) == []
-
-
-def test_helpers():
-    assert covering_network(["203.0.113.66"]) == "203.0.113.66"
-    assert covering_network(["203.0.113.65", "203.0.113.78"]) == "203.0.113.64/28"
-    assert common_suffix(["a1.b.t.z.example", "c2.d.t.z.example"]) == "t.z.example"
-    assert entropy("aaaa") == 0 and entropy("abcd") == 2
 
 
 # -- benign traffic of the built-in scenarios -----------------------------------------------
