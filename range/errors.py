@@ -6,7 +6,8 @@
     ├── UsageError              a command-line argument is wrong
     ├── ActionError             a team's or the director's action is invalid; ``field``
     │                           names the argument at fault (``team``, ``cidr``, ...)
-    └── ReplayError             the event log does not replay (scenario or seed changed)
+    ├── ReplayError             the event log does not replay (scenario or seed changed)
+    └── BotError                a simulated CERT's call to the range API or TAXII failed
 """
 
 from __future__ import annotations
@@ -34,3 +35,8 @@ class ActionError(RangeError):
 class ReplayError(RangeError):
     """Replaying the event log gave different events than it holds (the scenario,
     the seed or the code changed since it was written)."""
+
+
+class BotError(RangeError):
+    """A simulated CERT's request was refused or failed; the message names the call,
+    the status and the server's reason."""

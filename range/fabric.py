@@ -15,8 +15,9 @@ step's end time in and turns the :class:`StepResult` into events.
 
 from __future__ import annotations
 
+import heapq
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -254,13 +255,27 @@ class TeamFabric:
         until: float | None = None,
         limit: int = 100,
     ) -> list[ObservationRecord]:
-        """Recent observations matching every filter given, newest first.
+        """Recent observations matching every filter given, newest first (by the
+        time they began: a flow is decided when it ends, after what happened inside
+        it, so arrival order is not time order).
 
         ``domain`` matches the name and its subdomains; ``until`` is exclusive.
         """
-        out: list[ObservationRecord] = []
         domain = domain.lower().rstrip(".") if domain else None
-        for record in reversed(self._ring.values()):
+        found = self._matching(address, domain, port, protocol, since, until)
+        newest = heapq.nlargest(limit, found, key=lambda item: (item[1].time, item[0]))
+        return [record for _, record in newest]
+
+    def _matching(
+        self,
+        address: str | None,
+        domain: str | None,
+        port: int | None,
+        protocol: str | None,
+        since: float | None,
+        until: float | None,
+    ) -> Iterator[tuple[int, ObservationRecord]]:
+        for position, record in enumerate(self._ring.values()):
             if since is not None and record.time < since:
                 continue
             if until is not None and record.time >= until:
@@ -275,7 +290,4 @@ class TeamFabric:
                 d == domain or d.endswith("." + domain) for d in record.domains
             ):
                 continue
-            out.append(record)
-            if len(out) >= limit:
-                break
-        return out
+            yield position, record

@@ -42,7 +42,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -158,6 +158,7 @@ class Skill(_Model):
     """Chance of blocking the source once detected."""
     false_positives: Probability = 0.05
     """Chance that a deployed indicator of its own also fires on benign traffic."""
+    tlp: Literal["clear", "green", "amber", "amber+strict", "red"] = "green"
 
 
 class Team(_Model):

@@ -24,9 +24,10 @@ what medallion gets wrong for us is replaced at the edges of the request:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NoReturn
 
-from flask import Flask, Request, request
+from flask import Blueprint, Flask, Request, request
 from medallion.views import collections, discovery, manifest, objects
 
 from indicators.clock import Clock
@@ -38,12 +39,17 @@ from indicators.taxii.errors import TaxiiError, register_error_handlers
 
 
 def create_app(
-    config: ServerConfig, store: Store | None = None, clock: Clock | None = None
+    config: ServerConfig,
+    store: Store | None = None,
+    clock: Clock | None = None,
+    blueprints: Iterable[Blueprint] = (),
 ) -> Flask:
     """A new TAXII 2.1 app over ``store`` (or the store at ``config.db``).
 
     The configured API root is created if the store has none of that name; users
-    are never created here.
+    are never created here. ``blueprints`` are registered after TAXII's and share its
+    authentication and body-size guard (the range API is one: layers above
+    ``indicators`` add their HTTP surface without this package importing them).
     """
     store = store or Store.open(config.db, clock)
     store.ensure_api_root(
@@ -82,6 +88,7 @@ def create_app(
         collections.collections_bp,
         manifest.manifest_bp,
         objects.objects_bp,
+        *blueprints,
     ):
         app.register_blueprint(blueprint)
     return app

@@ -7,6 +7,7 @@
                     [--max-connections N] [--max-per-address N] [--header-timeout S]
                     [--idle-timeout S] [--login-failures N] [--login-backoff-max S]
                     [--password-checks N]
+    grapevine serve SCENARIO [--speed X|max] [--bots ...] ...   (see serve_exercise)
 
 Loopback only unless ``--host`` says otherwise; HTTPS with ``--cert`` and ``--key``.
 A store without users still starts and says how to add one; nobody can log in until
@@ -19,6 +20,8 @@ import argparse
 import dataclasses
 import sys
 from typing import TextIO
+
+from flask import Flask
 
 from indicators.store import Store
 from indicators.store.writer import DEFAULT_MAX_CONTENT_LENGTH
@@ -33,6 +36,7 @@ from indicators.taxii.config import (
     LoginLimits,
 )
 from indicators.taxii.serving import tls_context
+from range.commands import serve_exercise
 from range.commands.stores import open_or_create
 from range.errors import UsageError
 
@@ -155,6 +159,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--db", default=DEFAULT_DB, metavar="PATH", help="store file (default: %(default)s)"
     )
     add_server_arguments(parser)
+    serve_exercise.add_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -191,15 +196,25 @@ def config_from(args: argparse.Namespace, db: str) -> ServerConfig:
     )
 
 
-def start(config: ServerConfig, host: str, port: int, store: Store | None = None) -> TaxiiServer:
-    """Build the app and bind the server (not yet serving)."""
+def start(
+    config: ServerConfig,
+    host: str,
+    port: int,
+    store: Store | None = None,
+    *,
+    app: Flask | None = None,
+    threads: int | None = None,
+) -> TaxiiServer:
+    """Bind the server (not yet serving) for ``app`` (default: the TAXII app over
+    ``store``), with the configured limits and TLS."""
     tls = tls_context(config.cert, config.key) if config.cert and config.key else None
-    app = create_app(config, store=store)
+    if app is None:
+        app = create_app(config, store=store)
     return TaxiiServer(
         app,
         host=host,
         port=port,
-        threads=config.threads,
+        threads=threads or config.threads,
         max_request_body_size=config.max_content_length,
         limits=config.connections,
         tls=tls,
@@ -236,6 +251,8 @@ def serve_until_interrupted(server: TaxiiServer, store: Store) -> int:
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted."""
     config = config_from(args, args.db)
+    if args.scenario:
+        return serve_exercise.run(args, config, announce, start)
     store = open_or_create(config.db)
     server = start(config, args.host, args.port, store)
     announce(server, config, store, sys.stdout)
