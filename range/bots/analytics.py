@@ -62,7 +62,7 @@ SCAN_WINDOW, SCAN_PORTS = 60.0, 6
 BRUTE_WINDOW, SSH_CONNECTIONS, SSH_INSIDE, WEB_POSTS = 120.0, 8, 20, 10
 BEACON_VISITS, BEACON_MIN_GAP, BEACON_MAX_CV = 6, 5.0, 0.3
 TUNNEL_WINDOW, TUNNEL_NAMES, TUNNEL_LABEL = 120.0, 10, 24.0
-DGA_WINDOW, DGA_NAMES, DGA_ENTROPY = 60.0, 20, 2.8
+DGA_WINDOW, DGA_NAMES, DGA_ENTROPY, DGA_PER_PARENT = 60.0, 20, 2.8, 3
 EXFIL_WINDOW, EXFIL_BYTES, EXFIL_UPLOADS = 600.0, 100_000, 2
 FLOOD_WINDOW, SYN_FLOWS, UDP_PACKETS, UDP_RATE = 10.0, 100, 500, 100.0
 RANSOM_FILES = 5
@@ -309,20 +309,31 @@ def dns_tunnel(obs: Sequence[Obs], site: Site) -> list[Finding]:
     return out
 
 
+def _burst(window: Sequence[Obs]) -> list[Obs]:
+    """The names of ``window`` under parents that each hold :data:`DGA_PER_PARENT` of
+    them (a generator's zones; not the odd CDN name that falls in the same minute)."""
+    per_parent = Counter(o.name.split(".", 1)[1] for o in window)
+    return [o for o in window if per_parent[o.name.split(".", 1)[1]] >= DGA_PER_PARENT]
+
+
 def dga(obs: Sequence[Obs], site: Site) -> list[Finding]:
+    answered = {o.name for o in obs if o.kind == "dns" and o.resolved}
     names = [
         o
         for o in _dns_names(obs, site)
-        if 8 <= len(o.name.split(".")[0]) < TUNNEL_LABEL
+        if o.name not in answered  # generated names mostly do not exist; a CDN's do
+        and 8 <= len(o.name.split(".")[0]) < TUNNEL_LABEL
         and entropy(o.name.split(".")[0]) >= DGA_ENTROPY
     ]
-    hit = first_window(
-        names,
-        DGA_WINDOW,
-        lambda w: len(w) >= DGA_NAMES and len({registered(o.name) for o in w}) >= 2,
-    )
-    if not hit:
+
+    def enough(window: Sequence[Obs]) -> bool:
+        burst = _burst(window)
+        return len(burst) >= DGA_NAMES and len({registered(o.name) for o in burst}) >= 2
+
+    window = first_window(names, DGA_WINDOW, enough)
+    if not window:
         return []
+    hit = _burst(window)
     labels = [o.name.split(".")[0] for o in hit]
     parents = sorted({o.name.split(".", 1)[1] for o in hit})
     chars = "a-z" if all(label.isalpha() for label in labels) else "a-z0-9"

@@ -76,6 +76,9 @@ class Obs:
     """DNS name, file name or mail sender."""
     directory: str = ""
     urls: tuple[str, ...] = ()
+    resolved: bool = False
+    """This observation carries a DNS answer for ``name`` (an address or a CNAME); the
+    sensor reports the query and its answer as two observations."""
 
 
 def epoch(stamp: str) -> float:
@@ -129,7 +132,9 @@ def parse(bundle: dict[str, Any]) -> Obs | None:
         obs.directory = by_id.get(f.get("parent_directory_ref"), {}).get("path", "")
     elif "domain-name" in types:
         obs.kind = "dns"
-        obs.name = next(o["value"] for o in objects[1:] if o.get("type") == "domain-name")
+        name = next(o for o in objects[1:] if o.get("type") == "domain-name")
+        obs.name = name["value"]
+        obs.resolved = bool(name.get("resolves_to_refs"))
     return obs
 
 

@@ -15,6 +15,7 @@ from range.bots.analytics import Finding, detect, frequent_outsiders
 from range.bots.observations import Site, decode
 from range.sensor import Sensor
 from scenarios import library
+from scenarios.frames import TimedPacket
 from scenarios.techniques import registry
 from tests.scenarios.conftest import ATTACKER, ATTACKER6, benign_frames, run_technique
 
@@ -138,3 +139,23 @@ def test_benign_traffic_gives_no_findings(scenario_name, team_id):
     # what a sloppy analyst would pick instead: outside addresses, busiest first
     outsiders = frequent_outsiders(observations, site)
     assert outsiders and not any(site.internal(a) for a in outsiders)
+
+
+def test_a_dga_burst_among_cdn_lookups_names_only_the_generators_zones():
+    """Random-looking CDN names resolved in the same minute as a DGA burst stay out of
+    the DGA's pattern (it once named their zones, and every CDN lookup alerted)."""
+    scenario = library.load("surveillance-hybrid")
+    scenario = scenario.model_copy(update={"duration": 300.0})
+    team = next(t for t in scenario.teams if any(h.role == "dns" for h in t.hosts))
+    benign = benign_frames(scenario, team, seed=1)
+    generated = run_technique("dga-lookups").packets
+    shift = scenario.epoch(60) - generated[0].time
+    packets = sorted(
+        benign + [TimedPacket(p.time + shift, p.data) for p in generated], key=lambda p: p.time
+    )
+    site = Site(tuple(str(n) for n in team.networks), (team.domain,))
+    (finding,) = [f for f in detect(decode(sensed(packets)), site) if f.kind == "dga"]
+    assert "cdn" not in finding.pattern and "akamai" not in finding.pattern
+    names = [b for b in sensed(benign) if b["objects"][1]["type"] == "domain-name"]
+    assert any(".cdn-edge." in b["objects"][1]["value"] for b in names)
+    assert not match(finding.pattern, names)
