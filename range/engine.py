@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,7 +142,10 @@ class Exercise:
         seed: int | None = None,
         tick: float = 1.0,
         api_root: str = DEFAULT_API_ROOT,
+        stream_factory: Callable[[Scenario, str], Any] = make_stream,
     ) -> None:
+        """``stream_factory(scenario, team)`` makes a team's traffic stream (the
+        TrafficStream API: ``until``, ``fire``, ``rotate_attacker``)."""
         if seed is not None and seed != scenario.seed:
             scenario = scenario.model_copy(update={"seed": seed})
         if not tick > 0:
@@ -175,7 +178,7 @@ class Exercise:
                 identities[team.id],
                 collection.id,
                 TeamFabric(team.id),
-                make_stream(scenario, team.id),
+                stream_factory(scenario, team.id),
             )
         timeline: list[tuple[float, int, Any]] = []
         for n, inject in enumerate(scenario.injects):

@@ -10,6 +10,7 @@ emptied before every feed so neither matcher profits from the other.
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import random
 import sys
@@ -96,12 +97,17 @@ def _bytecodes(call: Callable[[], object]) -> int:
             count += 1
         return tracer
 
+    # a collection during the call would count the bytecodes of whatever finalizers
+    # and weakref callbacks it runs (objects other tests and plugins left behind)
+    gc.collect()
+    gc.disable()
     previous = sys.gettrace()
     sys.settrace(tracer)
     try:
         call()
     finally:
         sys.settrace(previous)
+        gc.enable()
     return count
 
 

@@ -78,9 +78,12 @@ def drive(
         target = min(offset, end)
         while ex.now < start + target - 1e-9 and not ex.finished:
             nxt = target if chunk is None else min(target, ex.now - start + chunk)
+            before = ex.now
             ex.step(start + nxt)
             if between is not None:
                 between()
+            if ex.now == before:  # ``target`` lies inside the next tick
+                return
 
     if not ex.started:
         ex.start()

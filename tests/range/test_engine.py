@@ -6,6 +6,7 @@ import pytest
 
 from indicators.store import Store
 from indicators.tlp import TLP2_MARKING_IDS, Reader, Tlp
+from range.adapters import GeneratedStream
 from range.clock import ExerciseClock
 from range.engine import Exercise
 from range.errors import ActionError, RangeError
@@ -255,3 +256,35 @@ def test_actions_from_another_thread_while_stepping(tiny, store):
     assert sum(e.kind == "sitrep" for e in events) == 20
     times = [e.time for e in events if e.kind in ("traffic", "sitrep")]
     assert times == sorted(times)  # actions land between steps, at the engine's time
+
+
+class PoolStream(GeneratedStream):
+    """The generated stream, with a one-address pool for every attacker (the real
+    TrafficStream regenerates the inject's packets from the new address)."""
+
+    rotations: list[tuple[str, float]] = []
+
+    def rotate_attacker(self, inject_id: str, at: float) -> str | None:
+        PoolStream.rotations.append((inject_id, at))
+        return "203.0.113.67"
+
+
+def test_a_block_on_the_attacker_rotates_it_once(tiny, store):
+    PoolStream.rotations = []
+    ex = Exercise(
+        tiny,
+        store,
+        ExerciseClock(tiny.epoch(0), None),
+        stream_factory=lambda sc, team: PoolStream(sc, team=team),
+    )
+    ex.start()
+    ex.step(tiny.epoch(20))
+    ex.block_ip("ee", ATTACKER, actor="alice")
+    ex.run()
+    rotated = [e for e in ex.log.after(0, limit=None) if e.kind == "attacker-rotated"]
+    assert [(e.inject, e.old_address, e.new_address, e.rule) for e in rotated] == [
+        ("ee-scan", ATTACKER, "203.0.113.67", "ee-r1"),
+        ("ee-brute", ATTACKER, "203.0.113.67", "ee-r1"),
+    ]
+    assert [r[0] for r in PoolStream.rotations] == ["ee-scan", "ee-brute"]
+    assert all(e.for_team("ee") is None for e in rotated)  # director-only
