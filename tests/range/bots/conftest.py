@@ -34,12 +34,18 @@ class BotRange:
 
 @contextmanager
 def bot_range(
-    db: Path, scenario: Scenario, teams: list[str], *, resume: bool = False
+    db: Path,
+    scenario: Scenario,
+    teams: list[str],
+    *,
+    resume: bool = False,
+    clock: ExerciseClock | None = None,
 ) -> Iterator[BotRange]:
     """The server over a new exercise of ``scenario`` (or the one ``db`` holds,
-    resumed), bots for ``teams`` with fresh accounts (not acting yet)."""
+    resumed), bots for ``teams`` with fresh accounts (not acting yet); the clock runs
+    as fast as possible unless one is given."""
     store = Store.open(db)
-    clock = ExerciseClock(scenario.epoch(0), None)
+    clock = clock or ExerciseClock(scenario.epoch(0), None)
     if resume:
         exercise = Exercise.resume(scenario, store, clock)
     else:

@@ -7,11 +7,14 @@ The same run twice gives the same scoreboard byte for byte."""
 from __future__ import annotations
 
 import json
+import time
 
 from range.bots.runner import bot_user
+from range.clock import ExerciseClock
 from range.runner import ExerciseRunner
 from scenarios.loader import load
 from tests.range.bots.conftest import DATA, DEADLINE, bot_range, run_to_end, step_with_bots
+from tests.range.test_runner import FakeMonotonic
 
 SCANNER = "[ipv4-addr:value = '203.0.113.66']"
 
@@ -59,21 +62,44 @@ def test_the_same_seed_gives_the_same_scoreboard(tmp_path):
     assert [e.comparable() for e in events_1] == [e.comparable() for e in events_2]
 
 
+def _until(condition, what: str) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
 def test_live_bots_poll_the_clock_on_their_own_thread(tmp_path):
     """At a speed factor the runner does not wait for the bots: they poll the API's
-    clock on their own thread and still detect, share and adopt."""
+    clock on their own thread and still detect, share and adopt. The clock's wall
+    time is a fake the test moves 30 simulated seconds at a time, once the runner has
+    stepped there and both bots have acted (so a slow machine cannot skip a cycle)."""
     scenario = load(DATA / "two-teams.yaml")
-    with bot_range(tmp_path / "live.db", scenario, ["a", "b"]) as harness:
-        harness.exercise.clock.set_speed(60.0)
+    wall = FakeMonotonic()
+    clock = ExerciseClock(scenario.epoch(0), 60.0, monotonic=wall)
+    with bot_range(tmp_path / "live.db", scenario, ["a", "b"], clock=clock) as harness:
+        exercise, bots = harness.exercise, harness.bots.bots
         harness.service.start("director")
-        harness.bots.start(poll=0.1)
-        runner = ExerciseRunner(harness.exercise, lock=harness.service.lock).start()
-        runner.join(DEADLINE)
-        runner.stop()
-        harness.bots.stop()
+        harness.bots.start(poll=0.02)
+        runner = ExerciseRunner(exercise, lock=harness.service.lock).start()
+        try:
+            while not exercise.finished:
+                wall.advance(30 / 60)
+                target = min(clock.now(), exercise.end_time)
+                _until(lambda t=target: exercise.now >= t, "the runner")
+                _until(
+                    lambda t=target: (
+                        exercise.finished
+                        or all(b.last_act is not None and b.last_act >= t for b in bots)
+                    ),
+                    "both bots",
+                )
+        finally:
+            runner.stop()
+            harness.bots.stop()
         assert runner.error is None and harness.bots.error is None
-        assert harness.exercise.finished
-        events = harness.exercise.log.after(0, limit=None)
+        assert [e for bot in bots for e in bot.errors] == []
+        events = exercise.log.after(0, limit=None)
     published = [e for e in events if e.kind == "indicator-published"]
     imported = [e for e in events if e.kind == "indicator-imported"]
     assert published[0].team == "a" and imported[0].team == "b"
