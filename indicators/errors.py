@@ -19,7 +19,7 @@ CLI and the servers can turn any of them into a clear message. The tree::
     │   └── ScenarioValidationError     scenarios/loader.py       every issue, FILE:LINE:COL
     └── RangeError                      range/errors.py           the exercise engine
         ├── UsageError                  range/errors.py           a bad CLI argument
-        ├── ActionError                 range/errors.py           an invalid action (names the field)
+        ├── ActionError                 range/errors.py           an invalid action (its field)
         ├── ReplayError                 range/errors.py           the event log does not replay
         └── BotError                    range/errors.py           a simulated CERT's call failed
 

@@ -35,8 +35,8 @@ one :class:`threading.RLock` orders them. They live in :mod:`range.actions`.
 **Determinism and resume.** Given the scenario, the seed and the logged actions,
 the events are a pure function: traffic is regenerated from the seed, ids are
 counters or UUIDv5s, no event holds a wall-clock time. :meth:`Exercise.resume`
-(:mod:`range.replay`) reads the log and replays it: it ticks forward to each logged action's time and
-re-applies the action with its logged arguments, checking that every event it
+(:mod:`range.replay`) reads the log and replays it: it ticks forward to each logged
+action's time and re-applies the action with its logged arguments, checking that every event it
 produces equals the logged one (:class:`~range.errors.ReplayError` if not) instead
 of appending it, and skipping store writes (publications and sightings already
 made). A crash leaves whole ticks and whole actions in the log (each is in one

@@ -127,7 +127,9 @@ def ground_truth_patterns(name: str) -> list[tuple[str, str]]:
     from scenarios.world import World
 
     world = World.resolve(library.load(name))
-    return [(inject_id, resolved.emit().truth.pattern) for inject_id, resolved in world.injects.items()]
+    return [
+        (inject_id, resolved.emit().truth.pattern) for inject_id, resolved in world.injects.items()
+    ]
 
 
 def _fabric(team: str, patterns: list[tuple[str, str]]) -> Any:
