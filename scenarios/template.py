@@ -33,9 +33,17 @@ TCP_FLAGS = {c: 1 << i for i, c in enumerate("FSRPAUEC")}
 """Scapy's TCP flag letters and their bits."""
 
 
+_FLAG_BITS: dict[str, int] = {}
+
+
 def tcp_flags(flags: str) -> int:
     """``"PA"`` -> 0x18, the way Scapy reads a flag string."""
-    return sum(TCP_FLAGS[c] for c in flags)
+    bits = _FLAG_BITS.get(flags)
+    if bits is None:
+        bits = sum(TCP_FLAGS[c] for c in flags)
+        if len(_FLAG_BITS) < 256:
+            _FLAG_BITS[flags] = bits
+    return bits
 
 
 _FAMILY = {4: socket.AF_INET, 6: socket.AF_INET6}

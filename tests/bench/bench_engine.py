@@ -6,7 +6,9 @@ Three measures, one table (``measure``, ``what``, ``ours``, ``reference``, ``rat
   run headless through :class:`range.engine.Exercise` on an as-fast-as-possible clock
   (the engine only: no HTTP, no bots), event log and STIX store in a fresh SQLite file
   (``synchronous=FULL``, as served). The reference is real time (1x); the target
-  is at least :data:`SPEED_TARGET` x.
+  is at least :data:`SPEED_TARGET` x. A second figure serves the same scenario (TAXII
+  and the range API on loopback) with a bot per team acting over HTTP between the
+  runner's steps (one round: it is slower).
 * **pipeline**: frames per second of one team of ``ransomware-campaign`` for its first
   :data:`PIPELINE_SECONDS` simulated seconds, carried the way the engine carries them
   (1 s ticks through :class:`range.fabric.TeamFabric`: responses, sensor, matcher)
@@ -43,6 +45,7 @@ from typing import Any
 SPEED_SCENARIO = "ransomware-campaign"
 SPEED_TARGET = 100.0
 ROUNDS = 2
+BOTS_DEADLINE = 600.0
 PIPELINE_SECONDS = 900.0
 DECOYS = 1_000
 MEMORY_SLICE = 3600.0
@@ -80,6 +83,36 @@ def run_exercise(name: str, seconds: float | None = None) -> dict[str, float]:
     return {"simulated": simulated, "wall": wall, "setup": setup, "events": events}
 
 
+def run_with_bots(name: str, deadline: float = BOTS_DEADLINE) -> dict[str, float]:
+    """Run scenario ``name`` served (TAXII + range API on loopback, waitress) with a bot
+    playing every team over HTTP, stepped by the engine runner as fast as possible
+    (the bots act between the runner's 60 s batches); figures."""
+    from range.runner import ExerciseRunner
+    from scenarios import library
+    from tests.range.bots.conftest import bot_range
+
+    scenario = library.load(name)
+    teams = [t.id for t in scenario.teams]
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        bot_range(Path(tmp) / "r.db", scenario, teams) as rig,
+    ):
+        rig.service.start("director")
+        started = time.perf_counter()
+        runner = ExerciseRunner(rig.exercise, lock=rig.service.lock, after_step=rig.bots.act)
+        runner.start()
+        runner.join(deadline)
+        runner.stop()
+        wall = time.perf_counter() - started
+        if runner.error is not None:
+            raise runner.error
+        log = rig.exercise.log
+        events = log.last_seq
+        actions = sum(1 for e in log.after(0, limit=None) if e.actor.startswith("bot-"))
+        simulated = rig.exercise.now - rig.exercise.start_time
+    return {"simulated": simulated, "wall": wall, "events": events, "actions": actions}
+
+
 def speed_rows() -> list[dict[str, Any]]:
     best: dict[str, float] | None = None
     for _ in range(ROUNDS):
@@ -96,8 +129,23 @@ def speed_rows() -> list[dict[str, Any]]:
             "ours": rate,
             "reference": f"real time 1x (target {SPEED_TARGET:.0f}x)",
             "ratio": round(rate, 1),
-        }
+        },
+        _bots_row(),
     ]
+
+
+def _bots_row() -> dict[str, Any]:
+    figures = run_with_bots(SPEED_SCENARIO)
+    rate = figures["simulated"] / figures["wall"]
+    return {
+        "measure": "speed (sim s / wall s)",
+        "what": f"{SPEED_SCENARIO} served, a bot per team over HTTP (range API + TAXII),"
+        f" {figures['simulated']:.0f} s simulated in {figures['wall']:.1f} s"
+        f" ({figures['actions']:,} bot actions)",
+        "ours": rate,
+        "reference": f"real time 1x (target {SPEED_TARGET:.0f}x)",
+        "ratio": round(rate, 1),
+    }
 
 
 # -- pipeline -----------------------------------------------------------------------------
