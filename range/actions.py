@@ -9,7 +9,9 @@ simulated time and commits its event (and what it caused) before it returns. The
 logged arguments (:mod:`range.replay`).
 
 :class:`DirectorActions` and :class:`TeamActions` are parts of
-:class:`~range.engine.Exercise` (mixins) and hold no state of their own.
+:class:`~range.engine.Exercise` (mixins) and hold no state of their own: they use the
+exercise's lock, clock, teams (:class:`~range.teams.TeamState`), store and its
+``_emit`` / ``_commit`` / ``_team`` / ``_running`` helpers.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ SITREP_MAX_POINTS = 100.0
 
 
 def parse_tlp(value: str | Tlp) -> Tlp:
+    """A TLP level from its name (``"amber"``, ``"TLP:AMBER"``...); ActionError on ``tlp``."""
     if isinstance(value, Tlp):
         return value
     try:
@@ -62,6 +65,7 @@ def parse_tlp(value: str | Tlp) -> Tlp:
 
 
 def check_pattern(pattern: object) -> None:
+    """ActionError on ``pattern`` unless it is a STIX pattern that compiles."""
     if not isinstance(pattern, str) or not pattern.strip():
         raise ActionError("pattern", "is empty")
     try:
