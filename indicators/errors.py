@@ -18,7 +18,10 @@ CLI and the servers can turn any of them into a clear message. The tree::
     ├── ScenarioError                   scenarios/errors.py       a scenario is wrong
     │   └── ScenarioValidationError     scenarios/loader.py       every issue, FILE:LINE:COL
     └── RangeError                      range/errors.py           the exercise engine
-        └── UsageError                  range/errors.py           a bad CLI argument
+        ├── UsageError                  range/errors.py           a bad CLI argument
+        ├── ActionError                 range/errors.py           an invalid action (its field)
+        ├── ReplayError                 range/errors.py           the event log does not replay
+        └── BotError                    range/errors.py           a simulated CERT's call failed
 
 The root lives here because ``indicators`` is the lowest layer: ``scenarios`` and
 ``range`` may import it, never the other way round.

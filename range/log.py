@@ -55,8 +55,7 @@ class EventLog:
 
     def __init__(self, store: Store) -> None:
         # the store's own engines: same database, same WAL and durability settings
-        self._read = store._read
-        self._write = store._write
+        self._read, self._write = store.engines
         metadata.create_all(self._write)
         self._cond = threading.Condition()
         with self._read.connect() as conn:

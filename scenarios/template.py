@@ -33,9 +33,17 @@ TCP_FLAGS = {c: 1 << i for i, c in enumerate("FSRPAUEC")}
 """Scapy's TCP flag letters and their bits."""
 
 
+_FLAG_BITS: dict[str, int] = {}
+
+
 def tcp_flags(flags: str) -> int:
     """``"PA"`` -> 0x18, the way Scapy reads a flag string."""
-    return sum(TCP_FLAGS[c] for c in flags)
+    bits = _FLAG_BITS.get(flags)
+    if bits is None:
+        bits = sum(TCP_FLAGS[c] for c in flags)
+        if len(_FLAG_BITS) < 256:
+            _FLAG_BITS[flags] = bits
+    return bits
 
 
 _FAMILY = {4: socket.AF_INET, 6: socket.AF_INET6}
@@ -48,6 +56,16 @@ def _packed(address: str, version: int) -> bytes:
         raise ScenarioError(
             f"{address!r} is not an IPv{version} address (the frame template is IPv{version})"
         ) from None
+
+
+def _mac(mac: str) -> bytes:
+    try:
+        value = bytes.fromhex(mac.replace(":", ""))
+    except ValueError:
+        value = b""
+    if len(value) != 6:
+        raise ScenarioError(f"{mac!r} is not a MAC address (six hex bytes, colon-separated)")
+    return value
 
 
 class FrameTemplate:
@@ -73,7 +91,6 @@ class FrameTemplate:
             ip_layer, version = None, 0
         if ip_layer is None or not (packet.haslayer(TCP) or packet.haslayer(UDP)):
             raise ValueError("FrameTemplate needs an Ether/IP|IPv6/TCP or Ether/IP|IPv6/UDP frame")
-        self.packet = packet
         raw = bytes(packet)
         ip_off = len(raw) - len(bytes(ip_layer))
         if version == 4:
@@ -88,6 +105,27 @@ class FrameTemplate:
         self._raw = bytearray(raw)
         self._head = bytes(raw[: l4 + l4_header])
         self._off = _Offsets(ip_off, l4, proto, version)
+
+    def readdressed(self, src_mac: str, src_ip: str, dst_mac: str, dst_ip: str) -> FrameTemplate:
+        """This template between other addresses (same family): the MACs and addresses
+        written into its bytes. :meth:`render` recomputes every checksum, so the copy
+        renders exactly what a template Scapy built for those addresses renders
+        (``tests/scenarios/test_template.py``), without a Scapy build per address pair."""
+        o = self._off
+        a_src, a_len = (o.ip + 12, 4) if o.version == 4 else (o.ip + 8, 16)
+        patch = [
+            (0, _mac(dst_mac)),
+            (6, _mac(src_mac)),
+            (a_src, _packed(src_ip, o.version)),
+            (a_src + a_len, _packed(dst_ip, o.version)),
+        ]
+        raw, head = bytearray(self._raw), bytearray(self._head)
+        for at, value in patch:
+            raw[at : at + len(value)] = value
+            head[at : at + len(value)] = value
+        copy = object.__new__(FrameTemplate)
+        copy._raw, copy._head, copy._off = raw, bytes(head), o
+        return copy
 
     def render(
         self,

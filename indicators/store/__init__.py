@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
+
 from indicators.clock import Clock, SystemClock
 from indicators.store.cursor import CursorError
 from indicators.store.engine import load_secret, open_engines
@@ -62,6 +64,14 @@ class Store(StoreWriter):
     def open(cls, path_or_url: str | Path, clock: Clock | None = None) -> Store:
         """Open (creating if needed) the store at a file path or SQLAlchemy URL."""
         return cls(path_or_url, clock)
+
+    @property
+    def engines(self) -> tuple[Engine, Engine]:
+        """The ``(read, write)`` SQLAlchemy engines over this store's database, for
+        tables kept beside the store's own (the exercise event log): same file, same
+        WAL mode and ``synchronous=FULL`` durability. Write through ``write.begin()``
+        (``BEGIN IMMEDIATE``: writers queue)."""
+        return self._read, self._write
 
     def close(self) -> None:
         """Release every database connection."""

@@ -93,16 +93,40 @@ def tcp_template(
     src_mac: str, src_ip: str, dst_mac: str, dst_ip: str, ttl: int, window: int, syn: bool
 ) -> FrameTemplate:
     """Ether/IP(DF)/TCP (or Ether/IPv6/TCP) between two addresses; SYNs carry Linux's
-    options."""
-    src = Endpoint(ip=src_ip, mac=src_mac)
-    dst = Endpoint(ip=dst_ip, mac=dst_mac)
+    options. Scapy builds one per shape (family, TTL, window, SYN); each address pair
+    gets a copy with its addresses written in (:meth:`FrameTemplate.readdressed`)."""
+    shape = _tcp_shape(ip_version(src_ip, dst_ip), ttl, window, syn)
+    return shape.readdressed(src_mac, src_ip, dst_mac, dst_ip)
+
+
+@lru_cache(maxsize=4096)
+def udp_template(src_mac: str, src_ip: str, dst_mac: str, dst_ip: str, ttl: int) -> FrameTemplate:
+    """Ether/IP/UDP (or Ether/IPv6/UDP) between two addresses (see :func:`tcp_template`)."""
+    shape = _udp_shape(ip_version(src_ip, dst_ip), ttl)
+    return shape.readdressed(src_mac, src_ip, dst_mac, dst_ip)
+
+
+_SHAPE_ENDPOINTS = {
+    4: (
+        Endpoint(ip="192.0.2.1", mac="02:00:c0:00:02:01"),
+        Endpoint(ip="192.0.2.2", mac="02:00:c0:00:02:02"),
+    ),
+    6: (
+        Endpoint(ip="2001:db8::1", mac="02:06:00:00:00:01"),
+        Endpoint(ip="2001:db8::2", mac="02:06:00:00:00:02"),
+    ),
+}
+
+
+@lru_cache(maxsize=256)
+def _tcp_shape(version: int, ttl: int, window: int, syn: bool) -> FrameTemplate:
+    src, dst = _SHAPE_ENDPOINTS[version]
     options = [("MSS", MSS), ("SAckOK", b""), ("NOP", None), ("WScale", 7)] if syn else []
     tcp = TCP(sport=1, dport=1, flags="S" if syn else "A", window=window, options=options)
     return FrameTemplate(ip_packet(src, dst, 0, ttl) / tcp)
 
 
-@lru_cache(maxsize=4096)
-def udp_template(src_mac: str, src_ip: str, dst_mac: str, dst_ip: str, ttl: int) -> FrameTemplate:
-    src = Endpoint(ip=src_ip, mac=src_mac)
-    dst = Endpoint(ip=dst_ip, mac=dst_mac)
+@lru_cache(maxsize=256)
+def _udp_shape(version: int, ttl: int) -> FrameTemplate:
+    src, dst = _SHAPE_ENDPOINTS[version]
     return FrameTemplate(ip_packet(src, dst, 0, ttl, df=False) / UDP(sport=1, dport=1))

@@ -19,6 +19,7 @@ BENCHMARKS: tuple[str, ...] = (
     "tests.bench.bench_taxii",
     "tests.bench.bench_techniques",
     "tests.bench.bench_sensor",
+    "tests.bench.bench_engine",
 )
 
 

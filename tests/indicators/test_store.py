@@ -563,3 +563,22 @@ def test_a_database_failure_during_an_import_stores_none_of_it(lived_in: Store) 
     )
     assert dump_sqlite(lived_in.location) == before
     assert "new-team" not in lived_in.teams()
+
+
+def test_engines_reach_the_store_database_with_its_durability(tmp_path) -> None:
+    """Store.engines: a table written through the write engine is read back through
+    the read engine and by a fresh sqlite3 connection to the file (same database, WAL,
+    synchronous=FULL)."""
+    from sqlalchemy import text
+
+    with Store.open(tmp_path / "s.db") as store:
+        read, write = store.engines
+        with write.begin() as conn:
+            conn.execute(text("CREATE TABLE beside (n INTEGER)"))
+            conn.execute(text("INSERT INTO beside VALUES (7)"))
+            assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        with read.connect() as conn:
+            assert conn.execute(text("SELECT n FROM beside")).scalar() == 7
+    with sqlite3.connect(tmp_path / "s.db") as raw:
+        assert raw.execute("SELECT n FROM beside").fetchone() == (7,)

@@ -143,3 +143,38 @@ def test_template_without_new_payload_keeps_the_built_one() -> None:
 def test_tcp_flag_letters_follow_scapy() -> None:
     for flags in ("S", "SA", "A", "PA", "FA", "RA", "R"):
         assert tcp_flags(flags) == int(TCP(flags=flags).flags)
+
+
+macs = st.binary(min_size=6, max_size=6).map(lambda b: ":".join(f"{x:02x}" for x in b))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    v6=st.booleans(), a4=st.tuples(ipv4, ipv4), a6=st.tuples(ipv6, ipv6),
+    macs=st.tuples(macs, macs),
+    tcp=st.booleans(), ttl=st.integers(1, 255), syn=st.booleans(), sport=port, dport=port,
+    seq=u32, ack=u32, ip_id=st.integers(0, 65535), payload=st.one_of(st.none(), payloads),
+)  # fmt: skip
+def test_readdressed_template_renders_what_a_template_built_for_the_addresses_renders(
+    v6, a4, a6, macs, tcp, ttl, syn, sport, dport, seq, ack, ip_id, payload
+) -> None:
+    """The per-address-pair templates of scenarios.protocols.ip are copies of one
+    Scapy-built template per shape with the addresses written in."""
+    (src, dst), (src_mac, dst_mac) = (a6 if v6 else a4), macs
+    shape_ip = (
+        IPv6(src="2001:db8::1", dst="2001:db8::2", hlim=ttl)
+        if v6
+        else IP(src="192.0.2.1", dst="192.0.2.2", id=0, ttl=ttl, flags="DF")
+    )
+    own_ip = (
+        IPv6(src=src, dst=dst, hlim=ttl) if v6 else IP(src=src, dst=dst, id=0, ttl=ttl, flags="DF")
+    )
+    options = [("MSS", MSS), ("SAckOK", b""), ("NOP", None), ("WScale", 7)] if syn else []
+    l4 = TCP(sport=1, dport=1, window=502, options=options) if tcp else UDP(sport=1, dport=1)
+    shape = FrameTemplate(Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / shape_ip / l4)
+    own = FrameTemplate(Ether(src=src_mac, dst=dst_mac) / own_ip / l4)
+    fields = {"sport": sport, "dport": dport, "ip_id": ip_id, "payload": payload}
+    if tcp:
+        fields |= {"seq": seq, "ack": ack, "flags": "PA"}
+    copy = shape.readdressed(src_mac, src, dst_mac, dst)
+    assert copy.render(**fields) == own.render(**fields)
