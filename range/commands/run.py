@@ -51,6 +51,7 @@ from range.bots.runner import BotRunner, create_accounts, make_bots
 from range.capture import team_frames
 from range.clock import ExerciseClock
 from range.commands.scenario import open_scenario
+from range.commands.serve import start as start_server
 from range.commands.serve_exercise import parse_speed, serving_threads
 from range.engine import Exercise
 from range.errors import RangeError, UsageError
@@ -175,23 +176,26 @@ def hosted(
     bot_teams: list[str],
     *,
     seed: int | None = None,
+    config: ServerConfig | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
 ) -> Iterator[Hosted]:
-    """The exercise in ``db`` (new or resumed) served on ``host:port`` with bots for
-    ``bot_teams`` (not acting yet); everything stopped and closed on the way out."""
+    """The exercise in ``db`` (new or resumed) served on ``host:port`` (with ``config``'s
+    limits and TLS, as ``grapevine serve`` starts it) with bots for ``bot_teams`` (not
+    acting yet); everything stopped and closed on the way out."""
+    config = config or ServerConfig(db=str(db))
     store = Store.open(db)
     try:
         exercise, resumed = open_exercise(scenario, store, speed, seed=seed)
         service = RangeService(exercise)
-        config = ServerConfig(db=str(db))
         app = create_range_app(config, store, service)
-        server = TaxiiServer(
-            app, host=host, port=port, threads=serving_threads(config, exercise.scenario)
-        ).start()
+        threads = serving_threads(config, exercise.scenario)
+        server = start_server(config, host, port, store, app=app, threads=threads).start()
         try:
             passwords = create_accounts(store, bot_teams)
-            bots = BotRunner(make_bots(exercise.scenario, server.url, passwords))
+            bots = BotRunner(
+                make_bots(exercise.scenario, server.url, passwords, api_root=config.api_root)
+            )
             try:
                 yield Hosted(store, exercise, service, server, bots, resumed, speed)
             finally:
