@@ -53,6 +53,7 @@ from range.commands.serve_exercise import parse_speed
 from range.commands.stores import store_exists
 from range.errors import RangeError, UsageError
 from range.events import Event
+from range.runner import ExerciseRunner
 from range.scoring import clock_text
 
 DEFAULT_SCENARIO = "ransomware-campaign"
@@ -312,12 +313,14 @@ class ScoreWatch:
 def _play(h: Hosted, config: ServerConfig, team: str, known: bool, out: Path) -> int:
     password = _account(h, team, known)
     bots = [t for t in h.scenario.team_ids() if t != team]
-    _announce(h, config, team, password, bots)
     log = h.exercise.log
-    cursor = log.last_seq
-    scores = ScoreWatch(h, team)
-    runner = start_runner(h)
+    runner: ExerciseRunner | None = None
+    scores: ScoreWatch | None = None
     try:
+        _announce(h, config, team, password, bots)
+        cursor = log.last_seq
+        scores = ScoreWatch(h, team)
+        runner = start_runner(h)
         while runner.running or log.last_seq > cursor:
             log.wait(cursor, 0.25)
             for event in log.after(cursor, limit=1000):
@@ -330,10 +333,13 @@ def _play(h: Hosted, config: ServerConfig, team: str, known: bool, out: Path) ->
     except KeyboardInterrupt:
         print("stopping ...", flush=True)
     finally:
-        runner.stop()
+        if runner is not None:
+            runner.stop()
         h.bots.stop()
-    scores.check(force=True)
-    for error in (runner.error, h.bots.error):
+    if scores is not None:
+        scores.check(force=True)
+    errors = (runner.error, h.bots.error) if runner is not None else ()
+    for error in errors:
         if error is not None:
             print(f"error: the exercise stopped: {error}", file=sys.stderr)
     try:
