@@ -21,6 +21,7 @@ from range.errors import UsageError
 COMMAND_MODULES: tuple[str, ...] = (
     "range.commands.play",
     "range.commands.serve",
+    "range.commands.run",
     "range.commands.users",
     "range.commands.taxii",
     "range.commands.scenario",

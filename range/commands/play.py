@@ -1,14 +1,29 @@
-"""``grapevine play``: one player, one machine.
+"""``grapevine play [SCENARIO]``: one player, one machine, a whole exercise.
 
-For now it starts the TAXII server on an embedded SQLite store, creates the
-player's team account with a fresh random password, and prints how to reach it and
-a complete example that publishes an indicator; later it grows into the whole
-exercise with every other CERT simulated.
+::
 
-Without ``--db`` the store lives in a temporary directory that is removed when the
-server stops, on Ctrl-C (SIGINT) and on SIGTERM alike. With ``--db`` the store must
-exist (``grapevine serve`` or ``grapevine users add`` create one), and its ``player``
-user, if any, must already play the chosen team: the command refuses to move it.
+    grapevine play [SCENARIO] [--team T] [--speed X|max] [--out DIR] [--db PATH]
+
+The exercise (default :data:`DEFAULT_SCENARIO`, the built-in ransomware campaign:
+four CERTs, so the player sees indicators shared by the others and their sharing
+counts) runs at once at ``--speed`` (default :data:`DEFAULT_SPEED`: the campaign's
+1h40m in ten minutes) with the range API and TAXII on 127.0.0.1. The player's CERT
+(``--team``, default the scenario's first team) is a human account, ``player``, with
+a fresh random password that is printed together with a complete example that
+publishes an indicator; every other team is a simulated CERT (:mod:`range.bots`).
+
+Until the terminal UI exists, the player's live events go to stdout, one line each:
+alerts (simulated time, alert id, indicator, matched values), the director's
+messages, the team's own actions and score changes. Ctrl-C (or SIGTERM) stops the
+runner, the bots and the server, then writes the run's files (the after-action
+report among them, :func:`range.commands.run.write_outputs`) into the run
+directory and prints its path; so does the exercise's end.
+
+The run directory is ``--out`` (default ``grapevine-runs/SCENARIO-TIME`` under the
+current directory); its store is ``exercise.db``, so ``grapevine play`` on the same
+``--out`` resumes the exercise. ``--db`` plays on an existing store instead (the
+report goes next to it): its ``player`` user, if any, must already play the chosen
+team: the command refuses to move it.
 """
 
 from __future__ import annotations
@@ -18,30 +33,39 @@ import contextlib
 import secrets
 import signal
 import sys
-import tempfile
 import textwrap
 import threading
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from indicators.store import Store
-from indicators.taxii import ServerConfig, TaxiiServer
+from indicators.taxii import ServerConfig
 from indicators.tlp import TLP2_MARKING_IDS, Tlp
 from indicators.users import PasswordPolicy, Role, User
-from range.commands.serve import (
-    add_server_arguments,
-    announce,
-    config_from,
-    serve_until_interrupted,
-    start,
-)
+from range.commands.run import DB_NAME, Hosted, hosted, start_runner, write_outputs
+from range.commands.scenario import open_scenario
+from range.commands.serve import add_server_arguments, announce, config_from
+from range.commands.serve_exercise import parse_speed
 from range.commands.stores import store_exists
-from range.errors import UsageError
+from range.errors import RangeError, UsageError
+from range.events import Event
+from range.runner import ExerciseRunner
+from range.scoring import clock_text
 
-DEFAULT_TEAM = "cert-player"
+DEFAULT_SCENARIO = "ransomware-campaign"
+"""What ``make play`` plays: the built-in campaign with four CERTs (the tutorial has
+one team, so nobody to share with; play it with ``grapevine play tutorial``)."""
+DEFAULT_SPEED = "10"
+"""Simulated seconds per real second: the campaign's 1h40m in ten minutes."""
+RUNS_DIR = "grapevine-runs"
 PLAYER = "player"
 EXAMPLE_TLP = Tlp.GREEN
+SCORE_EVERY = 1.0
+"""Least wall seconds between two looks at the scoreboard."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,15 +73,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "play",
         help="play one CERT on this machine",
-        description="Start a local exercise: for now, the TAXII server and your team account.",
+        description="Play one CERT of an exercise on this machine; simulated CERTs play"
+        " the other teams. Your events print as they happen; Ctrl-C stops and writes the"
+        " after-action report.",
+    )
+    parser.add_argument(
+        "scenario",
+        nargs="?",
+        default=DEFAULT_SCENARIO,
+        metavar="SCENARIO",
+        help="a built-in name or a YAML file (default: %(default)s)",
+    )
+    parser.add_argument("--team", help="the team you play (default: the scenario's first)")
+    parser.add_argument(
+        "--speed",
+        default=DEFAULT_SPEED,
+        metavar="X|max",
+        help="simulated seconds per real second, or max (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        help=f"the run directory (default: {RUNS_DIR}/SCENARIO-TIME; the same DIR resumes)",
     )
     parser.add_argument(
         "--db",
         metavar="PATH",
-        help="an existing store file (default: a new one in a temporary directory)",
-    )
-    parser.add_argument(
-        "--team", default=DEFAULT_TEAM, help="the team you play (default: %(default)s)"
+        help="play on this existing store instead (the report goes next to it)",
     )
     add_server_arguments(parser, port=0)
     parser.set_defaults(handler=run)
@@ -66,7 +108,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
     """Within the block, SIGTERM raises KeyboardInterrupt as Ctrl-C does, so ``finally``
-    clauses and context managers (the temporary store) clean up; restored afterwards.
+    clauses and context managers (runner, bots, server, store) clean up; restored afterwards.
     Only the main thread may set signal handlers; elsewhere nothing changes."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -131,49 +173,178 @@ def publish_example(collection_url: str, password: str, identity: str) -> str:
     )
 
 
+def run_dir(args: argparse.Namespace) -> Path:
+    """Where the run's files go (see the module docstring)."""
+    if args.out:
+        return Path(args.out)
+    if args.db:
+        return Path(args.db).resolve().parent
+    stem = Path(args.scenario).stem if args.scenario.endswith((".yaml", ".yml")) else args.scenario
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return Path(RUNS_DIR) / f"{stem}-{stamp}"
+
+
 def run(args: argparse.Namespace) -> int:
     if args.db is not None and not store_exists(args.db):
+        raise UsageError(f"no store there: {args.db} (leave out --db to play in a new run)")
+    if args.db is not None:
+        with Store.open(args.db) as store:
+            check_player(store, args.db, args.team or "")
+    scenario = open_scenario(args.scenario)
+    team = args.team or scenario.team_ids()[0]
+    if team not in scenario.team_ids():
         raise UsageError(
-            f"no store there: {args.db} (leave out --db to play on a new temporary store)"
+            f"--team {team}: not a team of {scenario.title!r} ({', '.join(scenario.team_ids())})"
         )
-    with sigterm_as_interrupt(), tempfile.TemporaryDirectory(prefix="grapevine-play-") as tmp:
-        db = args.db or str(Path(tmp) / "grapevine.db")
-        config = config_from(args, db)
-        store = Store.open(db)
+    speed = parse_speed(args.speed)
+    out = run_dir(args)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot create it: {exc.strerror}") from None
+    db = Path(args.db) if args.db else out / DB_NAME
+    config = config_from(args, str(db))
+    bots = [t for t in scenario.team_ids() if t != team]
+    with sigterm_as_interrupt():
         try:
-            known = check_player(store, db, args.team)
-            server = start(config, args.host, args.port, store)
-        except BaseException:
-            store.close()
-            raise
-        try:
-            return _play(server, config, store, args.team, known)
-        except KeyboardInterrupt:  # Ctrl-C or SIGTERM before serving began: stop as well
+            with Store.open(db) as store:
+                known = check_player(store, str(db), team)
+            with hosted(
+                scenario, db, speed, bots, config=config, host=args.host, port=args.port
+            ) as h:
+                return _play(h, config, team, known, out)
+        except KeyboardInterrupt:  # before playing began: stop as well
             return 0
-        finally:
-            store.close()
 
 
-def _play(server: TaxiiServer, config: ServerConfig, store: Store, team: str, known: bool) -> int:
+def _account(h: Hosted, team: str, known: bool) -> str:
     password = secrets.token_urlsafe(12)
-    collection = store.provision_team(team, config.api_root)
     password_hash = PasswordPolicy().hash(password)
     if known:
-        store.set_password_hash(PLAYER, password_hash)
+        h.store.set_password_hash(PLAYER, password_hash)
     else:
-        store.add_user(User(PLAYER, Role.TEAM, team), password_hash)
+        h.store.add_user(User(PLAYER, Role.TEAM, team), password_hash)
+    return password
+
+
+def _announce(h: Hosted, config: ServerConfig, team: str, password: str, bots: list[str]) -> None:
+    store, server, scenario = h.store, h.server, h.scenario
+    collection = store.team_collection(config.api_root, team)
     identity = store.teams()[team]
     announce(server, config, store, sys.stdout)
     base = config.public_url.rstrip("/") + "/" if config.public_url else server.url
     collection_url = f"{base}{config.api_root}/collections/{collection.id}/"
     example = textwrap.indent(publish_example(collection_url, password, identity), "    ")
+    speed = "max" if h.speed is None else f"{h.speed:g}x"
+    state = "resumed" if h.resumed else "started"
     print(
+        f"Exercise {scenario.title!r} {state}, speed {speed}; "
+        f"simulated CERTs play {', '.join(bots) or 'no other team'}\n"
+        f"  range API: {base}api/ (OpenAPI: {base}api/openapi.json)\n"
         f"  you play team {team}: user {PLAYER}, password {password}\n"
         f"  your team publishes as {identity}\n"
         f"  your collection: {collection_url}\n"
         f"  publish an indicator ({EXAMPLE_TLP.label}) from Python with taxii2-client:\n"
         f"{example}"
-        "  Ctrl-C stops the server.",
+        "  Your alerts, messages and score print below as they happen.\n"
+        "  Ctrl-C stops the exercise and writes the after-action report.",
         flush=True,
     )
-    return serve_until_interrupted(server, store)
+
+
+def event_line(event: Event) -> str | None:
+    """One line for an event the player's team sees, or None for the ones not shown."""
+    e: Any = event
+    at = f"[{clock_text(e.time)}]"
+    kind = e.kind
+    if kind == "alert":
+        source = "own" if e.producer == e.team else f"shared by {e.producer}"
+        hunt = " (retro-hunt)" if e.retro else ""
+        matched = "; ".join(e.summary) or "-"
+        return (
+            f"{at} ALERT {e.alert_id}{hunt} indicator {e.indicator_id} ({source}) "
+            f"matched: {matched}"
+        )
+    if kind == "message":
+        return f"{at} MESSAGE from the director: {e.text}"
+    if kind == "indicator-deployed":
+        return f"{at} deployed {e.indicator_id}: {e.pattern}"
+    if kind == "indicator-published":
+        return f"{at} published {e.indicator_id} ({e.tlp}): {e.pattern}"
+    if kind == "indicator-imported":
+        return f"{at} imported {e.indicator_id} from {e.producer}: {e.pattern}"
+    if kind == "response-applied":
+        return f"{at} rule {e.rule}: {e.rule_kind} {e.value}"
+    if kind == "response-lifted":
+        return f"{at} rule {e.rule} lifted"
+    if kind == "sitrep-scored":
+        return f"{at} sitrep {e.sitrep_id} scored {e.points:g}"
+    if kind == "exercise-finished":
+        return f"{at} the exercise is over"
+    return None
+
+
+class ScoreWatch:
+    """Prints the team's new score lines and total when the scoreboard changes."""
+
+    def __init__(self, h: Hosted, team: str) -> None:
+        self.h = h
+        self.team = team
+        self.seen = len(h.service.scoreboard().lines(team))
+        self._last = 0.0
+
+    def check(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last < SCORE_EVERY:
+            return
+        self._last = now
+        board = self.h.service.scoreboard()
+        lines = board.lines(self.team)
+        for line in lines[self.seen :]:
+            what = f"{line.category} {line.inject}" if line.inject else line.category
+            print(
+                f"[{clock_text(line.time)}] SCORE {line.points:+g} ({what}): "
+                f"total {board.total(self.team):g}",
+                flush=True,
+            )
+        self.seen = len(lines)
+
+
+def _play(h: Hosted, config: ServerConfig, team: str, known: bool, out: Path) -> int:
+    password = _account(h, team, known)
+    bots = [t for t in h.scenario.team_ids() if t != team]
+    log = h.exercise.log
+    runner: ExerciseRunner | None = None
+    scores: ScoreWatch | None = None
+    try:
+        _announce(h, config, team, password, bots)
+        cursor = log.last_seq
+        scores = ScoreWatch(h, team)
+        runner = start_runner(h)
+        while runner.running or log.last_seq > cursor:
+            log.wait(cursor, 0.25)
+            for event in log.after(cursor, limit=1000):
+                cursor = event.seq
+                view = event.for_team(team)
+                line = event_line(view) if view is not None else None
+                if line is not None:
+                    print(line, flush=True)
+            scores.check()
+    except KeyboardInterrupt:
+        print("stopping ...", flush=True)
+    finally:
+        if runner is not None:
+            runner.stop()
+        h.bots.stop()
+    if scores is not None:
+        scores.check(force=True)
+    errors = (runner.error, h.bots.error) if runner is not None else ()
+    for error in errors:
+        if error is not None:
+            print(f"error: the exercise stopped: {error}", file=sys.stderr)
+    try:
+        write_outputs(h.exercise, out)
+    except KeyboardInterrupt:
+        raise RangeError(f"interrupted while writing the report into {out}") from None
+    print(f"after-action report: {out / 'report.html'} (and report.md, in {out})", flush=True)
+    return 0
