@@ -15,9 +15,11 @@ publishes an indicator; every other team is a simulated CERT (:mod:`range.bots`)
 Until the terminal UI exists, the player's live events go to stdout, one line each:
 alerts (simulated time, alert id, indicator, matched values), the director's
 messages, the team's own actions and score changes. Ctrl-C (or SIGTERM) stops the
-runner, the bots and the server, then writes the run's files (the after-action
-report among them, :func:`range.commands.run.write_outputs`) into the run
-directory and prints its path; so does the exercise's end.
+runner, the bots and the server, then writes the after-action report, the
+scoreboard and the shared indicators (:func:`range.commands.run.write_outputs`,
+without the per-team captures, which take a while to rebuild: ``grapevine run``
+writes those) into the run directory and prints the report's path; so does the
+exercise's end.
 
 The run directory is ``--out`` (default ``grapevine-runs/SCENARIO-TIME`` under the
 current directory); its store is ``exercise.db``, so ``grapevine play`` on the same
@@ -343,7 +345,7 @@ def _play(h: Hosted, config: ServerConfig, team: str, known: bool, out: Path) ->
         if error is not None:
             print(f"error: the exercise stopped: {error}", file=sys.stderr)
     try:
-        write_outputs(h.exercise, out)
+        write_outputs(h.exercise, out, captures=False)
     except KeyboardInterrupt:
         raise RangeError(f"interrupted while writing the report into {out}") from None
     print(f"after-action report: {out / 'report.html'} (and report.md, in {out})", flush=True)

@@ -311,14 +311,15 @@ def _write_text(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def write_outputs(exercise: Exercise, out: Path) -> list[Path]:
-    """Everything but the store, from the log and the store; ``scoreboard.json`` last."""
+def write_outputs(exercise: Exercise, out: Path, *, captures: bool = True) -> list[Path]:
+    """Everything but the store, from the log and the store; ``scoreboard.json`` last.
+    ``captures=False`` leaves out the pcapngs (rebuilding the traffic is the slow part)."""
     scenario = exercise.scenario
     events = exercise.log.after(0, limit=None)
     board = score(events, scenario)
     written: list[Path] = []
-    world = World.resolve(scenario)
-    for team in scenario.team_ids():
+    world = World.resolve(scenario) if captures else None
+    for team in scenario.team_ids() if captures else ():
         name = layer_filename(team).replace("layer-", "traffic-", 1)[: -len(".json")]
         path = out / f"{name}.pcapng"
         write_pcapng(team_frames(scenario, events, team, world=world), path, labels=True)

@@ -77,8 +77,9 @@ def test_serve_answers_a_user_added_with_the_cli(tmp_path: Path) -> None:
         assert stop(proc) == 0
 
 
-def test_play_prints_how_to_reach_the_server_and_the_account_works() -> None:
-    proc, lines = launch("play")
+def test_play_prints_how_to_reach_the_server_and_the_account_works(tmp_path: Path) -> None:
+    scenario = str(Path(__file__).parent / "bots" / "data" / "two-teams.yaml")
+    proc, lines = launch("play", scenario, "--out", str(tmp_path / "run"))
     try:
         text = "\n".join(lines)
         url = _server_url(lines)
@@ -87,7 +88,9 @@ def test_play_prints_how_to_reach_the_server_and_the_account_works() -> None:
 
         server = Server(f"{url}taxii2/", user="player", password=password)
         collections = server.default.collections
-        assert [c.can_write for c in collections] == [True]
+        # the player's team collection is the one it may write to (it reads the others)
+        (writable,) = [c for c in collections if c.can_write]
+        assert f"/collections/{writable.id}/" in re.search(r"your collection: (\S+)", text).group(1)
     finally:
         assert stop(proc) == 0
 
