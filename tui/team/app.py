@@ -152,8 +152,8 @@ class TeamApp(App[None]):
     def compose(self) -> ComposeResult:
         yield StatusLine(self.client.user, id="status")
         with TabbedContent(initial="alerts", id="tabs"):
-            for i, (tab, title, pane, _) in enumerate(TABS, start=1):
-                with TabPane(f"{title} F{i}", id=tab):
+            for tab, title, pane, _ in TABS:
+                with TabPane(title, id=tab):
                     yield pane(id=f"{tab}-pane")
         yield Footer()
 
