@@ -284,7 +284,7 @@ class TeamApp(App[None]):
         self.show_shared(snapshot.shared)
         self.pane(ResponsesPane).show(snapshot.responses)
         self.pane(ScorePanel).show(snapshot.score)
-        self.on_events(snapshot.events, live=False)
+        self.apply_events(snapshot.events, live=False)
         self.show_link(Link("up"))
         self.loaded = True
         self.follow(snapshot.cursor)
@@ -300,7 +300,7 @@ class TeamApp(App[None]):
                 if item.state == "up":
                     self._from_thread(self.action_reload)
             else:
-                self._from_thread(self.on_page, item)
+                self._from_thread(self.apply_page, item)
 
     def refresh_part(self, part: str) -> None:
         """Read one list again (``exercise``, ``indicators``, ``responses``, ``score``,
@@ -322,9 +322,9 @@ class TeamApp(App[None]):
         self._dirty.update(parts)
         if not self._flush_pending:
             self._flush_pending = True
-            self.set_timer(COALESCE, self._flush)
+            self.set_timer(COALESCE, self._refresh_dirty)
 
-    def _flush(self) -> None:
+    def _refresh_dirty(self) -> None:
         self._flush_pending = False
         dirty, self._dirty = self._dirty, set()
         for part in sorted(dirty):
@@ -352,10 +352,10 @@ class TeamApp(App[None]):
                 self.indicator_names.setdefault(s.indicator_id, s.name)
         self.pane(SharedInbox).show(shared, self.deployed)
 
-    def on_page(self, page: EventPage) -> None:
-        self.on_events(page.events, live=True)
+    def apply_page(self, page: EventPage) -> None:
+        self.apply_events(page.events, live=True)
 
-    def on_events(self, events: Iterable[Event], *, live: bool) -> None:
+    def apply_events(self, events: Iterable[Event], *, live: bool) -> None:
         """Show what events tell (alerts, states, messages) and ask for the lists they
         change to be read again."""
         alerts = self.pane(AlertFeed)
