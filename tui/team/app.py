@@ -115,6 +115,7 @@ class Snapshot:
 
 class TeamApp(App[None]):
     CSS_PATH = "team.tcss"
+    AUTO_FOCUS = "#alert-table"
     TITLE = "Grapevine team console"
     BINDINGS = [
         *(
@@ -142,7 +143,10 @@ class TeamApp(App[None]):
         self.indicator_names: dict[str, str] = {}
         self.deployed: set[str] = set()
         self.loaded = False
-        """True once the first snapshot is on screen (tests wait for it)."""
+        """True once the first snapshot is on screen and the first tab is shown (tests
+        wait for it)."""
+        self._data_shown = False
+        self._tab_shown = False
         self._stop = threading.Event()
         self._dirty: set[str] = set()
         self._flush_pending = False
@@ -161,7 +165,6 @@ class TeamApp(App[None]):
         return self.query_one(cls)  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
-        self.query_one("#alert-table").focus()
         self.load()
         self.set_interval(self.clock_every, partial(self.refresh_part, "exercise"))
         self.set_interval(self.shared_every, partial(self.refresh_part, "shared"))
@@ -170,10 +173,12 @@ class TeamApp(App[None]):
         self._stop.set()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._tab_shown = True
+        self.loaded = self._data_shown
         focus = {tab: selector for tab, _, _, selector in TABS}
         tab = event.pane.id or ""
-        if tab in focus:
-            self.query_one(focus[tab]).focus()
+        for widget in self.query(focus.get(tab, "#none")):  # none while closing
+            widget.focus()
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = tab
@@ -286,7 +291,8 @@ class TeamApp(App[None]):
         self.pane(ScorePanel).show(snapshot.score)
         self.apply_events(snapshot.events, live=False)
         self.show_link(Link("up"))
-        self.loaded = True
+        self._data_shown = True
+        self.loaded = self._tab_shown
         self.follow(snapshot.cursor)
 
     @work(thread=True, exclusive=True, group="follow")
@@ -305,16 +311,23 @@ class TeamApp(App[None]):
     def refresh_part(self, part: str) -> None:
         """Read one list again (``exercise``, ``indicators``, ``responses``, ``score``,
         ``shared``) and show it."""
-        calls: dict[str, tuple[Callable[[ConsoleClient], Any], Callable[[Any], Any]]] = {
-            "exercise": (lambda c: c.exercise(), self.show_exercise),
-            "indicators": (lambda c: c.indicators(), self.show_indicators),
-            "responses": (lambda c: c.responses(), self.pane(ResponsesPane).show),
-            "score": (lambda c: c.score(), self.pane(ScorePanel).show),
-            "shared": (lambda c: c.shared(), self.show_shared),
-        }
-        if not self.loaded:
+        if not self.loaded or self._stop.is_set():
             return
-        call, show = calls[part]
+        calls: dict[str, Callable[[ConsoleClient], Any]] = {
+            "exercise": lambda c: c.exercise(),
+            "indicators": lambda c: c.indicators(),
+            "responses": lambda c: c.responses(),
+            "score": lambda c: c.score(),
+            "shared": lambda c: c.shared(),
+        }
+        shows: dict[str, Callable[[Any], Any]] = {
+            "exercise": self.show_exercise,
+            "indicators": self.show_indicators,
+            "responses": lambda rules: self.pane(ResponsesPane).show(rules),
+            "score": lambda score: self.pane(ScorePanel).show(score),
+            "shared": self.show_shared,
+        }
+        call, show = calls[part], shows[part]
         self.act(f"read {part}", call, show, group=f"read-{part}")
 
     def refresh_soon(self, *parts: str) -> None:
