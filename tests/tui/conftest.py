@@ -1,0 +1,44 @@
+"""Fixtures of the console tests: the range API tests' real server over the tiny
+scenario (``api``, ``started``), a console client per account, and bounded waits for
+a condition on a running app (no fixed sleeps)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from textual.pilot import Pilot
+
+from tests.indicators.conftest import PASSWORD
+from tests.range.api.conftest import RangeHarness, api, started, tiny_scenario
+from tui.client import ConsoleClient
+
+__all__ = ["api", "started", "tiny_scenario"]
+
+DEADLINE = 10.0
+"""Seconds a test waits for a condition before it fails."""
+
+
+@pytest.fixture
+def client_for(api: RangeHarness) -> Iterator[Callable[[str], ConsoleClient]]:
+    """A new console client on the test server for a user (closed afterwards)."""
+    made: list[ConsoleClient] = []
+
+    def make(user: str) -> ConsoleClient:
+        client = ConsoleClient(api.server.url, user, PASSWORD)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()
+
+
+async def until(pilot: Pilot, condition: Callable[[], object], what: str) -> None:
+    """Let the app run until ``condition()`` is true; fail after :data:`DEADLINE`."""
+    deadline = time.monotonic() + DEADLINE
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {DEADLINE}s for {what}")
+        await pilot.pause(0.02)

@@ -1,0 +1,268 @@
+"""The team console driven by Pilot against a real range server (tiny scenario):
+each action checked on the screen and in the server's state through the API."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Log, Static, TextArea
+
+from indicators.tlp import Tlp
+from tests.range.api.conftest import RangeHarness, ok
+from tests.tui.conftest import until
+from tui.client import ConsoleClient
+from tui.team.alerts import AlertFeed
+from tui.team.app import TeamApp
+
+SCANNER = "203.0.113.66"
+PATTERN = f"[network-traffic:src_ref.value = '{SCANNER}']"
+
+
+def run(
+    client: ConsoleClient, body: Callable[[TeamApp, Pilot], Awaitable[None]], size=(120, 40)
+) -> None:
+    """Run the console on ``client`` and ``body`` with its pilot, once it has loaded."""
+
+    async def main() -> None:
+        app = TeamApp(client, poll_wait=0.5)
+        async with app.run_test(size=size) as pilot:
+            await until(pilot, lambda: app.loaded, "the console to load")
+            await body(app, pilot)
+
+    asyncio.run(main())
+
+
+def text(app: TeamApp, selector: str) -> str:
+    return str(app.query_one(selector, Static).render())
+
+
+def rows(app: TeamApp, selector: str) -> list[list[str]]:
+    table = app.query_one(selector, DataTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def errors(app: TeamApp) -> list[str]:
+    """The error notifications on screen."""
+    return [n.message for n in app._notifications if n.severity == "error"]
+
+
+def test_write_validate_deploy_see_alert_block(started: RangeHarness, client_for):
+    started.step(20)  # before the first inject: no attack traffic yet
+
+    async def body(app: TeamApp, pilot: Pilot) -> None:
+        await pilot.press("f3")
+        assert app.focused is app.query_one("#pattern", TextArea)
+        await pilot.press(*PATTERN[:-1])  # the closing ] is missing
+        await until(pilot, lambda: "✗" in text(app, "#check"), "the validation error")
+        check = text(app, "#check")
+        assert f"line 1 col {len(PATTERN)}" in check
+        assert check.endswith(PATTERN[:-1] + "\n" + " " * (len(PATTERN) - 1) + "^")
+        await pilot.press("]")
+        await until(pilot, lambda: "✓ valid" in text(app, "#check"), "the pattern valid")
+
+        app.query_one("#indicator-name", Input).value = "scanner"
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: rows(app, "#deployed-table"), "the deployed indicator")
+        assert rows(app, "#deployed-table")[0][1:3] == ["scanner", "ee"]
+        server = ok(started.get("ee-analyst", "/teams/ee/indicators"))["indicators"]
+        assert [(i["name"], i["pattern"]) for i in server] == [("scanner", PATTERN)]
+
+        feed = app.query_one(AlertFeed)
+        assert feed.table.row_count == 0
+        await asyncio.to_thread(started.step, 40)  # the scan of ee's portal at 30s
+        stepped = time.monotonic()
+        await until(pilot, lambda: feed.table.row_count > 0, "an alert")
+        print(f"alert on screen {time.monotonic() - stepped:.3f}s after the engine raised it")
+        await pilot.press("f1")
+        top = rows(app, "#alert-table")[0]
+        assert top[2] == "NEW" and top[3] == "scanner (ours)"
+        assert SCANNER in top[4] and top[5].startswith(SCANNER + ":")
+        alerts = ok(started.get("ee-analyst", "/teams/ee/alerts"))["alerts"]
+        assert len(alerts) == feed.table.row_count
+
+        await pilot.press("b")  # block the highlighted alert's source
+        await until(pilot, lambda: rows(app, "#rules-table"), "the rule in the list")
+        assert rows(app, "#rules-table")[0][2:5] == ["block-ip", SCANNER, "both"]
+        rules = ok(started.get("ee-analyst", "/teams/ee/responses"))["rules"]
+        assert [(r["kind"], r["value"]) for r in rules] == [("block-ip", SCANNER)]
+
+        await pilot.press("a")
+        await until(pilot, lambda: rows(app, "#alert-table")[0][2] == "ack", "the ack")
+        acked = ok(started.get("ee-analyst", "/teams/ee/alerts", state="acknowledged"))
+        assert [a["alert_id"] for a in acked["alerts"]] == [feed.current().alert_id]
+
+    run(client_for("ee-analyst"), body)
+
+
+def test_test_pattern_then_undeploy(started: RangeHarness, client_for):
+    started.step(60)
+    ok(started.post("ee-analyst", "/teams/ee/indicators", {"pattern": PATTERN, "name": "s"}), 201)
+
+    async def body(app: TeamApp, pilot: Pilot) -> None:
+        await pilot.press("f3")
+        app.query_one("#pattern", TextArea).text = f"[ipv4-addr:value = '{SCANNER}']"
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: "hit(s)" in text(app, "#test-result"), "the test result")
+        result = text(app, "#test-result")
+        hits = int(result.split()[0])
+        assert hits > 0 and f"in {hits}" not in result.splitlines()[0][:3]
+        assert SCANNER in result  # a sample line
+        await until(pilot, lambda: rows(app, "#deployed-table"), "the deployed list")
+        app.query_one("#deployed-table").focus()
+        await pilot.press("u")
+        await until(pilot, lambda: not rows(app, "#deployed-table"), "the undeploy")
+        assert ok(started.get("ee-analyst", "/teams/ee/indicators"))["indicators"] == []
+
+    run(client_for("ee-analyst"), body)
+
+
+def test_false_positive_and_jump_to_observations(started: RangeHarness, client_for):
+    started.step(60)
+    ok(started.post("ee-analyst", "/teams/ee/indicators", {"pattern": PATTERN}), 201)
+
+    async def body(app: TeamApp, pilot: Pilot) -> None:
+        feed = app.query_one(AlertFeed)
+        await until(pilot, lambda: feed.table.row_count > 0, "the hunt's alerts")
+        alert = feed.current()
+        await pilot.press("x")
+        await until(pilot, lambda: rows(app, "#alert-table")[0][2] == "FP", "the mark")
+        marked = ok(started.get("ee-analyst", "/teams/ee/alerts", state="false-positive"))
+        assert [a["alert_id"] for a in marked["alerts"]] == [alert.alert_id]
+
+        await pilot.press("o")
+        await until(pilot, lambda: rows(app, "#traffic-table"), "the alert's observations")
+        assert app.query_one("#tabs").active == "traffic"
+        assert app.query_one("#filter-address", Input).value == SCANNER
+        starred = [r for r in rows(app, "#traffic-table") if r[0].startswith("* ")]
+        assert len(starred) == len(alert.observation_ids)
+        assert all(SCANNER in r[1] + r[2] for r in rows(app, "#traffic-table"))
+        await until(pilot, lambda: "observed-data--" in text(app, "#traffic-detail"), "detail")
+
+    run(client_for("ee-analyst"), body)
+
+
+def test_traffic_filters(started: RangeHarness, client_for):
+    started.step(60)
+
+    async def body(app: TeamApp, pilot: Pilot) -> None:
+        await pilot.press("f2")
+        app.query_one("#filter-port", Input).value = "22"
+        app.query_one("#filter-protocol", Input).value = "tcp"
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: rows(app, "#traffic-table"), "the search")
+        expected = ok(started.get("ee-analyst", "/teams/ee/observations", port=22, protocol="tcp"))
+        assert len(rows(app, "#traffic-table")) == len(expected["observations"])
+        assert all(
+            r[2].endswith(":22") or r[1].endswith(":22") for r in rows(app, "#traffic-table")
+        )
+        app.query_one("#filter-port", Input).value = "http"
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: errors(app), "the refusal of a bad port")
+        assert errors(app) == ["port 'http' is not a number"]
+
+    run(client_for("ee-analyst"), body)
+
+
+def test_shared_inbox_deploys_with_one_key(started: RangeHarness, client_for):
+    ee = client_for("ee-analyst")
+    ee.exercise()
+    published = ee.publish(tlp="green", pattern=f"[ipv4-addr:value = '{SCANNER}']", name="scan")
+    shared_id = published.indicator["id"]
+
+    async def body(app: TeamApp, pilot: Pilot) -> None:
+        await pilot.press("f4")
+        inbox = rows(app, "#inbox-table")
+        assert [r[1:5] for r in inbox] == [["ee", "TLP:GREEN", "", "scan"]]
+        await pilot.press("d")
+        await until(pilot, lambda: rows(app, "#inbox-table")[0][3] == "deployed", "deployed")
+        deployed = ok(started.get("lv-analyst", "/teams/lv/indicators"))["indicators"]
+        assert [(d["indicator_id"], d["producer"], d["imported"]) for d in deployed] == [
+            (shared_id, "ee", True)
+        ]
+        assert Tlp.GREEN.label == deployed[0]["tlp"]
+
+    run(client_for("lv-analyst"), body)
+
+
+def test_responses_form_block_cidr_isolate_and_unblock(started: RangeHarness, client_for):
+    async def body(app: TeamApp, pilot: Pilot) -> None:
+        await pilot.press("f5")
+        assert app.focused is app.query_one("#rule-value", Input)
+        app.query_one("#rule-kind").value = "block-cidr"
+        await pilot.press("2", "0", "3", ".", "0", ".", "1", "1", "3", ".", "0", "/", "2", "4")
+        await pilot.press("ctrl+b")
+        await until(pilot, lambda: rows(app, "#rules-table"), "the new rule")
+        assert rows(app, "#rules-table")[0][2:4] == ["block-cidr", "203.0.113.0/24"]
+        rules = ok(started.get("ee-analyst", "/teams/ee/responses"))["rules"]
+        assert [(r["value"]) for r in rules] == ["203.0.113.0/24"]
+
+        app.query_one("#rule-kind").value = "isolate-host"
+        app.query_one("#rule-value", Input).value = "192.0.2.30"
+        await pilot.press("ctrl+b")
+        await until(pilot, lambda: len(rows(app, "#rules-table")) == 2, "the isolation")
+        rules = ok(started.get("ee-analyst", "/teams/ee/responses"))["rules"]
+        assert ("isolate-host", "192.0.2.30") in [(r["kind"], r["value"]) for r in rules]
+
+        app.query_one("#rule-value", Input).value = "not an address"
+        await pilot.press("ctrl+b")
+        await until(pilot, lambda: errors(app), "the refusal")
+        assert "refused (422): value:" in errors(app)[0]
+
+        app.query_one("#rules-table").focus()
+        await pilot.press("u")
+        await until(pilot, lambda: len(rows(app, "#rules-table")) == 1, "the unblock")
+        assert len(ok(started.get("ee-analyst", "/teams/ee/responses"))["rules"]) == 1
+
+    run(client_for("ee-analyst"), body)
+
+
+def test_messages_sitrep_and_score(started: RangeHarness, client_for):
+    started.step(60)
+    ok(started.post("ee-analyst", "/teams/ee/indicators", {"pattern": PATTERN}), 201)
+
+    async def body(app: TeamApp, pilot: Pilot) -> None:
+        log = app.query_one("#messages", Log)
+        assert any("Welcome on shift." in line for line in log.lines)
+        ok(started.post("director", "/director/messages", {"text": "Report by noon", "to": ["ee"]}))
+        await until(pilot, lambda: any("Report by noon" in x for x in log.lines), "the message")
+
+        await pilot.press("f7")
+        await pilot.press(*"scan seen")
+        await pilot.press("enter")
+        await until(pilot, lambda: any("scan seen" in x for x in log.lines), "the sitrep")
+        events = ok(started.get("director", "/events", limit=1000))["events"]
+        assert [e["text"] for e in events if e["kind"] == "sitrep"] == ["scan seen"]
+
+        await pilot.press("f6")
+        score = ok(started.get("ee-analyst", "/teams/ee/score"))
+        await until(pilot, lambda: rows(app, "#score-table"), "the score lines")
+        assert text(app, "#score-total").startswith(f"Score {score['total']:g}")
+        assert [r[4] for r in rows(app, "#score-table")] == [line["why"] for line in score["lines"]]
+
+    run(client_for("ee-analyst"), body)
+
+
+def test_palette_lists_every_action(started: RangeHarness, client_for):
+    async def body(app: TeamApp, pilot: Pilot) -> None:
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Deploy pattern", "Block alert source", "Apply response rule"} <= titles
+        app.query_one("#pattern", TextArea).text = "[ipv4-addr:value = '198.51.100.7']"
+        next(
+            c for c in app.get_system_commands(app.screen) if c.title == "Deploy pattern"
+        ).callback()
+        await until(pilot, lambda: rows(app, "#deployed-table"), "the deploy from the palette")
+        assert app.query_one("#tabs").active == "workbench"
+
+    run(client_for("ee-analyst"), body)
+
+
+def test_theme_toggles(started: RangeHarness, client_for):
+    async def body(app: TeamApp, pilot: Pilot) -> None:
+        first = app.theme
+        await pilot.press("f10")
+        assert app.theme != first and app.theme in ("textual-light", "textual-dark")
+
+    run(client_for("ee-analyst"), body, size=(80, 24))

@@ -1,0 +1,1 @@
+"""The CERT team console (``grapevine team``): :class:`tui.team.app.TeamApp`."""

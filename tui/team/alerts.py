@@ -1,0 +1,150 @@
+"""The live alert feed: newest first; acknowledge, mark false positive, block the
+source, or jump to the alert's observations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from range.api.models import AlertView
+from range.events import Alert
+from tui.team.cells import clock, endpoints, matched_values, producer_text, short_id
+from tui.team.pane import Pane, selected_key
+
+STATE_TEXT = {"new": "NEW", "acknowledged": "ack", "false-positive": "FP"}
+
+
+@dataclass
+class AlertRow:
+    """What the feed knows of one alert."""
+
+    seq: int
+    alert_id: str
+    indicator_id: str
+    producer: str
+    time: float
+    observed: float
+    observation_ids: list[str]
+    summary: list[str]
+    state: str = "new"
+
+    @classmethod
+    def of(cls, alert: Alert | AlertView) -> AlertRow:
+        return cls(
+            seq=alert.seq,
+            alert_id=alert.alert_id,
+            indicator_id=alert.indicator_id,
+            producer=alert.producer,
+            time=alert.time,
+            observed=alert.observed,
+            observation_ids=list(alert.observation_ids),
+            summary=list(alert.summary),
+            state=getattr(alert, "state", "new"),
+        )
+
+
+class AlertFeed(Pane):
+    BINDINGS = [
+        Binding("a", "acknowledge", "Ack"),
+        Binding("x", "false_positive", "False pos."),
+        Binding("o", "observations", "Flows"),
+        Binding("b", "block_source", "Block src"),
+    ]
+
+    def __init__(self, **kw: object) -> None:
+        super().__init__(**kw)  # type: ignore[arg-type]
+        self.alerts: dict[str, AlertRow] = {}
+
+    def compose(self) -> ComposeResult:
+        table: DataTable = DataTable(id="alert-table", cursor_type="row", zebra_stripes=True)
+        table.add_column("#", key="seq")
+        table.add_column("time", key="time")
+        table.add_column("state", key="state")
+        table.add_column("indicator", key="indicator")
+        table.add_column("matched", key="matched")
+        table.add_column("source", key="source")
+        table.add_column("destination", key="destination")
+        yield table
+        yield Static("No alerts yet.", id="alert-detail", classes="detail")
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#alert-table", DataTable)
+
+    def add(self, alert: Alert | AlertView) -> None:
+        """Show an alert (once; a repeated id only updates its state)."""
+        row = AlertRow.of(alert)
+        if row.alert_id in self.alerts:
+            self.set_state(row.alert_id, row.state)
+            return
+        self.alerts[row.alert_id] = row
+        src, dst = endpoints(row.summary)
+        self.table.add_row(
+            row.seq,
+            clock(row.observed),
+            STATE_TEXT.get(row.state, row.state),
+            self._indicator_text(row),
+            matched_values(row.summary),
+            src,
+            dst,
+            key=row.alert_id,
+        )
+        self.table.sort("seq", reverse=True)
+        self.table.move_cursor(row=0)
+
+    def _indicator_text(self, row: AlertRow) -> str:
+        name = self.console.indicator_names.get(row.indicator_id) or short_id(row.indicator_id)
+        return f"{name} ({producer_text(row.producer, self.console.team)})"
+
+    def set_state(self, alert_id: str, state: str) -> None:
+        row = self.alerts.get(alert_id)
+        if row is None:
+            return
+        row.state = state
+        self.table.update_cell(alert_id, "state", STATE_TEXT.get(state, state))
+
+    def current(self) -> AlertRow | None:
+        key = selected_key(self.table)
+        return self.alerts.get(key) if key else None
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        row = self.alerts.get(event.row_key.value or "")
+        if row is None:
+            return
+        text = f"{row.alert_id} · {self._indicator_text(row)} · {row.indicator_id}\n" + "\n".join(
+            row.summary
+        )
+        self.query_one("#alert-detail", Static).update(text)
+
+    # -- actions ---------------------------------------------------------------------
+
+    def action_acknowledge(self) -> None:
+        row = self.current()
+        if row is not None:
+            self.console.act(
+                f"acknowledge {row.alert_id}",
+                lambda c: c.acknowledge(row.alert_id),
+                lambda _: self.set_state(row.alert_id, "acknowledged"),
+            )
+
+    def action_false_positive(self) -> None:
+        row = self.current()
+        if row is not None:
+            self.console.act(
+                f"false positive {row.alert_id}",
+                lambda c: c.false_positive(row.alert_id, "marked in the team console"),
+                lambda _: self.set_state(row.alert_id, "false-positive"),
+            )
+
+    def action_observations(self) -> None:
+        row = self.current()
+        if row is not None:
+            self.console.show_observations(row)
+
+    def action_block_source(self) -> None:
+        row = self.current()
+        if row is not None:
+            self.console.block_source(row)
