@@ -327,6 +327,17 @@ def test_import_deploys_another_teams_indicator_credited_to_its_producer(started
     assert lv_alerts and all(a["producer"] == "ee" for a in lv_alerts)
     lines = ok(started.get("ee-analyst", "/teams/ee/score"))["lines"]
     assert any(line["category"] == "sharing" and line["points"] > 0 for line in lines)
+    # the producer reads lv's sighting of its indicator back over TAXII
+    lv_collection = started.exercise.teams["lv"].collection
+    objects = _collection(started, "ee-analyst", lv_collection).get_objects()["objects"]
+    sightings = [o for o in objects if o["type"] == "sighting"]
+    assert sightings, "ee cannot read lv's sighting of its indicator"
+    (sighting,) = sightings
+    assert sighting["sighting_of_ref"] == shared["id"]
+    assert sighting["count"] >= len(lv_alerts) > 0
+    assert sighting["created_by_ref"] == started.exercise.teams["lv"].identity
+    assert sighting["where_sighted_refs"] == [started.exercise.teams["lv"].identity]
+    assert sighting["object_marking_refs"] == [TLP2_MARKING_IDS[Tlp.GREEN]]
 
 
 def test_import_refusals(started):
