@@ -164,7 +164,8 @@ class TeamApp(App[None]):
     def pane(self, cls: type[T]) -> T:
         return self.query_one(cls)  # type: ignore[arg-type]
 
-    def on_mount(self) -> None:
+    def on_ready(self) -> None:
+        """Start reading once the first frame is up (every widget mounted)."""
         self.load()
         self.set_interval(self.clock_every, partial(self.refresh_part, "exercise"))
         self.set_interval(self.shared_every, partial(self.refresh_part, "shared"))
