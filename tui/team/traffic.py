@@ -119,7 +119,7 @@ class TrafficView(Pane):
         self.action_search()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        found = self.found.get(event.row_key.value or "")
+        found = self.current()  # not event.row_key: the table may have been refilled
         if found is None:
             return
         scos = [
