@@ -60,13 +60,13 @@ class AlertFeed(Pane):
 
     def compose(self) -> ComposeResult:
         table: DataTable = DataTable(id="alert-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("#", key="seq")
-        table.add_column("time", key="time")
-        table.add_column("state", key="state")
-        table.add_column("indicator", key="indicator")
-        table.add_column("matched", key="matched")
-        table.add_column("source", key="source")
-        table.add_column("destination", key="destination")
+        table.add_column("#", key="seq", width=3)
+        table.add_column("time", key="time", width=8)
+        table.add_column("state", key="state", width=8)
+        table.add_column("indicator", key="indicator", width=22)
+        table.add_column("matched", key="matched", width=26)
+        table.add_column("source", key="source", width=21)
+        table.add_column("destination", key="destination", width=21)
         yield table
         yield Static("No alerts yet.", id="alert-detail", classes="detail")
 
