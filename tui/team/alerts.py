@@ -60,13 +60,13 @@ class AlertFeed(Pane):
 
     def compose(self) -> ComposeResult:
         table: DataTable = DataTable(id="alert-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("#", key="seq")
-        table.add_column("time", key="time")
-        table.add_column("state", key="state")
-        table.add_column("indicator", key="indicator")
-        table.add_column("matched", key="matched")
-        table.add_column("source", key="source")
-        table.add_column("destination", key="destination")
+        table.add_column("#", key="seq", width=3)
+        table.add_column("time", key="time", width=8)
+        table.add_column("state", key="state", width=8)
+        table.add_column("indicator", key="indicator", width=22)
+        table.add_column("matched", key="matched", width=26)
+        table.add_column("source", key="source", width=21)
+        table.add_column("destination", key="destination", width=21)
         yield table
         yield Static("No alerts yet.", id="alert-detail", classes="detail")
 
@@ -94,6 +94,7 @@ class AlertFeed(Pane):
         )
         self.table.sort("seq", reverse=True)
         self.table.move_cursor(row=0)
+        self._show_detail(self.current())
 
     def _indicator_text(self, row: AlertRow) -> str:
         name = self.console.indicator_names.get(row.indicator_id) or short_id(row.indicator_id)
@@ -111,13 +112,15 @@ class AlertFeed(Pane):
         return self.alerts.get(key) if key else None
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        row = self.alerts.get(event.row_key.value or "")
+        self._show_detail(self.current())  # not event.row_key: rows may have moved since
+
+    def _show_detail(self, row: AlertRow | None) -> None:
+        """Describe the alert under the cursor (the table does not say so when rows
+        move under a cursor that stays on row 0, and its messages arrive late)."""
         if row is None:
             return
-        text = f"{row.alert_id} · {self._indicator_text(row)} · {row.indicator_id}\n" + "\n".join(
-            row.summary
-        )
-        self.query_one("#alert-detail", Static).update(text)
+        head = f"{row.alert_id} · {self._indicator_text(row)} · {row.indicator_id}"
+        self.query_one("#alert-detail", Static).update("\n".join([head, *row.summary]))
 
     # -- actions ---------------------------------------------------------------------
 

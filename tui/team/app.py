@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 from textual.worker import get_current_worker
@@ -164,7 +165,8 @@ class TeamApp(App[None]):
     def pane(self, cls: type[T]) -> T:
         return self.query_one(cls)  # type: ignore[arg-type]
 
-    def on_mount(self) -> None:
+    def on_ready(self) -> None:
+        """Start reading once the first frame is up (every widget mounted)."""
         self.load()
         self.set_interval(self.clock_every, partial(self.refresh_part, "exercise"))
         self.set_interval(self.shared_every, partial(self.refresh_part, "shared"))
@@ -230,10 +232,17 @@ class TeamApp(App[None]):
         self.run_worker(job, name=what, group=group, thread=True, exclusive=group != "actions")
 
     def _from_thread(self, callback: Callable[..., Any], *args: Any) -> None:
+        """Run ``callback(*args)`` on the UI thread, unless the console is closing."""
+
+        def guarded() -> None:
+            # the layout is fixed, so a widget can be missing only while closing
+            with contextlib.suppress(NoMatches):
+                callback(*args)
+
         if self._stop.is_set():
             return
         with contextlib.suppress(RuntimeError):  # the app closed meanwhile
-            self.call_from_thread(callback, *args)
+            self.call_from_thread(guarded)
 
     def refused(self, what: str, error: ClientError) -> None:
         if isinstance(error, ConnectionLostError):

@@ -23,12 +23,12 @@ class SharedInbox(Pane):
 
     def compose(self) -> ComposeResult:
         table: DataTable = DataTable(id="inbox-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("published", key="created")
-        table.add_column("producer", key="producer")
-        table.add_column("TLP", key="tlp")
-        table.add_column("state", key="state")
-        table.add_column("name", key="name")
-        table.add_column("pattern", key="pattern")
+        table.add_column("published", key="created", width=8)
+        table.add_column("producer", key="producer", width=8)
+        table.add_column("TLP", key="tlp", width=12)
+        table.add_column("state", key="state", width=8)
+        table.add_column("name", key="name", width=16)
+        table.add_column("pattern", key="pattern", width=60)
         yield table
         yield Static("Nothing shared with you yet.", id="inbox-status")
 

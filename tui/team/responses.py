@@ -44,12 +44,12 @@ class ResponsesPane(Pane):
                 DIRECTIONS, value="both", allow_blank=False, id="rule-direction", compact=True
             )
         table = RulesTable(id="rules-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("rule", key="rule")
-        table.add_column("since", key="since")
-        table.add_column("kind", key="kind")
-        table.add_column("value", key="value")
-        table.add_column("dir", key="direction")
-        table.add_column("drops", key="drops")
+        table.add_column("rule", key="rule", width=6)
+        table.add_column("since", key="since", width=8)
+        table.add_column("kind", key="kind", width=15)
+        table.add_column("value", key="value", width=24)
+        table.add_column("dir", key="direction", width=4)
+        table.add_column("drops", key="drops", width=6)
         yield table
         yield Static("No rules.", id="rules-status")
 

@@ -15,11 +15,11 @@ class ScorePanel(Pane):
     def compose(self) -> ComposeResult:
         yield Static("Score: -", id="score-total")
         table: DataTable = DataTable(id="score-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("time", key="time")
-        table.add_column("points", key="points")
-        table.add_column("category", key="category")
-        table.add_column("inject", key="inject")
-        table.add_column("why", key="why")
+        table.add_column("time", key="time", width=8)
+        table.add_column("points", key="points", width=7)
+        table.add_column("category", key="category", width=12)
+        table.add_column("inject", key="inject", width=10)
+        table.add_column("why", key="why", width=100)
         yield table
 
     def show(self, score: TeamScore) -> None:

@@ -49,11 +49,11 @@ class TrafficView(Pane):
             for name in FILTERS:
                 yield Input(placeholder=name, id=f"filter-{name}", compact=True)
         table: DataTable = DataTable(id="traffic-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("time", key="time")
-        table.add_column("source", key="source")
-        table.add_column("destination", key="destination")
-        table.add_column("protocols", key="protocols")
-        table.add_column("domains", key="domains")
+        table.add_column("time", key="time", width=8)
+        table.add_column("source", key="source", width=21)
+        table.add_column("destination", key="destination", width=21)
+        table.add_column("protocols", key="protocols", width=14)
+        table.add_column("domains", key="domains", width=28)
         yield table
         yield Static("Enter filters and press Enter (or ctrl+r).", id="traffic-detail")
 
@@ -119,7 +119,7 @@ class TrafficView(Pane):
         self.action_search()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        found = self.found.get(event.row_key.value or "")
+        found = self.current()  # not event.row_key: the table may have been refilled
         if found is None:
             return
         scos = [

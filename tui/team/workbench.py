@@ -63,11 +63,11 @@ class Workbench(Pane):
             )
         yield Static("", id="test-result")
         table = DeployedTable(id="deployed-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("deployed", key="time")
-        table.add_column("name", key="name")
-        table.add_column("producer", key="producer")
-        table.add_column("TLP", key="tlp")
-        table.add_column("pattern", key="pattern")
+        table.add_column("deployed", key="time", width=8)
+        table.add_column("name", key="name", width=16)
+        table.add_column("producer", key="producer", width=8)
+        table.add_column("TLP", key="tlp", width=12)
+        table.add_column("pattern", key="pattern", width=60)
         yield table
 
     @property

@@ -18,11 +18,16 @@ from tui.team.app import TeamApp
 
 SCANNER = "203.0.113.66"
 SIZES = [(80, 24), (160, 48)]
+TYPED = f"[ipv4-addr:value = '{SCANNER}' AND"
+"""What the workbench shot types: the error is at its end."""
 
 # screen: (key, what must be on it before the shot)
 SCREENS = {
     "alerts": ("f1", lambda app: app.query_one("#alert-table").row_count == 4),
-    "workbench": ("f3", lambda app: "line 1 col" in str(app.query_one("#check").render())),
+    "workbench": (
+        "f3",
+        lambda app: f"col {len(TYPED) + 1}:" in str(app.query_one("#check").render()),
+    ),
     "inbox": ("f4", lambda app: app.query_one("#inbox-table").row_count == 1),
     "responses": ("f5", lambda app: app.query_one("#rules-table").row_count == 1),
     "score": ("f6", lambda app: app.query_one("#score-table").row_count == 1),
@@ -60,7 +65,7 @@ def test_screen(screen, size, exercise, client_for, snap_compare):
         app.query_one("#pattern", TextArea).cursor_blink = False
         await pilot.press(key)
         if screen == "workbench":
-            await pilot.press(*f"[ipv4-addr:value = '{SCANNER}' AND")
+            await pilot.press(*TYPED)
         await until(pilot, lambda: ready(app), f"the {screen} screen")
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
