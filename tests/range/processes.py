@@ -14,6 +14,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def default_sigint() -> None:
+    """For ``preexec_fn``: the child takes SIGINT as Ctrl-C even when the test run was
+    started as a background job, whose shell makes its children ignore SIGINT."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def launch(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, list[str]]:
     """Start ``grapevine ARGS`` and collect its output up to "Ctrl-C" (60 s at most).
 
@@ -26,6 +32,7 @@ def launch(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Po
         text=True,
         cwd=ROOT,
         env={**os.environ, **(env or {})},
+        preexec_fn=default_sigint,
     )
     lines: queue.Queue[str | None] = queue.Queue()
 

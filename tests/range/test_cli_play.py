@@ -25,7 +25,7 @@ from indicators.store import Store
 from indicators.tlp import TLP2_MARKING_IDS, Tlp
 from indicators.users import PasswordPolicy, Role, User
 from range.cli import main
-from tests.range.processes import ROOT, launch, stop
+from tests.range.processes import ROOT, default_sigint, launch, stop
 
 SCENARIO = str(ROOT / "tests" / "range" / "bots" / "data" / "two-teams.yaml")
 DEADLINE = 60.0
@@ -123,6 +123,7 @@ def test_the_player_deploys_through_the_range_api_and_sees_the_alert(tmp_path: P
         text=True,
         cwd=ROOT,
         env=dict(os.environ),
+        preexec_fn=default_sigint,
     )
     try:
         out = Lines(proc)
