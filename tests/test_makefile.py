@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,9 +16,13 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make
 
 def planned(target: str, tmp_path: Path) -> str:
     """The commands ``make TARGET`` would run from scratch (nothing is run)."""
+    # run by `make test`, this make is a sub-make: without the parent's MAKELEVEL and
+    # MAKEFLAGS it prints no "Entering directory" lines around the plan
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
     done = subprocess.run(
-        ["make", "-n", "-B", f"VENV={tmp_path / 'venv'}", target],
+        ["make", "--no-print-directory", "-n", "-B", f"VENV={tmp_path / 'venv'}", target],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,
