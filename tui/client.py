@@ -39,6 +39,7 @@ from range.api.models import (
     Done,
     EventPage,
     ExerciseView,
+    Fired,
     ObservationList,
     ObservationView,
     PatternCheck,
@@ -46,8 +47,11 @@ from range.api.models import (
     PublishResult,
     ResponseList,
     ResponseRule,
+    Scoreboard,
     SitrepView,
     TeamScore,
+    Timeline,
+    TimelineEntry,
 )
 from tui.errors import ClientError, ConnectionLostError
 
@@ -282,6 +286,42 @@ class ConsoleClient:
 
     def sitrep(self, text: str) -> SitrepView:
         return self._post(SitrepView, f"{self._mine}/sitreps", {"text": text})
+
+    # -- the director (a director account; a team's is refused with 403) -------------
+
+    def timeline(self) -> list[TimelineEntry]:
+        """The scenario's injects in order, then those the director fired: pending,
+        fired or detected, and by which teams."""
+        return self._get(Timeline, "/director/timeline").injects
+
+    def start_exercise(self) -> ExerciseView:
+        return self._post(ExerciseView, "/director/start")
+
+    def pause_exercise(self) -> ExerciseView:
+        return self._post(ExerciseView, "/director/pause")
+
+    def resume_exercise(self) -> ExerciseView:
+        return self._post(ExerciseView, "/director/resume")
+
+    def set_speed(self, speed: float | Literal["max"]) -> ExerciseView:
+        """Set the clock's speed factor, or ``"max"`` (as fast as possible)."""
+        return self._post(ExerciseView, "/director/speed", {"speed": speed})
+
+    def fire_inject(self, inject_id: str) -> Fired:
+        """Fire a copy of the scenario's inject ``inject_id`` now."""
+        return self._post(Fired, f"/director/injects/{inject_id}/fire")
+
+    def message(self, text: str, to: list[str] | None = None) -> Done:
+        """Message the teams ``to``, or every team when ``to`` is ``None``."""
+        return self._post(Done, "/director/messages", {"text": text, "to": to or "all"})
+
+    def score_sitrep(self, sitrep_id: str, points: float, comment: str = "") -> Done:
+        body = {"points": points, "comment": comment}
+        return self._post(Done, f"/director/sitreps/{sitrep_id}/score", body)
+
+    def scoreboard(self) -> Scoreboard:
+        """Every team's total and per-category sums (any account may read it)."""
+        return self._get(Scoreboard, "/scoreboard")
 
     # -- TAXII -----------------------------------------------------------------------
 

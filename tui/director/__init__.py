@@ -1,0 +1,1 @@
+"""The exercise director's console (``grapevine director``)."""

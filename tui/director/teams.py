@@ -1,0 +1,108 @@
+"""Every team at a glance: score (per category), detections, alerts, false positives,
+shares, imports and responses; the highlighted team's detail below."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Static
+
+from range.api.models import BoardRow, Scoreboard, TeamInfo
+from tui.director.overview import Overview
+from tui.director.pane import Pane
+from tui.team.pane import selected_key
+
+CATEGORIES = ("detection", "response", "sharing", "availability", "false-positive", "sitrep")
+SHORT = {"false-positive": "fp pts", "availability": "avail"}
+
+
+class TeamsPane(Pane):
+    def __init__(self, **kw: object) -> None:
+        super().__init__(**kw)  # type: ignore[arg-type]
+        self.teams: list[TeamInfo] = []
+        self.board: dict[str, BoardRow] = {}
+
+    def compose(self) -> ComposeResult:
+        table: DataTable = DataTable(id="teams-table", cursor_type="row", zebra_stripes=True)
+        for key, label in (
+            ("team", "team"),
+            ("score", "score"),
+            ("detections", "detect"),
+            ("alerts", "alerts"),
+            ("fps", "FPs"),
+            ("shares", "shares"),
+            ("imports", "imports"),
+            ("responses", "resp"),
+        ):
+            table.add_column(label, key=key)
+        for name in CATEGORIES:
+            table.add_column(SHORT.get(name, name), key=name)
+        yield table
+        yield Static("", id="team-detail", classes="detail")
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#teams-table", DataTable)
+
+    def show_teams(self, teams: list[TeamInfo]) -> None:
+        self.teams = teams
+        self.redraw()
+
+    def show_board(self, board: Scoreboard) -> None:
+        self.board = {row.team: row for row in board.teams}
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Draw the table again from the teams, the scoreboard and the overview
+        (highest score first; the cursor stays on its team)."""
+        table = self.table
+        current = selected_key(table)
+        overview = self.console.overview
+        table.clear()
+        ranked = sorted(self.teams, key=lambda t: (-self._total(t.id), t.id))
+        for team in ranked:
+            activity = overview.team(team.id)
+            row = self.board.get(team.id)
+            sums = row.categories if row else {}
+            table.add_row(
+                team.id,
+                f"{self._total(team.id):g}",
+                len(activity.detections),
+                activity.alerts,
+                activity.false_positives,
+                activity.shares,
+                activity.imports,
+                activity.responses,
+                *(f"{sums.get(name, 0):g}" for name in CATEGORIES),
+                key=team.id,
+            )
+        keys = [t.id for t in ranked]
+        if current in keys:
+            table.move_cursor(row=keys.index(current))
+        self._show_detail()
+
+    def _total(self, team: str) -> float:
+        row = self.board.get(team)
+        return row.total if row else 0.0
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        key = selected_key(self.table)
+        team = next((t for t in self.teams if t.id == key), None)
+        if team is None:
+            return
+        self.query_one("#team-detail", Static).update(team_detail(team, self.console.overview))
+
+
+def team_detail(team: TeamInfo, overview: Overview) -> str:
+    """Who the team is, what it detected, who helped it and whom it helped."""
+    activity = overview.team(team.id)
+    detected = ", ".join(sorted(activity.detections)) or "nothing yet"
+    helped_by = [e.producer for e in overview.edges.values() if e.consumer == team.id]
+    helped = [e.consumer for e in overview.edges.values() if e.producer == team.id]
+    return (
+        f"{team.id}: {team.name} ({team.country}) · detected: {detected}\n"
+        f"helped by: {', '.join(sorted(helped_by)) or 'nobody'}"
+        f" · helped: {', '.join(sorted(helped)) or 'nobody'}"
+    )

@@ -1,0 +1,106 @@
+"""A console app over one :class:`~tui.client.ConsoleClient`: client calls in thread
+workers, their answers back on the UI thread, refusals as notifications, and list
+refreshes asked for by bursts of events gathered into one.
+
+A subclass implements :meth:`ClientApp.refresh_part` (read one named part again and
+show it); panes call :meth:`ClientApp.act` and never the client themselves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from textual.app import App
+from textual.css.query import NoMatches
+
+from tui.client import ConsoleClient
+from tui.errors import ClientError, ConnectionLostError
+
+T = TypeVar("T")
+
+COALESCE = 0.3
+"""Seconds during which refreshes asked for by events are gathered into one."""
+
+
+class ClientApp(App[None]):
+    """The plumbing between a console's screens and its client."""
+
+    def __init__(self, client: ConsoleClient) -> None:
+        super().__init__()
+        self.client = client
+        self._stop = threading.Event()
+        self._dirty: set[str] = set()
+        self._flush_pending = False
+
+    def on_unmount(self) -> None:
+        self._stop.set()
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    # -- running client calls ----------------------------------------------------------
+
+    def act(
+        self,
+        what: str,
+        call: Callable[[ConsoleClient], T],
+        done: Callable[[T], Any],
+        *,
+        group: str = "actions",
+    ) -> None:
+        """Run ``call(client)`` in a thread worker; ``done(result)`` on the UI thread
+        once the server answered, or a notification saying what was refused and why."""
+
+        def job() -> None:
+            try:
+                result = call(self.client)
+            except ClientError as exc:
+                self.from_thread(self.refused, what, exc)
+                return
+            self.from_thread(done, result)
+
+        self.run_worker(job, name=what, group=group, thread=True, exclusive=group != "actions")
+
+    def from_thread(self, callback: Callable[..., Any], *args: Any) -> None:
+        """Run ``callback(*args)`` on the UI thread, unless the console is closing."""
+
+        def guarded() -> None:
+            # the layout is fixed, so a widget can be missing only while closing
+            with contextlib.suppress(NoMatches):
+                callback(*args)
+
+        if self._stop.is_set():
+            return
+        with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+            self.call_from_thread(guarded)
+
+    def refused(self, what: str, error: ClientError) -> None:
+        """Say on screen that ``what`` was refused (or not confirmed) and why."""
+        if isinstance(error, ConnectionLostError):
+            message = f"{what}: not confirmed, the server did not answer; try again"
+        else:
+            where = f"{error.field}: " if error.field else ""
+            message = f"{what} refused ({error.status}): {where}{error.detail}"
+        self.notify(message, severity="error", timeout=8)
+
+    # -- refreshing ----------------------------------------------------------------------
+
+    def refresh_part(self, part: str) -> None:
+        """Read the part named ``part`` again and show it."""
+        raise NotImplementedError
+
+    def refresh_soon(self, *parts: str) -> None:
+        """Refresh ``parts`` once after :data:`COALESCE` seconds (bursts of events)."""
+        self._dirty.update(parts)
+        if not self._flush_pending:
+            self._flush_pending = True
+            self.set_timer(COALESCE, self._refresh_dirty)
+
+    def _refresh_dirty(self) -> None:
+        self._flush_pending = False
+        dirty, self._dirty = self._dirty, set()
+        for part in sorted(dirty):
+            self.refresh_part(part)
