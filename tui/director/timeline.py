@@ -38,9 +38,10 @@ def next_speed(current: float | str, faster: bool) -> float | str:
 
 def parse_speed(text: str) -> float | str:
     """``2``, ``60x`` or ``max``; :class:`ValueError` saying why otherwise."""
-    text = text.strip().lower().removesuffix("x")
+    text = text.strip().lower()
     if text == "max":
         return "max"
+    text = text.removesuffix("x")
     try:
         value = float(text)
     except ValueError:
@@ -80,7 +81,7 @@ class TimelinePane(Pane):
         yield table
         yield Static("", id="inject-detail", classes="detail")
         with Horizontal(id="speed-row"):
-            yield Label("speed ", id="speed-label")
+            yield Label("speed:", id="speed-label")
             yield Input(placeholder="2, 60 or max; Enter sets it", id="speed", compact=True)
 
     @property
@@ -90,7 +91,7 @@ class TimelinePane(Pane):
     def show_exercise(self, view: ExerciseView) -> None:
         self.start_epoch = view.clock.epoch - view.clock.elapsed
         self.speed = view.clock.speed
-        self.query_one("#speed-label", Label).update(f"speed {speed_text(view.clock.speed)} ")
+        self.query_one("#speed-label", Label).update(f"speed (now {speed_text(view.clock.speed)}):")
 
     def show(self, entries: list[TimelineEntry]) -> None:
         """Show the timeline (the cursor stays on the inject it was on)."""
