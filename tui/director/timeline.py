@@ -178,6 +178,7 @@ class TimelinePane(Pane):
         self.table.focus()
 
     def set_speed(self, speed: float | str) -> None:
+        self.speed = speed  # the next step starts from here, before the server answers
         self.console.act(
             f"speed {speed_text(speed)}",
             lambda c: c.set_speed(speed),  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ show it); panes call :meth:`ClientApp.act` and never the client themselves.
 from __future__ import annotations
 
 import contextlib
+import queue
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -34,6 +35,8 @@ class ClientApp(App[None]):
         self._stop = threading.Event()
         self._dirty: set[str] = set()
         self._flush_pending = False
+        self._actions: queue.Queue[Callable[[], None]] = queue.Queue()
+        self._acting = False
 
     def on_unmount(self) -> None:
         self._stop.set()
@@ -52,7 +55,11 @@ class ClientApp(App[None]):
         group: str = "actions",
     ) -> None:
         """Run ``call(client)`` in a thread worker; ``done(result)`` on the UI thread
-        once the server answered, or a notification saying what was refused and why."""
+        once the server answered, or a notification saying what was refused and why.
+
+        Actions (the default ``group``) reach the server one at a time in the order
+        they were asked for (two quick "faster" presses are two steps); any other
+        group is a read, where a newer call replaces one still running."""
 
         def job() -> None:
             try:
@@ -62,7 +69,22 @@ class ClientApp(App[None]):
                 return
             self.from_thread(done, result)
 
-        self.run_worker(job, name=what, group=group, thread=True, exclusive=group != "actions")
+        if group != "actions":
+            self.run_worker(job, name=what, group=group, thread=True, exclusive=True)
+            return
+        self._actions.put(job)
+        if not self._acting:
+            self._acting = True
+            self.run_worker(self._run_actions, name="actions", group="actions", thread=True)
+
+    def _run_actions(self) -> None:
+        """Run queued actions in order until the console closes."""
+        while not self._stop.is_set():
+            try:
+                job = self._actions.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            job()
 
     def from_thread(self, callback: Callable[..., Any], *args: Any) -> None:
         """Run ``callback(*args)`` on the UI thread, unless the console is closing."""
