@@ -29,6 +29,7 @@ from textual.worker import get_current_worker
 from range.api.models import EventPage, ExerciseView, Scoreboard, TimelineEntry
 from range.events import Event
 from tui.client import Backoff, ConsoleClient, Link
+from tui.director.activity import activity_line
 from tui.director.messages import MessagesPane
 from tui.director.overview import Overview
 from tui.director.sharing import SharingPane
@@ -52,7 +53,7 @@ PALETTE: tuple[tuple[str, str, str, str], ...] = (
     # title, help, tab, pane action
     ("Start exercise", "Start the exercise (s on the timeline)", "timeline", "start"),
     ("Pause exercise", "Pause simulated time (p)", "timeline", "pause"),
-    ("Resume exercise", "Resume simulated time (r)", "timeline", "resume"),
+    ("Resume exercise", "Resume simulated time (p when paused, or r)", "timeline", "resume"),
     ("Faster", "Raise the speed a step (+)", "timeline", "faster"),
     ("Slower", "Lower the speed a step (-)", "timeline", "slower"),
     ("Set speed", "Type a speed factor or max (x)", "timeline", "speed"),
@@ -257,6 +258,8 @@ class DirectorApp(ClientApp):
         messages = self.query_one(MessagesPane)
         for message in self.overview.messages[before:]:
             messages.add(message)
+        lines = (activity_line(e, self.overview.indicator_name) for e in events)
+        self.query_one(TimelinePane).add_activity([line for line in lines if line])
         if kinds & {"inject-fired", "alert"}:
             self.refresh_soon("timeline")
         if kinds - {"message", "sitrep", "clock"}:

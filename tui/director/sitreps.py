@@ -1,4 +1,5 @@
-"""Situation reports from the teams, newest first; score the highlighted one."""
+"""Situation reports from the teams, those to score first, newest first; score the
+highlighted one."""
 
 from __future__ import annotations
 
@@ -34,7 +35,9 @@ class SitrepsPane(Pane):
         return self.query_one("#sitrep-table", DataTable)
 
     def redraw(self) -> None:
-        sitreps = sorted(self.console.overview.sitreps.values(), key=lambda s: -s.time)
+        sitreps = sorted(
+            self.console.overview.sitreps.values(), key=lambda s: (s.points is not None, -s.time)
+        )
         table = self.table
         current = selected_key(table)
         table.clear()

@@ -10,17 +10,17 @@ def speed_text(speed: float | str) -> str:
 
 
 class DirectorStatus(StatusLine):
-    """The team console's status line, naming the director and the clock's speed."""
+    """The team console's status line with the clock's speed; the connection comes
+    first, so a narrow terminal still shows it."""
 
     def _draw(self) -> None:
         view = self.exercise
         if view is None:
-            self.update(f"{self.user} · {self.link}")
+            self.update(f"{self.link} · {self.user}")
             return
         clock = view.clock
         state = "paused" if clock.paused and view.status == "running" else view.status
         self.update(
-            f"director {self.user} · {view.title} · {state} · {clock.time[11:19]}"
+            f"{self.link} · {self.user} · {view.title} · {state} · {clock.time[11:19]}"
             f" (+{clock.elapsed:.0f}s/{clock.duration:.0f}s) · {speed_text(clock.speed)}"
-            f" · {self.link}"
         )

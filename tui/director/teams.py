@@ -3,6 +3,7 @@ shares, imports and responses; the highlighted team's detail below."""
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
@@ -13,6 +14,19 @@ from tui.team.pane import selected_key
 
 CATEGORIES = ("detection", "response", "sharing", "availability", "false-positive", "sitrep")
 SHORT = {"false-positive": "fp pts", "availability": "avail"}
+WIDE = 120
+"""Columns from which the score's categories get columns of their own (narrower,
+the highlighted team's are in the detail below)."""
+COLUMNS = (
+    ("team", "team"),
+    ("score", "score"),
+    ("detections", "detect"),
+    ("alerts", "alerts"),
+    ("fps", "FPs"),
+    ("shares", "shares"),
+    ("imports", "imports"),
+    ("responses", "resp"),
+)
 
 
 class TeamsPane(Pane):
@@ -20,24 +34,23 @@ class TeamsPane(Pane):
         super().__init__(**kw)  # type: ignore[arg-type]
         self.teams: list[TeamInfo] = []
         self.board: dict[str, BoardRow] = {}
+        self.wide: bool | None = None
 
     def compose(self) -> ComposeResult:
-        table: DataTable = DataTable(id="teams-table", cursor_type="row", zebra_stripes=True)
-        for key, label in (
-            ("team", "team"),
-            ("score", "score"),
-            ("detections", "detect"),
-            ("alerts", "alerts"),
-            ("fps", "FPs"),
-            ("shares", "shares"),
-            ("imports", "imports"),
-            ("responses", "resp"),
-        ):
-            table.add_column(label, key=key)
-        for name in CATEGORIES:
-            table.add_column(SHORT.get(name, name), key=name)
-        yield table
+        yield DataTable(id="teams-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="team-detail", classes="detail")
+
+    def on_resize(self, event: events.Resize) -> None:
+        wide = event.size.width >= WIDE
+        if wide != self.wide:
+            self.wide = wide
+            table = self.table
+            table.clear(columns=True)
+            for key, label in COLUMNS:
+                table.add_column(label, key=key)
+            for name in CATEGORIES if wide else ():
+                table.add_column(SHORT.get(name, name), key=name)
+            self.redraw()
 
     @property
     def table(self) -> DataTable:
@@ -55,6 +68,8 @@ class TeamsPane(Pane):
         """Draw the table again from the teams, the scoreboard and the overview
         (highest score first; the cursor stays on its team)."""
         table = self.table
+        if self.wide is None:  # no columns before the first resize
+            return
         current = selected_key(table)
         overview = self.console.overview
         table.clear()
@@ -72,7 +87,7 @@ class TeamsPane(Pane):
                 activity.shares,
                 activity.imports,
                 activity.responses,
-                *(f"{sums.get(name, 0):g}" for name in CATEGORIES),
+                *(f"{sums.get(name, 0):g}" for name in CATEGORIES if self.wide),
                 key=team.id,
             )
         keys = [t.id for t in ranked]
@@ -92,17 +107,22 @@ class TeamsPane(Pane):
         team = next((t for t in self.teams if t.id == key), None)
         if team is None:
             return
-        self.query_one("#team-detail", Static).update(team_detail(team, self.console.overview))
+        row = self.board.get(team.id)
+        detail = team_detail(team, self.console.overview, row.categories if row else {})
+        self.query_one("#team-detail", Static).update(detail)
 
 
-def team_detail(team: TeamInfo, overview: Overview) -> str:
-    """Who the team is, what it detected, who helped it and whom it helped."""
+def team_detail(team: TeamInfo, overview: Overview, categories: dict[str, float]) -> str:
+    """Who the team is, its points per category, what it detected, who helped it and
+    whom it helped."""
     activity = overview.team(team.id)
+    points = ", ".join(f"{n} {categories[n]:g}" for n in CATEGORIES if categories.get(n))
     detected = ", ".join(sorted(activity.detections)) or "nothing yet"
     helped_by = [e.producer for e in overview.edges.values() if e.consumer == team.id]
     helped = [e.consumer for e in overview.edges.values() if e.producer == team.id]
     return (
         f"{team.id}: {team.name} ({team.country}) · detected: {detected}\n"
+        f"points: {points or 'none yet'}\n"
         f"helped by: {', '.join(sorted(helped_by)) or 'nobody'}"
         f" · helped: {', '.join(sorted(helped)) or 'nobody'}"
     )

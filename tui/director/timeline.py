@@ -3,16 +3,20 @@ when); start, pause, resume and pace the exercise; fire an inject now."""
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
-from textual.widgets import DataTable, Input, Label, Static
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Input, Label, Log, Static
 
 from range.api.models import ExerciseView, Fired, TimelineEntry
 from tui.director.pane import Pane
 from tui.director.status import speed_text
 from tui.team.cells import clock
 from tui.team.pane import selected_key
+
+WIDE = 140
+"""Columns from which the activity feed shows beside the timeline."""
 
 SPEEDS: tuple[float | str, ...] = (0.5, 1, 2, 5, 10, 30, 60, 120, 300, "max")
 """The steps of faster (+) and slower (-)."""
@@ -54,12 +58,12 @@ def parse_speed(text: str) -> float | str:
 class TimelinePane(Pane):
     BINDINGS = [
         Binding("s", "start", "Start"),
-        Binding("p", "pause", "Pause"),
-        Binding("r", "resume", "Resume"),
-        Binding("plus,equals_sign", "faster", "Faster", key_display="+"),
-        Binding("minus", "slower", "Slower", key_display="-"),
+        Binding("p", "pause_or_resume", "Pause/resume"),
+        Binding("r", "resume", "Resume", show=False),
+        Binding("plus,equals_sign", "faster", "Pace", key_display="+/-"),
+        Binding("minus", "slower", "Slower", show=False),
         Binding("x", "speed", "Speed…"),
-        Binding("f", "fire", "Fire now"),
+        Binding("f", "fire", "Fire"),
     ]
 
     def __init__(self, **kw: object) -> None:
@@ -67,22 +71,36 @@ class TimelinePane(Pane):
         self.entries: dict[str, TimelineEntry] = {}
         self.start_epoch = 0.0
         self.speed: float | str = 1
+        self.paused = False
 
     def compose(self) -> ComposeResult:
-        table: DataTable = DataTable(id="timeline-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("inject", key="inject")
-        table.add_column("at", key="at", width=7)
-        table.add_column("team", key="team")
-        table.add_column("host", key="host")
-        table.add_column("technique", key="technique")
-        table.add_column("state", key="state", width=8)
-        table.add_column("fired", key="fired", width=8)
-        table.add_column("detected by", key="detected")
-        yield table
-        yield Static("", id="inject-detail", classes="detail")
-        with Horizontal(id="speed-row"):
-            yield Label("speed:", id="speed-label")
-            yield Input(placeholder="2, 60 or max; Enter sets it", id="speed", compact=True)
+        with Horizontal(id="timeline-body"):
+            with Vertical(id="timeline-main"):
+                table: DataTable = DataTable(
+                    id="timeline-table", cursor_type="row", zebra_stripes=True
+                )
+                table.add_column("inject", key="inject")
+                table.add_column("at", key="at")
+                table.add_column("target", key="target")
+                table.add_column("state", key="state")
+                table.add_column("detected by", key="detected")
+                table.add_column("technique", key="technique")
+                table.add_column("fired", key="fired")
+                yield table
+                yield Static("", id="inject-detail", classes="detail")
+                with Horizontal(id="speed-row"):
+                    yield Label("speed:", id="speed-label")
+                    yield Input(placeholder="2, 60 or max; Enter sets it", id="speed", compact=True)
+            with Vertical(id="activity-box"):
+                yield Label("Activity", id="activity-title")
+                yield Log(id="activity", highlight=False, max_lines=2000)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.query_one("#activity-box").display = event.size.width >= WIDE
+
+    def add_activity(self, lines: list[str]) -> None:
+        if lines:
+            self.query_one("#activity", Log).write_lines(lines)
 
     @property
     def table(self) -> DataTable:
@@ -91,6 +109,7 @@ class TimelinePane(Pane):
     def show_exercise(self, view: ExerciseView) -> None:
         self.start_epoch = view.clock.epoch - view.clock.elapsed
         self.speed = view.clock.speed
+        self.paused = view.status == "paused" or view.clock.paused
         self.query_one("#speed-label", Label).update(f"speed (now {speed_text(view.clock.speed)}):")
 
     def show(self, entries: list[TimelineEntry]) -> None:
@@ -103,12 +122,11 @@ class TimelinePane(Pane):
             table.add_row(
                 e.inject,
                 offset(e.at - self.start_epoch),
-                e.team,
-                e.host,
-                e.technique,
+                f"{e.team}/{e.host}",
                 e.state,
-                clock(e.fired_at) if e.fired_at is not None else "",
                 self._detected_text(e),
+                e.technique,
+                clock(e.fired_at) if e.fired_at is not None else "",
                 key=e.inject,
             )
         if current in self.entries:
@@ -140,8 +158,7 @@ class TimelinePane(Pane):
         self.query_one("#inject-detail", Static).update(
             f"{entry.inject} ({kind}): {entry.technique} on {entry.team}/{entry.host}"
             f" at {offset(entry.at - self.start_epoch)}, {entry.state}\n"
-            f"detected by: {detected}\n"
-            "s start · p pause · r resume · +/- speed · x set speed · f fire it now"
+            f"detected by: {detected}"
         )
 
     # -- actions ---------------------------------------------------------------------
@@ -157,6 +174,15 @@ class TimelinePane(Pane):
 
     def action_resume(self) -> None:
         self._clock_action("resume", "resume_exercise")
+
+    def action_pause_or_resume(self) -> None:
+        """Pause, or resume when paused (the state taken as asked, so a quick second
+        press undoes the first)."""
+        if self.paused:
+            self.action_resume()
+        else:
+            self.action_pause()
+        self.paused = not self.paused
 
     def action_faster(self) -> None:
         self.set_speed(next_speed(self.speed, faster=True))

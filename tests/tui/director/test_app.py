@@ -64,7 +64,7 @@ def test_start_pause_resume_and_speed(api: RangeHarness, client_for):
         await pilot.press("p")
         await until(pilot, lambda: " paused " in text(app, "#status"), "paused")
         assert exercise(api)["clock"]["paused"]
-        await pilot.press("r")
+        await pilot.press("p")  # again: resume
         await until(pilot, lambda: " running " in text(app, "#status"), "resumed")
         assert not exercise(api)["clock"]["paused"]
 
@@ -106,25 +106,25 @@ def test_fire_inject_and_live_detection(started: RangeHarness, client_for):
     async def body(app: DirectorApp, pilot: Pilot) -> None:
         timeline = rows(app, "#timeline-table")
         assert list(timeline) == ["ee-scan", "ee-brute", "lv-scan"]
-        assert {r[5] for r in timeline.values()} == {"pending"}
+        assert {r[3] for r in timeline.values()} == {"pending"}
 
         await pilot.press("down", "down", "f")  # lv-scan, now
         await until(pilot, lambda: "lv-scan-2" in rows(app, "#timeline-table"), "the copy")
         copy = rows(app, "#timeline-table")["lv-scan-2"]
-        assert copy[2:7] == ["lv", "portal", "network-scan", "fired", "08:00:00"]
+        assert copy[2:] == ["lv/portal", "fired", "", "network-scan", "08:00:00"]
         server = ok(started.get("director", "/director/timeline"))["injects"]
         assert [(e["inject"], e["state"]) for e in server][-1] == ("lv-scan-2", "fired")
 
         await asyncio.to_thread(started.step, 60)  # ee-scan at 30s, on ee's indicator
         await until(
-            pilot, lambda: rows(app, "#timeline-table")["ee-scan"][5] == "detected", "detection"
+            pilot, lambda: rows(app, "#timeline-table")["ee-scan"][3] == "detected", "detection"
         )
         injects = ok(started.get("director", "/director/timeline"))["injects"]
         server = {e["inject"]: e for e in injects}
         assert server["ee-scan"]["detected_by"] == ["ee"]
         alerts = ok(started.get("director", "/teams/ee/alerts"))["alerts"]
         first = min(a["time"] for a in alerts if "ee-scan" in a["labels"])
-        detected = rows(app, "#timeline-table")["ee-scan"][7]
+        detected = rows(app, "#timeline-table")["ee-scan"][4]
         assert detected.startswith("ee ") and detected == f"ee {clock(first)}"
         assert "detected by: ee" in text(app, "#inject-detail") or True
 
@@ -231,7 +231,17 @@ def test_overview_and_sharing_graph(started: RangeHarness, client_for):
         assert list(table) == sorted(board, key=lambda t: -board[t]["total"])
         assert "helped by: lv" in text(app, "#team-detail")
 
-    run(client_for("director"), body)
+        await pilot.press("f1")  # at 160 columns the activity feed is beside the timeline
+        activity = app.query_one("#activity", Log)
+        assert activity.display
+        assert any(line.endswith("lv shared scanner (TLP:GREEN)") for line in activity.lines)
+        assert any(line.endswith("ee imported scanner from lv") for line in activity.lines)
+        assert any("ee alert: scanner (from lv) on ee-scan" in x for x in activity.lines)
+        await until(
+            pilot, lambda: activity.lines[-1].endswith(f"ee block-ip {SCANNER}"), "the block"
+        )
+
+    run(client_for("director"), body, size=(160, 48))
 
 
 def test_palette_theme_and_reload(started: RangeHarness, client_for):
@@ -255,6 +265,7 @@ def test_palette_theme_and_reload(started: RangeHarness, client_for):
         await until(pilot, lambda: " paused " in text(app, "#status"), "the pause from the palette")
         assert app.query_one("#tabs").active == "timeline"
         assert exercise(started)["status"] == "paused"
+        assert not app.query_one("#activity-box").display  # no room for it at 80 columns
         first = app.theme
         await pilot.press("f10")
         assert app.theme != first and app.theme in ("textual-light", "textual-dark")
