@@ -244,7 +244,7 @@ def test_overview_and_sharing_graph(started: RangeHarness, client_for):
     run(client_for("director"), body, size=(160, 48))
 
 
-def test_palette_theme_and_reload(started: RangeHarness, client_for):
+def test_palette_mouse_and_theme(started: RangeHarness, client_for):
     async def body(app: DirectorApp, pilot: Pilot) -> None:
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {
@@ -266,6 +266,8 @@ def test_palette_theme_and_reload(started: RangeHarness, client_for):
         assert app.query_one("#tabs").active == "timeline"
         assert exercise(started)["status"] == "paused"
         assert not app.query_one("#activity-box").display  # no room for it at 80 columns
+        await pilot.click("#--content-tab-sitreps")  # the mouse works too
+        assert app.query_one("#tabs").active == "sitreps"
         first = app.theme
         await pilot.press("f10")
         assert app.theme != first and app.theme in ("textual-light", "textual-dark")
