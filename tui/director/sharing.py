@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Static
 
 from tui.director.overview import Edge, Overview
 from tui.director.pane import Pane
-from tui.team.pane import selected_key
+from tui.widgets.tables import fill, selected_key
 
 
 def edge_key(edge: Edge) -> str:
@@ -47,24 +47,18 @@ class SharingPane(Pane):
     def redraw(self) -> None:
         """Draw the edges again from the overview (most alerts first)."""
         overview = self.console.overview
-        table = self.table
-        current = selected_key(table)
-        table.clear()
         edges = sorted(
             overview.edges.values(), key=lambda e: (-e.alerts, -e.imports, e.producer, e.consumer)
         )
         self.edges = {edge_key(e): e for e in edges}
-        for e in edges:
-            table.add_row(
-                e.producer,
-                e.consumer,
-                e.imports,
-                e.alerts,
-                indicator_list(e, overview),
-                key=edge_key(e),
+        rows = [
+            (
+                edge_key(e),
+                (e.producer, e.consumer, e.imports, e.alerts, indicator_list(e, overview)),
             )
-        if current in self.edges:
-            table.move_cursor(row=list(self.edges).index(current))
+            for e in edges
+        ]
+        fill(self.table, rows)
         if edges:
             producers = len({e.producer for e in edges})
             consumers = len({e.consumer for e in edges})

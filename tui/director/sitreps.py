@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Input, Static
 from tui.director.overview import SitrepEntry
 from tui.director.pane import Pane
 from tui.team.cells import clock
-from tui.team.pane import selected_key
+from tui.widgets.tables import fill, selected_key
 
 
 class SitrepsPane(Pane):
@@ -38,16 +38,12 @@ class SitrepsPane(Pane):
         sitreps = sorted(
             self.console.overview.sitreps.values(), key=lambda s: (s.points is not None, -s.time)
         )
-        table = self.table
-        current = selected_key(table)
-        table.clear()
+        rows = []
         for s in sitreps:
             points = "" if s.points is None else f"{s.points:g}"
             first_line = s.text.splitlines()[0] if s.text else ""
-            table.add_row(s.sitrep_id, s.team, clock(s.time), points, first_line, key=s.sitrep_id)
-        keys = [s.sitrep_id for s in sitreps]
-        if current in keys:
-            table.move_cursor(row=keys.index(current))
+            rows.append((s.sitrep_id, (s.sitrep_id, s.team, clock(s.time), points, first_line)))
+        fill(self.table, rows)
         self._show_detail()
 
     def current(self) -> SitrepEntry | None:

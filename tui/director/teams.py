@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Static
 from range.api.models import BoardRow, Scoreboard, TeamInfo
 from tui.director.overview import Overview
 from tui.director.pane import Pane
-from tui.team.pane import selected_key
+from tui.widgets.tables import fill, selected_key
 
 CATEGORIES = ("detection", "response", "sharing", "availability", "false-positive", "sitrep")
 SHORT = {"false-positive": "fp pts", "availability": "avail"}
@@ -70,15 +70,14 @@ class TeamsPane(Pane):
         table = self.table
         if self.wide is None:  # no columns before the first resize
             return
-        current = selected_key(table)
         overview = self.console.overview
-        table.clear()
         ranked = sorted(self.teams, key=lambda t: (-self._total(t.id), t.id))
+        rows = []
         for team in ranked:
             activity = overview.team(team.id)
             row = self.board.get(team.id)
             sums = row.categories if row else {}
-            table.add_row(
+            cells = (
                 team.id,
                 f"{self._total(team.id):g}",
                 len(activity.detections),
@@ -88,11 +87,9 @@ class TeamsPane(Pane):
                 activity.imports,
                 activity.responses,
                 *(f"{sums.get(name, 0):g}" for name in CATEGORIES if self.wide),
-                key=team.id,
             )
-        keys = [t.id for t in ranked]
-        if current in keys:
-            table.move_cursor(row=keys.index(current))
+            rows.append((team.id, cells))
+        fill(table, rows)
         self._show_detail()
 
     def _total(self, team: str) -> float:

@@ -13,7 +13,7 @@ from range.api.models import ExerciseView, Fired, TimelineEntry
 from tui.director.pane import Pane
 from tui.director.status import speed_text
 from tui.team.cells import clock
-from tui.team.pane import selected_key
+from tui.widgets.tables import fill, selected_key
 
 WIDE = 140
 """Columns from which the activity feed shows beside the timeline."""
@@ -114,23 +114,23 @@ class TimelinePane(Pane):
 
     def show(self, entries: list[TimelineEntry]) -> None:
         """Show the timeline (the cursor stays on the inject it was on)."""
-        table = self.table
-        current = selected_key(table)
-        table.clear()
         self.entries = {e.inject: e for e in entries}
-        for e in entries:
-            table.add_row(
+        rows = [
+            (
                 e.inject,
-                offset(e.at - self.start_epoch),
-                f"{e.team}/{e.host}",
-                e.state,
-                self._detected_text(e),
-                e.technique,
-                clock(e.fired_at) if e.fired_at is not None else "",
-                key=e.inject,
+                (
+                    e.inject,
+                    offset(e.at - self.start_epoch),
+                    f"{e.team}/{e.host}",
+                    e.state,
+                    self._detected_text(e),
+                    e.technique,
+                    clock(e.fired_at) if e.fired_at is not None else "",
+                ),
             )
-        if current in self.entries:
-            table.move_cursor(row=table.get_row_index(current))
+            for e in entries
+        ]
+        fill(self.table, rows)
         self._show_detail()
 
     def _detected_text(self, entry: TimelineEntry) -> str:

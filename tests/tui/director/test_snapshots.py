@@ -25,16 +25,31 @@ SCANNER = "203.0.113.66"
 SIZES = [(80, 24), (160, 48)]
 
 
-def row_count(app: DirectorApp, selector: str) -> int:
-    return app.query_one(selector, DataTable).row_count
+def rows_shown(app: DirectorApp, selector: str, count: int) -> bool:
+    """The table has ``count`` rows and has measured them: every column as wide as its
+    widest cell (a table measures new rows when it is idle, so a shot taken before that
+    would show every column as narrow as its header)."""
+    table = app.query_one(selector, DataTable)
+    if table.row_count != count:
+        return False
+    return all(
+        column.content_width >= max((len(str(cell)) for cell in table.get_column(key)), default=0)
+        for key, column in table.columns.items()
+    )
 
 
 # screen: (key, what must be on it before the shot)
 SCREENS = {
-    "timeline": ("f1", lambda app: row_count(app, "#timeline-table") == 4),
-    "teams": ("f2", lambda app: "ee: CERT-EE" in str(app.query_one("#team-detail").render())),
-    "sharing": ("f3", lambda app: row_count(app, "#sharing-table") == 1),
-    "sitreps": ("f4", lambda app: row_count(app, "#sitrep-table") == 2),
+    "timeline": ("f1", lambda app: rows_shown(app, "#timeline-table", 4)),
+    "teams": (
+        "f2",
+        lambda app: (
+            rows_shown(app, "#teams-table", 2)
+            and "ee: CERT-EE" in str(app.query_one("#team-detail").render())
+        ),
+    ),
+    "sharing": ("f3", lambda app: rows_shown(app, "#sharing-table", 1)),
+    "sitreps": ("f4", lambda app: rows_shown(app, "#sitrep-table", 2)),
     "messages": ("f5", lambda app: app.query_one("#message-log").line_count == 2),
 }
 
