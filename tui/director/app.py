@@ -19,16 +19,14 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
-from textual.worker import get_current_worker
 
 from range.api.models import EventPage, ExerciseView, Scoreboard, TimelineEntry
 from range.events import Event
-from tui.client import Backoff, ConsoleClient, Link
+from tui.client import ConsoleClient, Link
 from tui.director.activity import activity_line
 from tui.director.messages import MessagesPane
 from tui.director.overview import Overview
@@ -37,8 +35,7 @@ from tui.director.sitreps import SitrepsPane
 from tui.director.status import DirectorStatus
 from tui.director.teams import TeamsPane
 from tui.director.timeline import TimelinePane
-from tui.errors import ClientError, ConnectionLostError
-from tui.widgets.client_app import ClientApp
+from tui.widgets.client_app import ClientApp, all_events
 
 TABS: tuple[tuple[str, str, type, str], ...] = (
     # id, title, pane, what gets the focus
@@ -76,7 +73,7 @@ ACTIVITY = {
 
 @dataclass
 class Snapshot:
-    """Everything the console shows, read in one go (at start and on reconnect)."""
+    """Everything the console shows, read in one go when it opens."""
 
     exercise: ExerciseView
     timeline: list[TimelineEntry]
@@ -101,8 +98,7 @@ class DirectorApp(ClientApp):
     def __init__(
         self, client: ConsoleClient, *, poll_wait: float = 2.0, clock_every: float = 5.0
     ) -> None:
-        super().__init__(client)
-        self.poll_wait = poll_wait
+        super().__init__(client, poll_wait=poll_wait)
         self.clock_every = clock_every
         self.overview = Overview()
         self.loaded = False
@@ -157,39 +153,17 @@ class DirectorApp(ClientApp):
 
     # -- reading -------------------------------------------------------------------------
 
-    def _read_all(self) -> Snapshot:
+    def read_everything(self) -> Snapshot:
         client = self.client
         snapshot = Snapshot(
             exercise=client.exercise(),
             timeline=client.timeline(),
             scoreboard=client.scoreboard(),
         )
-        while True:
-            page = client.events(snapshot.cursor, limit=1000)
-            snapshot.events += page.events
-            if not page.events:
-                return snapshot
-            snapshot.cursor = page.last_seq
+        snapshot.events, snapshot.cursor = all_events(client)
+        return snapshot
 
-    @work(thread=True, exclusive=True, group="load")
-    def load(self) -> None:
-        """Read everything (retrying while the server is away), then follow events."""
-        backoff = Backoff()
-        while not self._stop.is_set():
-            try:
-                snapshot = self._read_all()
-            except ConnectionLostError as exc:
-                delay = backoff.next()
-                self.from_thread(self.show_link, Link("down", delay, exc.detail))
-                self._stop.wait(delay)
-                continue
-            except ClientError as exc:
-                self.from_thread(self.refused, "connect", exc)
-                return
-            self.from_thread(self._loaded, snapshot)
-            return
-
-    def _loaded(self, snapshot: Snapshot) -> None:
+    def show_everything(self, snapshot: Snapshot) -> None:
         self.show_exercise(snapshot.exercise)
         self.apply_events(snapshot.events)
         self.show_timeline(snapshot.timeline)
@@ -198,19 +172,6 @@ class DirectorApp(ClientApp):
         self._data_shown = True
         self.loaded = self._tab_shown
         self.follow(snapshot.cursor)
-
-    @work(thread=True, exclusive=True, group="follow")
-    def follow(self, after: int) -> None:
-        worker = get_current_worker()
-        for item in self.client.follow(after, self._stop, wait=self.poll_wait):
-            if worker.is_cancelled:
-                return
-            if isinstance(item, Link):
-                self.from_thread(self.show_link, item)
-                if item.state == "up":
-                    self.from_thread(self.action_reload)
-            else:
-                self.from_thread(self.apply_page, item)
 
     def refresh_part(self, part: str) -> None:
         """Read one part again (``exercise``, ``scoreboard``, ``timeline``) and show it."""

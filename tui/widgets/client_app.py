@@ -1,9 +1,14 @@
 """A console app over one :class:`~tui.client.ConsoleClient`: client calls in thread
-workers, their answers back on the UI thread, refusals as notifications, and list
-refreshes asked for by bursts of events gathered into one.
+workers, their answers back on the UI thread, refusals as notifications, the first
+read retried until the server answers, the event feed followed (long-poll) with the
+connection's state shown, and list refreshes asked for by bursts of events gathered
+into one.
 
-A subclass implements :meth:`ClientApp.refresh_part` (read one named part again and
-show it); panes call :meth:`ClientApp.act` and never the client themselves.
+A subclass implements :meth:`ClientApp.read_everything` (in a thread) and
+:meth:`ClientApp.show_everything` (which calls :meth:`ClientApp.follow` with the
+events' cursor), :meth:`ClientApp.apply_page`, :meth:`ClientApp.show_link` and
+:meth:`ClientApp.refresh_part`; panes call :meth:`ClientApp.act` and never the
+client themselves.
 """
 
 from __future__ import annotations
@@ -14,10 +19,14 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from textual import work
 from textual.app import App
 from textual.css.query import NoMatches
+from textual.worker import get_current_worker
 
-from tui.client import ConsoleClient
+from range.api.models import EventPage
+from range.events import Event
+from tui.client import Backoff, ConsoleClient, Link
 from tui.errors import ClientError, ConnectionLostError
 
 T = TypeVar("T")
@@ -29,9 +38,11 @@ COALESCE = 0.3
 class ClientApp(App[None]):
     """The plumbing between a console's screens and its client."""
 
-    def __init__(self, client: ConsoleClient) -> None:
+    def __init__(self, client: ConsoleClient, *, poll_wait: float = 2.0) -> None:
         super().__init__()
         self.client = client
+        self.poll_wait = poll_wait
+        """Seconds each long-poll of the event feed may wait."""
         self._stop = threading.Event()
         self._dirty: set[str] = set()
         self._flush_pending = False
@@ -108,6 +119,62 @@ class ClientApp(App[None]):
             message = f"{what} refused ({error.status}): {where}{error.detail}"
         self.notify(message, severity="error", timeout=8)
 
+    # -- reading -------------------------------------------------------------------------
+
+    def read_everything(self) -> Any:
+        """Read all the console shows (in a thread; :func:`all_events` for the log)."""
+        raise NotImplementedError
+
+    def show_everything(self, snapshot: Any) -> None:
+        """Show what :meth:`read_everything` read, then :meth:`follow` the events."""
+        raise NotImplementedError
+
+    def show_link(self, link: Link) -> None:
+        """Show the connection's state."""
+        raise NotImplementedError
+
+    def apply_page(self, page: EventPage) -> None:
+        """Show what a page of new events tells."""
+        raise NotImplementedError
+
+    def action_reload(self) -> None:
+        """Read every part again (the server is back, or asked for)."""
+        raise NotImplementedError
+
+    @work(thread=True, exclusive=True, group="load")
+    def load(self) -> None:
+        """Read everything (retrying while the server is away), then show it."""
+        backoff = Backoff()
+        while not self._stop.is_set():
+            try:
+                snapshot = self.read_everything()
+            except ConnectionLostError as exc:
+                delay = backoff.next()
+                self.from_thread(self.show_link, Link("down", delay, exc.detail))
+                self._stop.wait(delay)
+                continue
+            except ClientError as exc:
+                self.from_thread(self.refused, "connect", exc)
+                return
+            self.from_thread(self.show_everything, snapshot)
+            return
+
+    @work(thread=True, exclusive=True, group="follow")
+    def follow(self, after: int) -> None:
+        """Follow the events after ``after``: each page to :meth:`apply_page`, each
+        change of the connection to :meth:`show_link` (everything read again once the
+        server is back)."""
+        worker = get_current_worker()
+        for item in self.client.follow(after, self._stop, wait=self.poll_wait):
+            if worker.is_cancelled:
+                return
+            if isinstance(item, Link):
+                self.from_thread(self.show_link, item)
+                if item.state == "up":
+                    self.from_thread(self.action_reload)
+            else:
+                self.from_thread(self.apply_page, item)
+
     # -- refreshing ----------------------------------------------------------------------
 
     def refresh_part(self, part: str) -> None:
@@ -126,3 +193,14 @@ class ClientApp(App[None]):
         dirty, self._dirty = self._dirty, set()
         for part in sorted(dirty):
             self.refresh_part(part)
+
+
+def all_events(client: ConsoleClient, after: int = 0) -> tuple[list[Event], int]:
+    """Every event after ``after`` the account may see, and the cursor after them."""
+    events: list[Event] = []
+    while True:
+        page = client.events(after, limit=1000)
+        if not page.events:
+            return events, after
+        events += page.events
+        after = page.last_seq

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.cells import cell_len
 from textual.widgets import DataTable
 
 Row = tuple[str, Sequence[object]]
@@ -30,7 +31,18 @@ def fill(table: DataTable, rows: Sequence[Row]) -> bool:
     table.clear()
     for key, cells in rows:
         table.add_row(*cells, key=key)
+    _measure(table, [cells for _, cells in wanted])
     keys = [key for key, _ in rows]
     if current in keys:
         table.move_cursor(row=keys.index(current))
     return True
+
+
+def _measure(table: DataTable, rows: list[list[str]]) -> None:
+    """Size auto-width columns to their cells now. A table measures new rows only
+    when it is next idle, and rows it draws before that keep the header's widths in
+    its render cache, truncated, until something else changes."""
+    for index, column in enumerate(table.ordered_columns):
+        if column.auto_width:
+            widest = max((cell_len(row[index]) for row in rows if index < len(row)), default=0)
+            column.content_width = max(column.content_width, widest)
