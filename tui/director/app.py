@@ -222,6 +222,8 @@ class DirectorApp(ClientApp):
         lines = (activity_line(e, self.overview.indicator_name) for e in events)
         self.query_one(TimelinePane).add_activity([line for line in lines if line])
         if kinds & {"inject-fired", "alert"}:
+            timeline = self.query_one(TimelinePane)
+            timeline.show(list(timeline.entries.values()))  # the detection times now
             self.refresh_soon("timeline")
         if kinds - {"message", "sitrep", "clock"}:
             self.refresh_soon("scoreboard")
