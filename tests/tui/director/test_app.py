@@ -224,9 +224,9 @@ def test_overview_and_sharing_graph(started: RangeHarness, client_for):
 
         def ee_row_matches() -> bool:
             row = rows(app, "#teams-table").get("ee")
-            return row is not None and row[1] == f"{board['ee']['total']:g}"
+            return row is not None and row[1] == f"{board['ee']['total']:g}" and row[7] == "1"
 
-        await until(pilot, ee_row_matches, "ee's score")
+        await until(pilot, ee_row_matches, "ee's score and its block")
         table = rows(app, "#teams-table")
         assert table["ee"][2:8] == ["1", str(len(alerts)), "0", "0", "1", "1"]
         assert table["lv"][5] == "1"  # lv shared one indicator
