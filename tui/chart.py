@@ -82,8 +82,8 @@ def nice_ticks(low: float, high: float, most: int = 6) -> list[float]:
     return [low, high]
 
 
-def _clock(t: float) -> str:
-    return datetime.fromtimestamp(t, UTC).strftime("%H:%M")
+def _clock(t: float, *, seconds: bool = False) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%H:%M:%S" if seconds else "%H:%M")
 
 
 class ScoreChart(PlotextPlot):
@@ -149,4 +149,7 @@ class ScoreChart(PlotextPlot):
         plt.ylim(yticks[0], yticks[-1])
         plt.yticks(yticks, [f"{y:g}" for y in yticks])
         xticks = [span * i / TICKS for i in range(TICKS + 1)]
-        plt.xticks(xticks, [_clock(start + minute * 60) for minute in xticks])
+        labels = [_clock(start + minute * 60) for minute in xticks]
+        if len(set(labels)) < len(labels):  # a short scenario: show the seconds
+            labels = [_clock(start + minute * 60, seconds=True) for minute in xticks]
+        plt.xticks(xticks, labels)
