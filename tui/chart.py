@@ -41,8 +41,8 @@ DARK_PALETTE: tuple[tuple[int, int, int], ...] = (
     (240, 228, 66),
     (200, 200, 200),
 )
-TICKS = 5
-"""How many clock labels the x axis gets (plus its start)."""
+TICKS = 6
+"""The most clock labels the x axis gets."""
 
 
 def team_color(index: int, *, dark: bool) -> tuple[int, int, int]:
@@ -144,11 +144,11 @@ class ScoreChart(PlotextPlot):
             low, high = min(low, *ys), max(high, *ys)
             label = team.team if self.legend else None
             plt.plot(xs, ys, color=team_color(i, dark=dark), marker="hd", label=label)
-        plt.xlim(0, span)
         yticks = nice_ticks(low, high, most=6 if self.size.height >= 12 else 4)
         plt.ylim(yticks[0], yticks[-1])
         plt.yticks(yticks, [f"{y:g}" for y in yticks])
-        xticks = [span * i / TICKS for i in range(TICKS + 1)]
+        xticks = nice_ticks(0, span, most=TICKS)
+        plt.xlim(0, xticks[-1])
         labels = [_clock(start + minute * 60) for minute in xticks]
         if len(set(labels)) < len(labels):  # a short scenario: show the seconds
             labels = [_clock(start + minute * 60, seconds=True) for minute in xticks]

@@ -12,8 +12,8 @@ from textual.pilot import Pilot
 from range.api.models import BoardRow
 from tests.range.api.conftest import RangeHarness, ok
 from tests.tui.conftest import until
-from tui.client import ConsoleClient
 from tui.chart import ScoreChart
+from tui.client import ConsoleClient
 from tui.scoreboard.app import ScoreboardApp
 from tui.scoreboard.ranking import RankingTable, category_names, label, ranks
 
