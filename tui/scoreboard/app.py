@@ -1,6 +1,6 @@
 """The scoreboard app: the ranking with a column per score category and every team's
-score over time, for a projector; read-only, so any account may open it (partners
-too).
+score over time, for a projector (on a tall screen, the totals in big digits too);
+read-only, so any account may open it (partners too).
 
 It polls the range API (``/exercise``, ``/scoreboard``, ``/scoreboard/history``)
 every few seconds in a thread worker, since partners may not follow the event log,
@@ -23,6 +23,7 @@ from range.api.models import ExerciseView, Scoreboard, ScoreHistory
 from tui.chart import ScoreChart
 from tui.client import ConsoleClient
 from tui.errors import ClientError, ConnectionLostError
+from tui.scoreboard.podium import TALL, Podium
 from tui.scoreboard.ranking import RankingTable
 
 
@@ -55,6 +56,7 @@ class ScoreboardApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("Grapevine scoreboard · connecting…", id="board-title")
+        yield Podium(id="podium")
         yield RankingTable(id="ranking")
         yield ScoreChart(id="chart", legend=False)
         yield Footer()
@@ -72,6 +74,7 @@ class ScoreboardApp(App[None]):
             self._draw(self.reading)
 
     def on_resize(self) -> None:
+        self.query_one(Podium).display = self.size.height >= TALL
         if self.reading is not None:
             self._draw(self.reading)
 
@@ -133,3 +136,4 @@ class ScoreboardApp(App[None]):
         names = {t.id: t.name for t in reading.exercise.teams}
         colors = {t.team: chart.color_of(t.team) for t in reading.history.teams}
         self.query_one(RankingTable).show(reading.board.teams, names, colors)
+        self.query_one(Podium).show(reading.board.teams, names, colors)

@@ -15,6 +15,7 @@ from tests.tui.conftest import until
 from tui.chart import ScoreChart
 from tui.client import ConsoleClient
 from tui.scoreboard.app import ScoreboardApp
+from tui.scoreboard.podium import Card, Podium
 from tui.scoreboard.ranking import RankingTable, category_names, label, ranks
 
 
@@ -26,6 +27,11 @@ def table_rows(app: ScoreboardApp) -> list[tuple[str, str, str]]:
         cells = [str(c.plain if isinstance(c, Text) else c) for c in table.get_row_at(row)]
         out.append((cells[0], cells[1], cells[2]))
     return out
+
+
+def podium(app: ScoreboardApp) -> list[tuple[str, str]]:
+    """(place and team, total) of every card of the podium."""
+    return [(str(c.team.render()), c.total.value) for c in app.query(Card)]
 
 
 def run(
@@ -64,11 +70,14 @@ def test_ranking_and_chart_are_the_apis_and_follow_the_scores(scored, client_for
         assert chart.teams == ["ee", "lv"]
         assert chart.history.model_dump() == ok(scored.get("partner", "/scoreboard/history"))
         assert "CERT-LV" in table_rows(app)[1][1]
+        assert app.query_one(Podium).display  # a tall screen: the totals in big digits
+        assert podium(app) == [(f"{rank}. {team[2:]}", total) for rank, team, total in before]
 
         scored.step(240)
         after = api_rows(scored)
         assert after != before  # lv detected its scan; ee its brute force
         await until(pilot, lambda: table_rows(app) == after, "the new scores")
+        assert podium(app) == [(f"{rank}. {team[2:]}", total) for rank, team, total in after]
         await until(
             pilot,
             lambda: chart.history.model_dump() == ok(scored.get("partner", "/scoreboard/history")),
@@ -86,6 +95,7 @@ def test_narrow_screen_short_titles_and_theme(scored, client_for):
         titles = [str(c.label) for c in table.columns.values()]
         assert "detect" in titles and "detection" not in titles
         assert table.virtual_size.width <= 80
+        assert not app.query_one(Podium).display  # no room for big digits
         chart = app.query_one(ScoreChart)
         dark = chart.color_of("ee")
         await pilot.press("f10")
