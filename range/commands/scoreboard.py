@@ -18,8 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-from indicators.taxii.config import DEFAULT_API_ROOT
-from range.commands.team import read_password
+from range.commands.team import add_console_arguments, read_password
 
 CONSOLE = "tui.scoreboard.main"
 """The module whose ``run(url, user, password, api_root=...)`` opens the scoreboard."""
@@ -32,21 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="show the scoreboard (ranking and score over time)",
         description="Show the scoreboard of a running exercise, full screen and read-only.",
     )
-    parser.add_argument(
-        "--url", required=True, help="the range server, e.g. http://127.0.0.1:8000/"
-    )
-    parser.add_argument(
-        "--user", required=True, metavar="NAME", help="any account: team, director or partner"
-    )
-    parser.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input"
-    )
-    parser.add_argument(
-        "--api-root",
-        default=DEFAULT_API_ROOT,
-        metavar="NAME",
-        help="the exercise's TAXII API root (default: %(default)s)",
-    )
+    add_console_arguments(parser, "any account: team, director or partner")
     parser.set_defaults(handler=run)
 
 

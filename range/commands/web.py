@@ -21,7 +21,7 @@ import ipaddress
 import shlex
 import sys
 
-from indicators.taxii.config import DEFAULT_API_ROOT
+from range.commands.team import add_console_arguments
 
 LOGIN = "tui.login"
 """The module textual-serve runs per browser session."""
@@ -36,9 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Serve the team, director and scoreboard consoles in a browser "
         "(each session logs in first).",
     )
-    parser.add_argument(
-        "--url", required=True, help="the range server, e.g. http://127.0.0.1:8000/"
-    )
+    add_console_arguments(parser, None)
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
     )
@@ -49,12 +47,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--public-url",
         metavar="URL",
         help="the page's address as browsers reach it (default: http://HOST:PORT)",
-    )
-    parser.add_argument(
-        "--api-root",
-        default=DEFAULT_API_ROOT,
-        metavar="NAME",
-        help="the exercise's TAXII API root (default: %(default)s)",
     )
     parser.set_defaults(handler=run)
 
