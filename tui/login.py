@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from textual import work
+from textual import messages, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -102,7 +102,8 @@ class Login:
 class HandOverDriver(WebDriver):
     """Textual's web driver for a process that runs several apps in turn: only the
     first announces itself to textual-serve, and an app that hands over (see
-    :meth:`hand_over`) stops without telling it the session ended."""
+    :meth:`hand_over`) stops without telling it the session ended. An app whose
+    standard input ends (textual-serve went away) quits rather than run on unseen."""
 
     PRELUDE = b"__GANGLION__\n"
     _announced: ClassVar[bool] = False
@@ -123,6 +124,11 @@ class HandOverDriver(WebDriver):
             self._write = quiet
         HandOverDriver._announced = True
         super().start_application_mode()
+
+    def run_input_thread(self) -> None:
+        super().run_input_thread()
+        if not self.exit_event.is_set():  # standard input ended: textual-serve is gone
+            self._app.post_message(messages.ExitApp())
 
     def stop_application_mode(self) -> None:
         if not HandOverDriver._handing_over:
