@@ -137,22 +137,10 @@ async def drive(url: str, page: str) -> tuple[str, str, bytes]:
         assert first_byte["result"]["value"] is True  # xterm.js wrote the bytes
         shot = base64.b64decode((await tools.call("Page.captureScreenshot"))["data"])
 
-        await tools.call(
-            "Input.dispatchMouseEvent",
-            type="mousePressed",
-            x=600,
-            y=400,
-            button="left",
-            clickCount=1,
-        )
-        await tools.call(
-            "Input.dispatchMouseEvent",
-            type="mouseReleased",
-            x=600,
-            y=400,
-            button="left",
-            clickCount=1,
-        )
+        for kind in ("mousePressed", "mouseReleased"):  # focus the page, off the form
+            await tools.call(
+                "Input.dispatchMouseEvent", type=kind, x=5, y=5, button="left", clickCount=1
+            )
         await tools.call("Input.insertText", text="ee-analyst")
         await tools.until("ee-analyst")
         await tools.key("Enter", 13, "\r")
