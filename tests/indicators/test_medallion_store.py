@@ -19,7 +19,7 @@ from indicators.store import ObjectFilter, Store
 from indicators.store.timestamps import to_us
 from indicators.tlp import RECIPIENTS_EXTENSION_ID, TLP2_MARKING_IDS, Reader, Tlp
 from indicators.users import Role, User, access
-from tests.dbdump import dump_sqlite
+from tests.dbdump import dump_store
 from tests.indicators.factory import medallion_document
 
 SOURCE = "medallion.json"
@@ -139,20 +139,20 @@ def test_an_sco_is_versioned_by_its_date_added(store: Store) -> None:
 
 
 def test_dry_run_writes_nothing(store: Store) -> None:
-    before = dump_sqlite(store.location)
+    before = dump_store(store.location)
     report = import_medallion_data(_data(), store, dry_run=True)
     assert report.dry_run and report.versions == 15
-    assert dump_sqlite(store.location) == before
+    assert dump_store(store.location) == before
     assert store.api_roots() == []
 
 
 def test_an_existing_api_root_is_never_added_to(lived_in: Store) -> None:
     document = medallion_document()
     document["grapevine"] = document.pop("archive")
-    before = dump_sqlite(lived_in.location)
+    before = dump_store(lived_in.location)
     with pytest.raises(StoreError, match="API root 'grapevine' already exists"):
         import_medallion_data(_data(document), lived_in)
-    assert dump_sqlite(lived_in.location) == before
+    assert dump_store(lived_in.location) == before
 
 
 def _red_for(recipient: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -169,13 +169,13 @@ def _red_for(recipient: str) -> tuple[dict[str, Any], dict[str, Any]]:
 def test_a_bad_object_late_in_the_file_changes_nothing(lived_in: Store) -> None:
     """RED recipients are checked against the store's teams before the first write."""
     document, target = _red_for("cert-nowhere")
-    before = dump_sqlite(lived_in.location)
+    before = dump_store(lived_in.location)
     with pytest.raises(StixValidationError) as caught:
         import_medallion_data(_data(document), lived_in)
     assert caught.value.object_id == target["id"]
     assert "medallion.json: $.partners.collections[0].objects[1]: " in str(caught.value)
     assert "cert-nowhere" in str(caught.value)
-    assert dump_sqlite(lived_in.location) == before
+    assert dump_store(lived_in.location) == before
 
 
 def test_red_recipients_that_are_teams_are_accepted(lived_in: Store) -> None:
@@ -334,11 +334,11 @@ def test_a_write_that_fails_part_way_leaves_the_store_exactly_as_it_was(
     )
     connection.commit()
     connection.close()
-    before = dump_sqlite(lived_in.location)
+    before = dump_store(lived_in.location)
     with pytest.raises(StoreError) as caught:
         import_medallion_data(data, lived_in)
     message = str(caught.value)
     assert message.startswith(f"{SOURCE}: nothing was imported: ")
     assert "simulated failure" in message
-    assert dump_sqlite(lived_in.location) == before
+    assert dump_store(lived_in.location) == before
     assert [r.name for r in lived_in.api_roots()] == ["grapevine"]
