@@ -324,10 +324,10 @@ def test_a_team_may_not_version_another_teams_object(taxii: Harness) -> None:
     assert director["success_count"] == 1 and not director["failures"]
 
 
-def test_the_depth_limit_is_a_setting(tmp_path) -> None:
+def test_the_depth_limit_is_a_setting(store_url: str) -> None:
     with pytest.raises(StoreError, match="max_json_depth"):
         ServerConfig(max_json_depth=3)
-    path = str(tmp_path / "shallow.db")
+    path = store_url
     harness = start_harness(path, ServerConfig(db=path, max_json_depth=8))
     try:
         rng = random.Random(910)
