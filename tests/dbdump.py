@@ -1,12 +1,14 @@
-"""The whole content of a store as text lines, on SQLite or PostgreSQL: what "nothing
-changed" is checked against in the tests that refuse bad input."""
+"""Looking into a store's database, SQLite or PostgreSQL: its whole content as text
+lines (what "nothing changed" is checked against in the tests that refuse bad input),
+plain SQL queries, and a trigger that makes an insert fail."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import MetaData, create_engine, inspect, select
+from sqlalchemy import MetaData, create_engine, inspect, select, text
 
+from indicators.store import Store
 from indicators.store.engine import database_url
 
 
@@ -29,3 +31,37 @@ def dump_store(location: str | Path) -> list[str]:
         return lines
     finally:
         engine.dispose()
+
+
+def refuse_inserts(store: Store, table: str, condition: str) -> None:
+    """A trigger in the store's database that refuses to insert a row of ``table`` for
+    which ``condition`` (SQL on ``NEW``) holds, with the error 'simulated failure' (as a
+    full disk would)."""
+    with store.engines[1].begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.execute(
+                text(
+                    f"CREATE TRIGGER refuse BEFORE INSERT ON {table} WHEN {condition}"
+                    " BEGIN SELECT RAISE(ABORT, 'simulated failure'); END"
+                )
+            )
+            return
+        conn.execute(
+            text(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                f" IF {condition} THEN RAISE EXCEPTION 'simulated failure'; END IF;"
+                " RETURN NEW; END $$"
+            )
+        )
+        conn.execute(
+            text(
+                f"CREATE TRIGGER refuse BEFORE INSERT ON {table}"
+                " FOR EACH ROW EXECUTE FUNCTION refuse()"
+            )
+        )
+
+
+def sql(store: Store, statement: str, **params: object) -> list[tuple]:
+    """Rows of a plain SQL query on the store's database (either kind)."""
+    with store.engines[0].connect() as conn:
+        return [tuple(row) for row in conn.execute(text(statement), params)]

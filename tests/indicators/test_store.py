@@ -28,7 +28,7 @@ from indicators.store.timestamps import format_us, to_us
 from indicators.tlp import Reader, Tlp, may_read
 from indicators.users import Role, User, team_identity_id
 from tests.conftest import EPOCH
-from tests.dbdump import dump_store
+from tests.dbdump import dump_store, refuse_inserts, sql
 from tests.indicators.factory import indicator, new_version
 
 ROOT = "root"
@@ -46,12 +46,6 @@ def open_store(location: str) -> Store:
 def store(store_url: str):
     with open_store(store_url) as opened:
         yield opened
-
-
-def sql(store: Store, statement: str, **params: object) -> list[tuple]:
-    """Rows of a plain SQL query on the store's database (either kind)."""
-    with store.engines[0].connect() as conn:
-        return [tuple(row) for row in conn.execute(text(statement), params)]
 
 
 @pytest.fixture
@@ -556,7 +550,7 @@ def test_a_database_failure_during_an_import_stores_none_of_it(lived_in: Store) 
     disk would): the API root, collection and versions written before it go too."""
     rng = random.Random(20)
     objects = [indicator(rng, created=i) for i in range(5)]
-    refuse_on_insert(lived_in, objects[-1]["id"])
+    refuse_inserts(lived_in, "objects", f"NEW.stix_id = '{objects[-1]['id']}'")
     before = dump_store(lived_in.location)
     with pytest.raises(StoreError) as caught:
         lived_in.import_data(
@@ -573,33 +567,6 @@ def test_a_database_failure_during_an_import_stores_none_of_it(lived_in: Store) 
     )
     assert dump_store(lived_in.location) == before
     assert "new-team" not in lived_in.teams()
-
-
-def refuse_on_insert(store: Store, stix_id: str) -> None:
-    """A trigger in the store's database that refuses to insert a version of
-    ``stix_id`` with the error 'simulated failure' (as a full disk would)."""
-    with store.engines[1].begin() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.execute(
-                text(
-                    f"CREATE TRIGGER refuse BEFORE INSERT ON objects WHEN NEW.stix_id = "
-                    f"'{stix_id}' BEGIN SELECT RAISE(ABORT, 'simulated failure'); END"
-                )
-            )
-            return
-        conn.execute(
-            text(
-                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-                f" IF NEW.stix_id = '{stix_id}' THEN RAISE EXCEPTION 'simulated failure';"
-                " END IF; RETURN NEW; END $$"
-            )
-        )
-        conn.execute(
-            text(
-                "CREATE TRIGGER refuse BEFORE INSERT ON objects"
-                " FOR EACH ROW EXECUTE FUNCTION refuse()"
-            )
-        )
 
 
 def test_engines_reach_the_store_database_with_its_durability(store_url: str) -> None:
