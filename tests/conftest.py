@@ -68,13 +68,16 @@ def postgres() -> Iterator[PostgresServer]:
         server.stop()
 
 
-def new_database(request: pytest.FixtureRequest, backend: str, directory: Path, name: str) -> str:
-    """A new empty store location: a SQLite file ``name``.db in ``directory``, or a new
-    database on the session's PostgreSQL server."""
+def new_database(
+    request: pytest.FixtureRequest, backend: str, directory: Path, name: str, migrated: bool = True
+) -> str:
+    """A new store location: a SQLite file ``name``.db in ``directory`` (none yet), or a
+    new database on the session's PostgreSQL server, with the store's schema or empty
+    (``migrated=False``: for the tests of the schema revisions)."""
     if backend == "sqlite":
         return str(directory / f"{name}.db")
     server: PostgresServer = request.getfixturevalue("postgres")
-    return server.create_database()
+    return server.create_database(migrated)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -7,9 +7,12 @@ the ``postgresql`` package). PostgreSQL refuses to run as root, so under root (C
 the cluster belongs to the ``postgres`` user the Debian package creates and every
 server command runs through ``runuser``.
 
-Each test gets a database of its own (``CREATE DATABASE``, a copy of ``template1``),
-so tests never see each other's rows. With pytest-xdist every worker starts its own
-server (the fixture is session-scoped, and a session is a worker).
+Each test gets a database of its own (``CREATE DATABASE``), so tests never see each
+other's rows: by default a copy of a template the store's schema revisions were run
+on once (opening it then only checks the revision, as opening any store does), or
+an empty one (``migrated=False``) for the tests of the revisions themselves. With
+pytest-xdist every worker starts its own server (the fixture is session-scoped, and
+a session is a worker).
 """
 
 from __future__ import annotations
@@ -24,7 +27,12 @@ import tempfile
 from pathlib import Path
 
 import psycopg
+from sqlalchemy import create_engine
 
+from indicators.store.engine import database_url
+from indicators.store.migrate import upgrade
+
+TEMPLATE = "grapevine_template"
 SUPERUSER = "grapevine"
 SERVER_USER = "postgres"
 """Who owns and runs the cluster when the tests run as root."""
@@ -72,6 +80,7 @@ class PostgresServer:
         self.port = 0
         self._as_root = os.geteuid() == 0
         self._names = itertools.count(1)
+        self._migrated = False
 
     def _run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         command = [str(self.bin_dir / args[0]), *args[1:]]
@@ -144,12 +153,26 @@ class PostgresServer:
         """The SQLAlchemy URL of ``database`` on this server."""
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self, prefix: str = "t") -> str:
-        """A new empty database; returns its URL."""
-        name = f"{prefix}_{os.getpid()}_{next(self._names)}"
+    def create_database(self, migrated: bool = True) -> str:
+        """A new database, at the newest schema revision or empty; returns its URL."""
+        template = self._template() if migrated else "template1"
+        name = f"t_{os.getpid()}_{next(self._names)}"
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         return self.url(name)
+
+    def _template(self) -> str:
+        """The template database with the store's schema, made on first use."""
+        if not self._migrated:
+            with psycopg.connect(self.admin_url, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
+            engine = create_engine(database_url(self.url(TEMPLATE)))
+            try:
+                upgrade(engine)
+            finally:
+                engine.dispose()  # a template must have no connection when it is copied
+            self._migrated = True
+        return TEMPLATE
 
     def stop(self) -> None:
         """Stop the server (fast shutdown) and remove its files."""

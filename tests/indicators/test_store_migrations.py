@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -22,13 +23,19 @@ from indicators.tlp import Reader, Tlp
 from indicators.users import Role, User
 from range.events import Message
 from range.log import EventLog
-from tests.conftest import EPOCH
+from tests.conftest import EPOCH, new_database
 from tests.dbdump import dump_store
 from tests.indicators.factory import indicator, new_version
 
 ROOT = "root"
 ALL = ObjectFilter(versions=frozenset({"all"}))
 DIRECTOR = Reader(is_director=True)
+
+
+@pytest.fixture
+def new_db(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Callable[[str], str]:
+    """Like the shared fixture, but a PostgreSQL database is empty: no revision run yet."""
+    return lambda name="store": new_database(request, backend, tmp_path, name, migrated=False)
 
 
 def raw_engine(location: str) -> Engine:
