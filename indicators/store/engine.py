@@ -105,7 +105,7 @@ def open_engines(path_or_url: str | Path) -> tuple[Engine, Engine]:
         parsed = make_url(url)
         read, write = _server_engine(parsed), _server_engine(parsed)
     try:
-        upgrade(write, where=shown(path_or_url))
+        upgrade(write, where=shown(path_or_url), read=read)
     except SQLAlchemyError as exc:
         read.dispose()
         write.dispose()

@@ -58,12 +58,18 @@ def current(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head", where: str = "") -> None:
+def upgrade(
+    engine: Engine, revision: str = "head", where: str = "", read: Engine | None = None
+) -> None:
     """Bring the store behind ``engine`` to ``revision`` (default: the newest), in one
     transaction. Raises :class:`StoreError` if the store has a revision this code
-    does not know (it is newer)."""
+    does not know (it is newer). ``read``, an engine that does not take the write lock
+    to read, answers first whether there is anything to do (a store already there
+    opens without waiting for the write lock)."""
     script = scripts()
     target = head() if revision == "head" else revision
+    if read is not None and current(read) == target:
+        return
     with engine.begin() as conn:
         write_lock(conn, "schema")
         context = MigrationContext.configure(conn)
