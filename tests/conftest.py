@@ -80,6 +80,18 @@ def new_database(
     return server.create_database(migrated)
 
 
+def on_backends(
+    name: str, values: list[object], on_postgresql: list[object]
+) -> pytest.MarkDecorator:
+    """Parametrize ``backend`` and ``name`` together: every one of ``values`` on SQLite,
+    only ``on_postgresql`` (a few that touch the store differently) on PostgreSQL, for
+    tests too slow to run whole twice."""
+    pairs = [("sqlite", v) for v in values] + [("postgresql", v) for v in on_postgresql]
+    return pytest.mark.parametrize(
+        ("backend", name), [(b, v) for b, v in pairs if b in BACKENDS], indirect=["backend"]
+    )
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     """``sqlite`` or ``postgresql``: the test runs once on each."""

@@ -19,6 +19,7 @@ from range.clock import ExerciseClock
 from range.engine import Exercise
 from range.errors import RangeError, ReplayError
 from range.log import EventLog
+from tests.conftest import on_backends
 from tests.range.plan import drive
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +41,7 @@ def unbroken(tiny, new_db: Callable[[str], str]) -> Exercise:
     ex.store.close()
 
 
-@pytest.mark.parametrize("stop", [0, 10, 59.5, 95, 101, 172, 240])
+@on_backends("stop", [0, 10, 59.5, 95, 101, 172, 240], on_postgresql=[0, 101, 240])
 def test_resume_equals_unbroken(tiny, new_db, unbroken, stop):
     path = new_db("broken")
     first = fresh(tiny, path)
@@ -129,7 +130,7 @@ def reference(tiny, tmp_path_factory) -> tuple[str, list[str]]:
     return out
 
 
-@pytest.mark.parametrize("kills", [[1], [3, 4], [9], [14]])
+@on_backends("kills", [[1], [3, 4], [9], [14]], on_postgresql=[[3, 4]])
 def test_sigkill_mid_run_then_resume_gives_the_same_scoreboard(store_url, reference, kills):
     """kill -9 the runner while it steps (after 1, 3 then 4 more, 9 or 14 steps of 15 s),
     resume in a new process each time, run to the end: the same scoreboard and log."""
