@@ -103,7 +103,13 @@ def open_engines(path_or_url: str | Path) -> tuple[Engine, Engine]:
         read, write = _sqlite_engine(url, False), _sqlite_engine(url, True)
     else:
         parsed = make_url(url)
-        read, write = _server_engine(parsed), _server_engine(parsed)
+        try:
+            read, write = _server_engine(parsed), _server_engine(parsed)
+        except (ImportError, ArgumentError) as exc:
+            raise StoreError(
+                f"--db {shown(path_or_url)}: not a database Grapevine can use ({exc}); give a"
+                " SQLite file path or a postgresql:// URL"
+            ) from None
     try:
         upgrade(write, where=shown(path_or_url), read=read)
     except SQLAlchemyError as exc:

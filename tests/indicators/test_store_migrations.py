@@ -198,3 +198,13 @@ def test_the_lookup_of_ids_across_collections_uses_the_id_index(store_url: str) 
             conn.execute(text("SET enable_seqscan = off"))  # a few rows: it would scan
             plan = conn.execute(text(f"EXPLAIN {query}")).all()
     assert "ix_objects_stix_id" in str(plan)
+
+
+def test_a_database_that_cannot_be_opened_is_named_without_its_password() -> None:
+    with pytest.raises(StoreError) as caught:
+        Store.open("postgresql://grapevine:s3cret@127.0.0.1:1/nowhere")
+    message = str(caught.value)
+    assert message.startswith("cannot open the store at postgresql://grapevine:***@127.0.0.1:1/")
+    assert "s3cret" not in message
+    with pytest.raises(StoreError, match="not a database Grapevine can use"):
+        Store.open("mysql://someone@127.0.0.1/db")
