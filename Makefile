@@ -50,8 +50,13 @@ format: $(TESTING)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The suite in PYTEST_WORKERS processes (pytest-xdist), each test file whole in one of
+# them (its module fixtures are made once, as in one process); PYTEST_WORKERS=0 runs it
+# all in one process.
+PYTEST_WORKERS ?= 2
+
 test: deps $(TESTING) lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile
 
 bench: deps $(TESTING)
 	$(BIN)/python -m tests.bench.run
