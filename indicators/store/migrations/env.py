@@ -1,7 +1,9 @@
 """Alembic's environment for the ``alembic`` command line (Grapevine itself runs the
 revisions through :mod:`indicators.store.migrate`, without this file).
 
-Give the database as ``-x db=URL`` (a SQLAlchemy URL, or a SQLite file path)."""
+With an ini file holding ``[alembic]`` and ``script_location =
+indicators.store:migrations``, give the database as ``-x db=URL`` (a SQLAlchemy URL,
+or a SQLite file path): ``alembic -c that.ini -x db=grapevine.db history``."""
 
 from __future__ import annotations
 
