@@ -269,9 +269,11 @@ class StoreWriter(StoreReader):
         poster cannot read out of the answer). ``producer`` is the team credited when the
         object names no team identity and the poster is not a team. ``date_added``
         defaults to the store's clock, one instant for the whole envelope, read once
-        the write lock is held and never earlier than what the collection already
-        holds: ``date_added`` order is commit order, so a client polling with
-        ``added_after`` or a ``next`` cursor never misses a later commit.
+        the write lock is held and strictly later than everything the collection
+        already holds (one microsecond later if the clock has not moved on, or went
+        back): ``date_added`` order is commit order, so a client polling with
+        ``added_after`` (the last ``date_added`` it saw) or a ``next`` cursor never
+        misses a later commit.
 
         The write lock: on SQLite the database's single writer lock; on PostgreSQL the
         advisory lock ``objects:<API root>`` (:func:`~indicators.store.engine.write_lock`),
@@ -310,7 +312,7 @@ class StoreWriter(StoreReader):
                 floor = conn.execute(
                     select(func.max(o.c.date_added_us)).where(o.c.collection_pk == info.pk)
                 ).scalar()
-                added_us = max(now_us, floor or 0)
+                added_us = now_us if floor is None else max(now_us, floor + 1)
             identities = self._identities(conn)
             known_teams = set(identities.values())
             history = lineage.load(conn, root.pk, [p.stix_id for p in prepared], poster)

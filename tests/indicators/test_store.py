@@ -660,3 +660,16 @@ def test_nul_characters_are_kept_in_values_and_refused_where_indexed(
         store.create_collection(ROOT, "bad\x00title")
     with pytest.raises(StoreError, match="NUL character"):
         store.add_status(ROOT, {"id": "st\x00"})
+
+
+def test_a_later_commit_is_after_every_date_added_polled_so_far(store: Store, coll: str) -> None:
+    """With the clock standing still, two posts still get different date_added values:
+    a client polling with added_after = the last date_added it saw gets the second."""
+    store._clock = ManualClock(EPOCH)  # no tick: every read of the clock is the same
+    rng = random.Random(22)
+    store.add_objects(ROOT, coll, [indicator(rng)])
+    (first,) = store.query(ROOT, coll, DIRECTOR).rows
+    later = indicator(rng)
+    store.add_objects(ROOT, coll, [later])
+    polled = ObjectFilter(added_after_us=first.date_added_us)
+    assert ids(store.query(ROOT, coll, DIRECTOR, polled)) == [later["id"]]
