@@ -48,6 +48,7 @@ from range.api.models import (
     ResponseList,
     ResponseRule,
     Scoreboard,
+    ScoreHistory,
     SitrepView,
     TeamScore,
     Timeline,
@@ -319,9 +320,15 @@ class ConsoleClient:
         body = {"points": points, "comment": comment}
         return self._post(Done, f"/director/sitreps/{sitrep_id}/score", body)
 
+    # -- the scoreboard: read by every role (partners too) -----------------------------
+
     def scoreboard(self) -> Scoreboard:
-        """Every team's total and per-category sums (any account may read it)."""
+        """Every team's total and per-category sums, best first."""
         return self._get(Scoreboard, "/scoreboard")
+
+    def score_history(self, team: str | None = None) -> ScoreHistory:
+        """Every team's running total over simulated time (only ``team``'s if given)."""
+        return self._get(ScoreHistory, "/scoreboard/history", team=team)
 
     # -- TAXII -----------------------------------------------------------------------
 

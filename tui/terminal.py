@@ -1,4 +1,4 @@
-"""The terminal a console reads its keys from."""
+"""The terminal a console runs in, when its password came through standard input."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from range.errors import UsageError
 
 
 def terminal_as_stdin(console: str) -> None:
-    """After ``--password-stdin`` read a pipe, give ``console`` the terminal to read
-    (a :class:`UsageError` naming it when there is none)."""
+    """After ``--password-stdin`` read a pipe, give ``console`` the terminal to read."""
     if sys.stdin.isatty():
         return
     try:

@@ -18,8 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-from indicators.taxii.config import DEFAULT_API_ROOT
-from range.commands.team import read_password
+from range.commands.team import add_console_arguments, read_password
 
 CONSOLE = "tui.director.main"
 """The module whose ``run(url, user, password, api_root=...)`` opens the console."""
@@ -33,19 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Open the director console on a running exercise: the timeline,"
         " pace and injects, every team at a glance, the sharing graph, sitreps, messages.",
     )
-    parser.add_argument(
-        "--url", required=True, help="the range server, e.g. http://127.0.0.1:8000/"
-    )
-    parser.add_argument("--user", required=True, metavar="NAME", help="the director's account")
-    parser.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input"
-    )
-    parser.add_argument(
-        "--api-root",
-        default=DEFAULT_API_ROOT,
-        metavar="NAME",
-        help="the exercise's TAXII API root (default: %(default)s)",
-    )
+    add_console_arguments(parser, "the director's account")
     parser.set_defaults(handler=run)
 
 
