@@ -57,7 +57,7 @@ WEB_DRIVER = "textual.drivers.web_driver:WebDriver"
 
 
 def available() -> list[str]:
-    """The consoles installed (the director console may come later than the rest)."""
+    """The consoles installed, in the order the login offers them."""
     return [name for name, (module, _, _) in CONSOLES.items() if _installed(module)]
 
 

@@ -49,6 +49,13 @@ def test_a_partner_gets_the_scoreboard_and_not_a_team_console(started):
     assert login is None and "has role partner and plays no team" in error
 
 
+def test_the_director_opens_the_director_console(started):
+    login, error = log_in(started, "director", PASSWORD)
+    assert error == "" and login is not None
+    assert login.console == "director" and login.client.team is None
+    login.client.close()
+
+
 def test_a_wrong_password_is_said_and_the_form_stays(started):
     login, error = log_in(started, "ee-analyst", "not it")
     assert login is None and error == "wrong user or password"
@@ -86,4 +93,5 @@ def test_console_for_a_role(role, team, wanted, expected):
     director = console_for(
         view.model_copy(update={"caller": Caller(user="d", role="director", team=None)}), BY_ROLE
     )
-    assert director == ("director" if "director" in available() else "scoreboard")
+    assert director == "director"
+    assert available() == ["team", "director", "scoreboard"]
