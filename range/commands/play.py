@@ -12,14 +12,20 @@ counts) runs at once at ``--speed`` (default :data:`DEFAULT_SPEED`: the campaign
 a fresh random password that is printed together with a complete example that
 publishes an indicator; every other team is a simulated CERT (:mod:`range.bots`).
 
-Until the terminal UI exists, the player's live events go to stdout, one line each:
-alerts (simulated time, alert id, indicator, matched values), the director's
-messages, the team's own actions and score changes. Ctrl-C (or SIGTERM) stops the
-runner, the bots and the server, then writes the after-action report, the
+On a terminal the team console (:mod:`tui.play`, loaded by name when the command
+runs: ``range`` does not import ``tui``) opens for the player's account, on the
+briefing for a new run. Quitting it (``q``, ``ctrl+q``, ``ctrl+c``; SIGTERM too) stops
+the runner, the bots and the server, then writes the after-action report, the
 scoreboard and the shared indicators (:func:`range.commands.run.write_outputs`,
 without the per-team captures, which take a while to rebuild: ``grapevine run``
-writes those) into the run directory and prints the report's path; so does the
-exercise's end.
+writes those) into the run directory and prints the report's path. The exercise's
+end leaves the console open (it says the exercise is over) until the player quits.
+
+With ``--no-console``, or when standard input or output is not a terminal (saying
+so), the player's live events go to stdout instead, one line each: alerts
+(simulated time, alert id, indicator, matched values), the director's messages, the
+team's own actions and score changes. Ctrl-C (or SIGTERM) then stops and writes the
+same files; so does the exercise's end.
 
 The run directory is ``--out`` (default ``grapevine-runs/SCENARIO-TIME`` under the
 current directory); its store is ``exercise.db``, so ``grapevine play`` on the same
@@ -32,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import secrets
 import signal
 import sys
@@ -65,6 +72,9 @@ DEFAULT_SPEED = "10"
 """Simulated seconds per real second: the campaign's 1h40m in ten minutes."""
 RUNS_DIR = "grapevine-runs"
 PLAYER = "player"
+CONSOLE = "tui.play"
+"""The module whose ``run(url, user, password, api_root=..., briefing_first=...)``
+opens the player's console."""
 EXAMPLE_TLP = Tlp.GREEN
 SCORE_EVERY = 1.0
 """Least wall seconds between two looks at the scoreboard."""
@@ -75,9 +85,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "play",
         help="play one CERT on this machine",
-        description="Play one CERT of an exercise on this machine; simulated CERTs play"
-        " the other teams. Your events print as they happen; Ctrl-C stops and writes the"
-        " after-action report.",
+        description="Play one CERT of an exercise on this machine in the team console;"
+        " simulated CERTs play the other teams. Quitting the console stops the exercise"
+        " and writes the after-action report.",
     )
     parser.add_argument(
         "scenario",
@@ -102,6 +112,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--db",
         metavar="PATH",
         help="play on this existing store instead (the report goes next to it)",
+    )
+    parser.add_argument(
+        "--no-console",
+        action="store_true",
+        help="print your events on stdout instead of opening the team console (Ctrl-C stops)",
     )
     add_server_arguments(parser, port=0)
     parser.set_defaults(handler=run)
@@ -207,6 +222,7 @@ def run(args: argparse.Namespace) -> int:
     db = Path(args.db) if args.db else out / DB_NAME
     config = config_from(args, str(db))
     bots = [t for t in scenario.team_ids() if t != team]
+    console = wants_console(args.no_console)
     with sigterm_as_interrupt():
         try:
             with Store.open(db) as store:
@@ -214,9 +230,36 @@ def run(args: argparse.Namespace) -> int:
             with hosted(
                 scenario, db, speed, bots, config=config, host=args.host, port=args.port
             ) as h:
-                return _play(h, config, team, known, out)
+                return _play(h, config, team, known, out, console=console)
         except KeyboardInterrupt:  # before playing began: stop as well
             return 0
+
+
+def _is_terminal(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):  # None, or closed
+        return False
+
+
+def wants_console(no_console: bool) -> bool:
+    """Whether to open the team console: not with ``--no-console``, and not unless
+    standard input and output are a terminal (then saying why the events print instead)."""
+    if no_console:
+        return False
+    missing = [
+        name
+        for name, stream in (("standard output", sys.stdout), ("standard input", sys.stdin))
+        if not _is_terminal(stream)
+    ]
+    if missing:
+        print(
+            f"{' and '.join(missing)}: not a terminal, so no team console;"
+            " your events print here instead (--no-console does this on purpose)",
+            flush=True,
+        )
+        return False
+    return True
 
 
 def _account(h: Hosted, team: str, known: bool) -> str:
@@ -229,7 +272,9 @@ def _account(h: Hosted, team: str, known: bool) -> str:
     return password
 
 
-def _announce(h: Hosted, config: ServerConfig, team: str, password: str, bots: list[str]) -> None:
+def _announce(
+    h: Hosted, config: ServerConfig, team: str, password: str, bots: list[str], *, console: bool
+) -> None:
     store, server, scenario = h.store, h.server, h.scenario
     collection = store.team_collection(config.api_root, team)
     identity = store.teams()[team]
@@ -248,8 +293,13 @@ def _announce(h: Hosted, config: ServerConfig, team: str, password: str, bots: l
         f"  your collection: {collection_url}\n"
         f"  publish an indicator ({EXAMPLE_TLP.label}) from Python with taxii2-client:\n"
         f"{example}"
-        "  Your alerts, messages and score print below as they happen.\n"
-        "  Ctrl-C stops the exercise and writes the after-action report.",
+        + (
+            "  The team console opens now; quitting it (q, ctrl+q) stops the exercise and"
+            " writes the after-action report."
+            if console
+            else "  Your alerts, messages and score print below as they happen.\n"
+            "  Ctrl-C stops the exercise and writes the after-action report."
+        ),
         flush=True,
     )
 
@@ -312,26 +362,23 @@ class ScoreWatch:
         self.seen = len(lines)
 
 
-def _play(h: Hosted, config: ServerConfig, team: str, known: bool, out: Path) -> int:
+def _play(
+    h: Hosted, config: ServerConfig, team: str, known: bool, out: Path, *, console: bool
+) -> int:
     password = _account(h, team, known)
     bots = [t for t in h.scenario.team_ids() if t != team]
-    log = h.exercise.log
     runner: ExerciseRunner | None = None
     scores: ScoreWatch | None = None
     try:
-        _announce(h, config, team, password, bots)
-        cursor = log.last_seq
-        scores = ScoreWatch(h, team)
-        runner = start_runner(h)
-        while runner.running or log.last_seq > cursor:
-            log.wait(cursor, 0.25)
-            for event in log.after(cursor, limit=1000):
-                cursor = event.seq
-                view = event.for_team(team)
-                line = event_line(view) if view is not None else None
-                if line is not None:
-                    print(line, flush=True)
-            scores.check()
+        _announce(h, config, team, password, bots, console=console)
+        if console:
+            runner = start_runner(h)
+            _console(h, config, password)
+        else:
+            cursor = h.exercise.log.last_seq
+            scores = ScoreWatch(h, team)
+            runner = start_runner(h)
+            _print_events(h, team, cursor, runner, scores)
     except KeyboardInterrupt:
         print("stopping ...", flush=True)
     finally:
@@ -350,3 +397,29 @@ def _play(h: Hosted, config: ServerConfig, team: str, known: bool, out: Path) ->
         raise RangeError(f"interrupted while writing the report into {out}") from None
     print(f"after-action report: {out / 'report.html'} (and report.md, in {out})", flush=True)
     return 0
+
+
+def _console(h: Hosted, config: ServerConfig, password: str) -> None:
+    """The team console in the foreground, as the player, until the player quits."""
+    console = importlib.import_module(CONSOLE)
+    console.run(
+        h.server.url, PLAYER, password, api_root=config.api_root, briefing_first=not h.resumed
+    )
+    print("console closed: stopping the exercise, writing the after-action report ...", flush=True)
+
+
+def _print_events(
+    h: Hosted, team: str, cursor: int, runner: ExerciseRunner, scores: ScoreWatch
+) -> None:
+    """Print the team's events after ``cursor`` and its score changes until the
+    exercise ends (or Ctrl-C)."""
+    log = h.exercise.log
+    while runner.running or log.last_seq > cursor:
+        log.wait(cursor, 0.25)
+        for event in log.after(cursor, limit=1000):
+            cursor = event.seq
+            view = event.for_team(team)
+            line = event_line(view) if view is not None else None
+            if line is not None:
+                print(line, flush=True)
+        scores.check()
