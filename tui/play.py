@@ -31,7 +31,7 @@ from tui.client import ConsoleClient
 from tui.team.app import TeamApp
 from tui.team.status import StatusLine
 
-FINISHED_TEXT = "■ Exercise finished: read on; q or ctrl+q quits and writes the after-action report"
+FINISHED_TEXT = "■ Exercise finished. Read on; q quits and writes the after-action report."
 """The line shown once the exercise is over (tests look for its start)."""
 
 
