@@ -70,6 +70,10 @@ class PlayApp(TeamApp):
     def __init__(self, client: ConsoleClient, *, briefing_first: bool = False, **kw: float) -> None:
         super().__init__(client, **kw)
         self.briefing_first = briefing_first
+        if briefing_first:
+            # what gets the focus first decides the tab shown first (a focused widget
+            # brings its tab forward), so the briefing tab's field takes it
+            self.AUTO_FOCUS = "#sitrep"
         self.finished = False
         """True once the console has shown that the exercise is over."""
 

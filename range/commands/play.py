@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import secrets
 import signal
 import sys
@@ -227,10 +226,15 @@ def run(args: argparse.Namespace) -> int:
         try:
             with Store.open(db) as store:
                 known = check_player(store, str(db), team)
+            if console:
+                from range.commands.play_console import PlayerRange, play_in_console
+
+                spec = PlayerRange(args.scenario, db, out, speed, bots, team, known, config)
+                return play_in_console(spec, host=args.host, port=args.port)
             with hosted(
                 scenario, db, speed, bots, config=config, host=args.host, port=args.port
             ) as h:
-                return _play(h, config, team, known, out, console=console)
+                return _play(h, config, team, known, out)
         except KeyboardInterrupt:  # before playing began: stop as well
             return 0
 
@@ -262,7 +266,8 @@ def wants_console(no_console: bool) -> bool:
     return True
 
 
-def _account(h: Hosted, team: str, known: bool) -> str:
+def player_account(h: Hosted, team: str, known: bool) -> str:
+    """A fresh random password for the ``player`` user of ``team`` (created if new)."""
     password = secrets.token_urlsafe(12)
     password_hash = PasswordPolicy().hash(password)
     if known:
@@ -272,9 +277,10 @@ def _account(h: Hosted, team: str, known: bool) -> str:
     return password
 
 
-def _announce(
+def announce_player(
     h: Hosted, config: ServerConfig, team: str, password: str, bots: list[str], *, console: bool
 ) -> None:
+    """Where the range is, the player's account, and how to publish from Python."""
     store, server, scenario = h.store, h.server, h.scenario
     collection = store.team_collection(config.api_root, team)
     identity = store.teams()[team]
@@ -362,23 +368,26 @@ class ScoreWatch:
         self.seen = len(lines)
 
 
-def _play(
-    h: Hosted, config: ServerConfig, team: str, known: bool, out: Path, *, console: bool
-) -> int:
-    password = _account(h, team, known)
+def _play(h: Hosted, config: ServerConfig, team: str, known: bool, out: Path) -> int:
+    password = player_account(h, team, known)
     bots = [t for t in h.scenario.team_ids() if t != team]
+    log = h.exercise.log
     runner: ExerciseRunner | None = None
     scores: ScoreWatch | None = None
     try:
-        _announce(h, config, team, password, bots, console=console)
-        if console:
-            runner = start_runner(h)
-            _console(h, config, password)
-        else:
-            cursor = h.exercise.log.last_seq
-            scores = ScoreWatch(h, team)
-            runner = start_runner(h)
-            _print_events(h, team, cursor, runner, scores)
+        announce_player(h, config, team, password, bots, console=False)
+        cursor = log.last_seq
+        scores = ScoreWatch(h, team)
+        runner = start_runner(h)
+        while runner.running or log.last_seq > cursor:
+            log.wait(cursor, 0.25)
+            for event in log.after(cursor, limit=1000):
+                cursor = event.seq
+                view = event.for_team(team)
+                line = event_line(view) if view is not None else None
+                if line is not None:
+                    print(line, flush=True)
+            scores.check()
     except KeyboardInterrupt:
         print("stopping ...", flush=True)
     finally:
@@ -388,38 +397,19 @@ def _play(
     if scores is not None:
         scores.check(force=True)
     errors = (runner.error, h.bots.error) if runner is not None else ()
-    for error in errors:
-        if error is not None:
-            print(f"error: the exercise stopped: {error}", file=sys.stderr)
+    report_errors([str(e) for e in errors if e is not None])
     try:
         write_outputs(h.exercise, out, captures=False)
     except KeyboardInterrupt:
         raise RangeError(f"interrupted while writing the report into {out}") from None
-    print(f"after-action report: {out / 'report.html'} (and report.md, in {out})", flush=True)
+    print_report_path(out)
     return 0
 
 
-def _console(h: Hosted, config: ServerConfig, password: str) -> None:
-    """The team console in the foreground, as the player, until the player quits."""
-    console = importlib.import_module(CONSOLE)
-    console.run(
-        h.server.url, PLAYER, password, api_root=config.api_root, briefing_first=not h.resumed
-    )
-    print("console closed: stopping the exercise, writing the after-action report ...", flush=True)
+def report_errors(errors: list[str]) -> None:
+    for error in errors:
+        print(f"error: the exercise stopped: {error}", file=sys.stderr)
 
 
-def _print_events(
-    h: Hosted, team: str, cursor: int, runner: ExerciseRunner, scores: ScoreWatch
-) -> None:
-    """Print the team's events after ``cursor`` and its score changes until the
-    exercise ends (or Ctrl-C)."""
-    log = h.exercise.log
-    while runner.running or log.last_seq > cursor:
-        log.wait(cursor, 0.25)
-        for event in log.after(cursor, limit=1000):
-            cursor = event.seq
-            view = event.for_team(team)
-            line = event_line(view) if view is not None else None
-            if line is not None:
-                print(line, flush=True)
-        scores.check()
+def print_report_path(out: Path) -> None:
+    print(f"after-action report: {out / 'report.html'} (and report.md, in {out})", flush=True)
