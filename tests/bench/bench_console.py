@@ -1,8 +1,8 @@
 """Console benchmark: the team console stays responsive while the engine runs at 60x.
 
-The set-up is ``grapevine play``'s, in one process: the range server (TAXII and the
-range API on 127.0.0.1), the engine's runner at :data:`SPEED` x and simulated CERTs
-for four of the five teams of ``tests/bench/data/five-teams.yaml`` (every team
+The set-up is ``grapevine play``'s: the range server (TAXII and the range API on
+127.0.0.1), the engine's runner at :data:`SPEED` x and simulated CERTs for four of
+the five teams of ``tests/bench/data/five-teams.yaml`` (every team
 probed, brute-forced and exploited in turn, benign traffic on every host). The
 player's team ``a`` has an indicator deployed for each attacker address, so alerts
 keep coming; the team console (:class:`tui.team.app.TeamApp`) runs under Pilot
@@ -10,7 +10,11 @@ keep coming; the team console (:class:`tui.team.app.TeamApp`) runs under Pilot
 and is driven like a player would: the cursor moves over the alert feed, alerts are
 acknowledged, and now and then the player types a pattern in the workbench (checked
 by the server as typed), tests it and comes back to the alerts. The run lasts at
-most :data:`WALL_LIMIT` seconds (the scenario's 40 minutes take 40 s at 60x).
+most :data:`WALL_LIMIT` seconds (the scenario's 40 minutes take 40 s at 60x). As
+``grapevine play`` runs it, the range is in a child process and the console in this
+one (``make bench``); ``python -m tests.bench.bench_console both`` also measures the
+range in the console's process, where its busy threads take the interpreter's lock
+from the console (fewer frames, longer gaps).
 
 Two figures, each as median and max:
 
@@ -34,12 +38,18 @@ Two figures, each as median and max:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import multiprocessing
+import os
 import secrets
+import signal
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from itertools import pairwise
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -58,57 +68,96 @@ FRAME_TARGET = 0.100
 ALERT_TARGET = 1.0
 
 
-def measure() -> dict[str, Any]:
-    """Run the exercise with the console; the raw figures."""
+@contextlib.contextmanager
+def _range(tmp: str) -> Iterator[tuple[Any, str, Callable[[], bool], dict[str, float]]]:
+    """The bench's exercise served on 127.0.0.1 with bots for every team but the
+    player's, running at :data:`SPEED` with the player's indicators deployed: the
+    range, the player's password, whether it is still running, and the wall time
+    (``time.time()``) each of the player's alerts was committed at, by alert id."""
     from indicators.taxii import ServerConfig
     from indicators.users import PasswordPolicy, Role, User
     from range.commands.run import hosted
     from range.commands.scenario import open_scenario
     from range.runner import ExerciseRunner
     from tui.client import ConsoleClient
-    from tui.team.app import TeamApp
 
     scenario = open_scenario(str(DATA))
     bots = [t for t in scenario.team_ids() if t != PLAYER_TEAM]
     committed: dict[str, float] = {}
 
     def on_events(events: list[Any]) -> None:
-        now = time.perf_counter()
+        now = time.time()
         for e in events:
             if e.kind == "alert" and e.team == PLAYER_TEAM:
                 committed[e.alert_id] = now
 
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "exercise.db"
-        config = ServerConfig(db=str(db))
-        with hosted(scenario, db, SPEED, bots, config=config) as h:
-            password = secrets.token_urlsafe(12)
-            player = User("player", Role.TEAM, PLAYER_TEAM)
-            h.store.add_user(player, PasswordPolicy().hash(password))
-            h.service.start("director")
-            client = ConsoleClient(h.server.url, "player", password, api_root=config.api_root)
-            client.exercise()  # learns the team
+    db = Path(tmp) / "exercise.db"
+    config = ServerConfig(db=str(db))
+    with hosted(scenario, db, SPEED, bots, config=config) as h:
+        password = secrets.token_urlsafe(12)
+        h.store.add_user(User("player", Role.TEAM, PLAYER_TEAM), PasswordPolicy().hash(password))
+        h.service.start("director")
+        with contextlib.closing(ConsoleClient(h.server.url, "player", password)) as client:
+            client.exercise()  # learns its team
             for name, pattern in INDICATORS.items():
                 client.deploy(pattern, name)
-            runner = ExerciseRunner(h.exercise, lock=h.service.lock, on_events=on_events).start()
-            h.bots.start(poll=0.5)
-            try:
-                app = TeamApp(client)
-                timing = Timing(app)
-                started = time.perf_counter()
-                asyncio.run(_drive(app, timing, runner))
-                wall = time.perf_counter() - started
-            finally:
-                runner.stop()
-                h.bots.stop()
-                client.close()
-            simulated = h.exercise.now - h.exercise.start_time
+        runner = ExerciseRunner(h.exercise, lock=h.service.lock, on_events=on_events).start()
+        h.bots.start(poll=0.5)
+        try:
+            yield h, password, lambda: runner.running, committed
+        finally:
+            runner.stop()
+            h.bots.stop()
+
+
+def serve_range(conn: Connection) -> None:
+    """A child process serving :func:`_range` as ``grapevine play`` serves the
+    player's exercise: ``("ready", url, password)``, then, when the exercise is over
+    or the parent says ``"stop"``, ``("done", committed, simulated seconds)``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with tempfile.TemporaryDirectory() as tmp, _range(tmp) as (h, password, running, committed):
+        conn.send(("ready", h.server.url, password))
+        while running() and not conn.poll(0.1):
+            pass
+        conn.send(("done", dict(committed), h.exercise.now - h.exercise.start_time))
+
+
+def measure(separate: bool = True) -> dict[str, Any]:
+    """Run the exercise with the console (the range in a child process, as ``grapevine
+    play`` does, or with ``separate=False`` in this one); the raw figures."""
+    from tui.client import ConsoleClient
+    from tui.team.app import TeamApp
+
+    def play(url: str, password: str, running: Callable[[], bool]) -> tuple[Timing, float]:
+        with contextlib.closing(ConsoleClient(url, "player", password)) as client:
+            app = TeamApp(client)
+            timing = Timing(app)
+            started = time.time()
+            asyncio.run(_drive(app, timing, running))
+            return timing, time.time() - started
+
+    if separate:
+        context = multiprocessing.get_context("spawn")
+        ours, theirs = context.Pipe()
+        child = context.Process(target=serve_range, args=(theirs,), name="bench-range")
+        child.start()
+        try:
+            _, url, password = ours.recv()
+            timing, wall = play(url, password, lambda: not ours.poll())
+            ours.send("stop")
+            _, committed, simulated = ours.recv()
+        finally:
+            child.join(30)
+            if child.is_alive():
+                child.terminate()
+    else:
+        with tempfile.TemporaryDirectory() as tmp, _range(tmp) as (h, password, running, found):
+            timing, wall = play(h.server.url, password, running)
+            committed, simulated = dict(found), h.exercise.now - h.exercise.start_time
     frames = timing.frames
-    gaps = [b - a for a, b in pairwise(frames)]
-    latencies = [t - committed[k] for k, t in timing.on_screen.items() if k in committed]
     return {
-        "gaps": gaps,
-        "latencies": latencies,
+        "gaps": [b - a for a, b in pairwise(frames)],
+        "latencies": [t - committed[k] for k, t in timing.on_screen.items() if k in committed],
         "frames": len(frames),
         "alerts": len(committed),
         "wall": wall,
@@ -132,7 +181,7 @@ class Timing:
             display(screen, renderable)
             if renderable is None:
                 return
-            now = time.perf_counter()
+            now = time.time()
             self.frames.append(now)
             for alert_id in self.pending:
                 self.on_screen.setdefault(alert_id, now)
@@ -171,7 +220,7 @@ async def _heartbeat(app: Any) -> None:
     app.set_interval(HEARTBEAT, spinner.turn)
 
 
-async def _drive(app: Any, timing: Timing, runner: Any) -> None:
+async def _drive(app: Any, timing: Timing, running: Callable[[], bool]) -> None:
     """Play at the console until the exercise ends or :data:`WALL_LIMIT` passes."""
     deadline = time.monotonic() + WALL_LIMIT
     async with app.run_test(size=SIZE) as pilot:
@@ -180,7 +229,7 @@ async def _drive(app: Any, timing: Timing, runner: Any) -> None:
         await _heartbeat(app)
         timing.frames.clear()  # from here on: the console is up and playing
         round_ = 0
-        while runner.running and time.monotonic() < deadline:
+        while running() and time.monotonic() < deadline:
             round_ += 1
             if round_ % 40 == 0:  # every ~8 s: a pattern in the workbench, tested
                 await pilot.press("f3", *"[ipv4-addr:value = '192.0.2.10']", "ctrl+t")
@@ -189,7 +238,7 @@ async def _drive(app: Any, timing: Timing, runner: Any) -> None:
             else:
                 await pilot.press("down" if round_ % 4 else "a", "up")
             await pilot.pause(0.2)
-        timing.frames.append(time.perf_counter())  # the last gap ends with the run
+        timing.frames.append(time.time())  # the last gap ends with the run
 
 
 def _summary(values: list[float], unit: float = 1000.0) -> str:
@@ -198,12 +247,16 @@ def _summary(values: list[float], unit: float = 1000.0) -> str:
     return f"{statistics.median(values) * unit:,.1f} / {max(values) * unit:,.1f}"
 
 
-def run() -> list[dict[str, Any]]:
-    figures = measure()
+def rows(separate: bool = True) -> list[dict[str, Any]]:
+    """The two figures for one configuration (see :func:`measure`)."""
+    load = os.getloadavg()[0]
+    figures = measure(separate)
     gaps, latencies = figures["gaps"], figures["latencies"]
+    where = "range in a child process (as play runs it)" if separate else "range in-process"
     what = (
-        f"5 teams at {SPEED:g}x (4 bots), {figures['simulated']:.0f} s simulated in"
-        f" {figures['wall']:.0f} s; console {SIZE[0]}x{SIZE[1]} under Pilot"
+        f"{where}; 5 teams at {SPEED:g}x (4 bots), {figures['simulated']:.0f} s simulated in"
+        f" {figures['wall']:.0f} s; console {SIZE[0]}x{SIZE[1]} under Pilot;"
+        f" load average {load:.1f} on {os.cpu_count()} CPUs"
     )
     return [
         {
@@ -223,11 +276,19 @@ def run() -> list[dict[str, Any]]:
     ]
 
 
-def main() -> int:
-    for row in run():
-        print(row)
+def run() -> list[dict[str, Any]]:
+    """``make bench``: the configuration ``grapevine play`` runs."""
+    return rows(separate=True)
+
+
+def main(argv: list[str]) -> int:
+    """``python -m tests.bench.bench_console [in-process|both]``."""
+    configurations = {"in-process": [False], "both": [True, False]}.get(argv[0] if argv else "")
+    for separate in configurations or [True]:
+        for row in rows(separate):
+            print(row)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
