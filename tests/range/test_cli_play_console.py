@@ -10,8 +10,10 @@ configuration, and its server is killed afterwards.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -188,4 +190,41 @@ def test_play_the_tutorial_in_a_terminal(terminal, tmp_path: Path) -> None:
     report = Path(done.group(1))
     assert report.parent == out and report.exists(), term.screen(joined=True)
     assert "Tutorial" in report.read_text()
+    term.until(shows("exit status 0"), "the command to end", joined=True)
+
+
+def _play_pid(term: Terminal) -> int:
+    """The ``grapevine play`` process: the child of the pane's shell."""
+    shell = int(term.tmux("list-panes", "-F", "#{pane_pid}").split()[0])
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == shell:
+            return int(stat.parent.name)
+    raise AssertionError(f"no child of the pane's shell {shell}")
+
+
+def test_sigterm_closes_the_console_and_the_report_is_written(terminal, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    term = terminal(f"{GRAPEVINE} play tutorial --speed 30 --out {out}")
+    term.until(shows("CERT-EE on duty", " ●"), "the console")
+    os.kill(_play_pid(term), signal.SIGTERM)
+    done = term.until(
+        lambda s: re.search(r"after-action report: (\S+)", s), "the report path", joined=True
+    )
+    assert Path(done.group(1)).exists()
+    term.until(shows("exit status 0"), "the command to end", joined=True)
+    names = {p.name for p in out.iterdir()}
+    assert {"report.md", "report.html", "scoreboard.json", "play.log"} <= names
+
+
+def test_no_console_prints_the_events_on_a_terminal(terminal, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    term = terminal(f"{GRAPEVINE} play tutorial --speed 30 --no-console --out {out}")
+    term.until(shows("MESSAGE from the director: Welcome on shift"), "the first event")
+    assert "Ctrl-C stops the exercise" in term.screen(joined=True)
+    term.keys("C-c")
+    term.until(shows("after-action report:"), "the report path", joined=True)
     term.until(shows("exit status 0"), "the command to end", joined=True)
