@@ -14,7 +14,8 @@ publishes an indicator; every other team is a simulated CERT (:mod:`range.bots`)
 
 On a terminal the team console (:mod:`tui.play`, loaded by name when the command
 runs: ``range`` does not import ``tui``) opens for the player's account, on the
-briefing for a new run. Quitting it (``q``, ``ctrl+q``, ``ctrl+c``; SIGTERM too) stops
+briefing for a new run, while the range runs in a child process
+(:mod:`range.commands.play_console`). Quitting it (``q``, ``ctrl+q``, ``ctrl+c``; SIGTERM too) stops
 the runner, the bots and the server, then writes the after-action report, the
 scoreboard and the shared indicators (:func:`range.commands.run.write_outputs`,
 without the per-team captures, which take a while to rebuild: ``grapevine run``

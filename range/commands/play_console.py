@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from indicators.errors import GrapevineError
 from indicators.taxii import ServerConfig
 from range.commands.play import (
     CONSOLE,
@@ -164,8 +165,8 @@ def serve_player(spec: PlayerRange, host: str, port: int, conn: Connection) -> N
     except UsageError as exc:
         conn.send(("error", str(exc), "usage"))
         return
-    except RangeError as exc:
-        conn.send(("error", str(exc), "range"))
+    except GrapevineError as exc:  # the store, the server (a port in use), the scenario
+        conn.send(("error", str(exc), "other"))
         return
     with contextlib.suppress(BrokenPipeError):
         conn.send(("done", errors))

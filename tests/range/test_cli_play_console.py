@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -228,3 +229,13 @@ def test_no_console_prints_the_events_on_a_terminal(terminal, tmp_path: Path) ->
     term.keys("C-c")
     term.until(shows("after-action report:"), "the report path", joined=True)
     term.until(shows("exit status 0"), "the command to end", joined=True)
+
+
+def test_a_range_that_cannot_start_is_an_error_before_the_console(terminal, tmp_path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        term = terminal(f"{GRAPEVINE} play tutorial --port {port} --out {tmp_path / 'run'}")
+        term.until(shows(f"error: cannot listen on 127.0.0.1:{port}"), "the error", joined=True)
+        term.until(shows("exit status 1"), "the command to end", joined=True)
