@@ -146,22 +146,22 @@ def test_play_the_tutorial_in_a_terminal(terminal, tmp_path: Path) -> None:
     term.until(shows("^t Test"), "the workbench to take the focus")  # its keys in the footer
     term.type(PATTERN)
     term.until(shows("✓ valid"), "the pattern to validate")
-    term.keys("Tab")
-    term.type("scanner")
     term.keys("C-t")
     tested = term.until(lambda s: re.search(r"(\d+) hit\(s\) in (\d+) recent", s), "the test")
     assert int(tested.group(2)) > 0, term.screen()
     term.keys("C-g")
-    term.until(shows("deployed scanner"), "the deploy")
-    # its row in the deployed table (at 80 columns the pattern column is off screen)
-    deployed = term.until(line_with("scanner", " ee ", "TLP:"), "the deployed indicator row")
-    assert re.match(r"\s*\d\d:\d\d:\d\d\s+scanner\s+ee\s+TLP:AMBER", deployed), deployed
+    shown = term.until(lambda s: re.search(r"deployed (indicator--[0-9a-f]{8})", s), "the deploy")
+    short = shown.group(1)  # unnamed: shown by its short id
+    # its row in the deployed table (at 80 columns the name column holds 16 characters
+    # and the pattern column is off screen)
+    deployed = term.until(line_with(short[:16], " ee ", "TLP:"), "the deployed indicator row")
+    assert re.match(rf"\s*\d\d:\d\d:\d\d\s+{short[:16]}\s+ee\s+TLP:AMBER", deployed)
     term.keys("C-s")
     term.until(shows("published indicator--"), "the publish (TLP:GREEN)")
 
     # the alert feed: the scanner's traffic matched our indicator
     term.keys("F1")
-    alert = term.until(line_with("NEW", "scanner (ours)", SCANNER), "the alert row")
+    alert = term.until(line_with("NEW", f"{short} (o", SCANNER), "the alert row")  # (ours)
     assert re.search(r"\d\d:\d\d:\d\d", alert), alert
 
     # responses: block the brute-forcer's address
