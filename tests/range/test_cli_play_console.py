@@ -141,7 +141,7 @@ def test_play_the_tutorial_in_a_terminal(terminal, tmp_path: Path) -> None:
     # a new run opens on the briefing
     term.until(shows("Tutorial: first watch", "CERT-EE on duty", " ●"), "the briefing")
 
-    # the workbench: write (validated as typed), name, test, deploy, share
+    # the workbench: write (validated as typed), test, deploy, share
     term.keys("F3")
     term.until(shows("^t Test"), "the workbench to take the focus")  # its keys in the footer
     term.type(PATTERN)
