@@ -6,16 +6,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.installed-runtime
 TESTING := $(VENV)/.installed-test
-DEBIAN_PACKAGES := tshark chromium
+DEBIAN_PACKAGES := tshark chromium postgresql
 
 export DEBIAN_FRONTEND := noninteractive
 
 .PHONY: play test lint format bench deps clean
 
-# Debian packages the tests and benchmarks use (tshark reads pcaps back).
+# Debian packages the tests and benchmarks use (tshark reads pcaps back; the store
+# tests start a PostgreSQL server of their own, whose binaries Debian keeps off PATH).
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
-	  command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  command -v $$p >/dev/null 2>&1 || { [ $$p = postgresql ] && \
+	    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
@@ -48,8 +50,13 @@ format: $(TESTING)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The suite in PYTEST_WORKERS processes (pytest-xdist), each test file whole in one of
+# them (its module fixtures are made once, as in one process); PYTEST_WORKERS=0 runs it
+# all in one process.
+PYTEST_WORKERS ?= 2
+
 test: deps $(TESTING) lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile
 
 bench: deps $(TESTING)
 	$(BIN)/python -m tests.bench.run

@@ -28,6 +28,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "range.commands.indicators",
     "range.commands.director",
     "range.commands.team",
+    "range.commands.scoreboard",
+    "range.commands.web",
 )
 
 

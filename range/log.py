@@ -1,11 +1,15 @@
 """The append-only exercise event log, in the same database as the STIX store.
 
-Table ``exercise_events`` (created if missing): ``seq`` (1, 2, 3... in commit order), ``kind``,
-``time`` (simulated), ``team`` and the event as JSON. One store holds one exercise.
+Table ``exercise_events`` (part of the store's schema, :mod:`indicators.store.schema`):
+``seq`` (1, 2, 3... in commit order), ``kind``, ``time`` (simulated), ``team`` and the
+event as JSON. One store holds one exercise.
 
 * :meth:`EventLog.append` / :meth:`EventLog.append_many` write in one committed
-  transaction on the store's write engine (SQLite WAL, ``synchronous=FULL``): an
-  event returned from them is durable and carries its ``seq``.
+  transaction on the store's write engine (SQLite WAL, ``synchronous=FULL``; or
+  PostgreSQL): an event returned from them is durable and carries its ``seq``.
+  Appends hold the write lock ``exercise_events`` (on PostgreSQL an advisory lock;
+  on SQLite the database's single writer lock), so ``seq`` is given in commit order
+  and a reader after a cursor never misses an event committed later.
 * :meth:`EventLog.after` reads after a cursor (``seq``), optionally as one team
   sees them (:meth:`range.events.Event.for_team`).
 * :meth:`EventLog.wait` blocks until an event after a cursor exists or the timeout
@@ -19,44 +23,21 @@ import threading
 import time
 from collections.abc import Sequence
 
-from sqlalchemy import (
-    Column,
-    Float,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    func,
-    insert,
-    select,
-)
+from sqlalchemy import func, insert, select
 
 from indicators.store import Store
+from indicators.store.engine import write_lock
+from indicators.store.schema import exercise_events
 from range.events import Event, parse_event
-
-metadata = MetaData()
-
-exercise_events = Table(
-    "exercise_events",
-    metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=False),
-    Column("kind", String(32), nullable=False),
-    Column("time", Float, nullable=False),
-    Column("team", String(64), nullable=True),
-    Column("body", Text, nullable=False),
-    Index("ix_exercise_events_team", "team", "seq"),
-)
 
 
 class EventLog:
     """The exercise's events in ``store`` (see the module docstring)."""
 
     def __init__(self, store: Store) -> None:
-        # the store's own engines: same database, same WAL and durability settings
+        # the store's own engines: same database, same WAL and durability settings;
+        # the table is the store's (created when the store was opened)
         self._read, self._write = store.engines
-        metadata.create_all(self._write)
         self._cond = threading.Condition()
         with self._read.connect() as conn:
             self._last = conn.execute(select(func.max(exercise_events.c.seq))).scalar() or 0
@@ -75,7 +56,8 @@ class EventLog:
         """Store ``events`` in one transaction, in order; returns them with their ``seq``."""
         if not events:
             return []
-        with self._write.begin() as conn:  # BEGIN IMMEDIATE: writers queue, seq is ours
+        with self._write.begin() as conn:
+            write_lock(conn, "exercise_events")  # writers queue: seq is ours, in commit order
             first = (conn.execute(select(func.max(exercise_events.c.seq))).scalar() or 0) + 1
             out = [e.model_copy(update={"seq": first + i}) for i, e in enumerate(events)]
             conn.execute(

@@ -1,5 +1,10 @@
-"""Fixtures shared by every test package: a fixed clock, a seeded random source, and
-the hypothesis profile.
+"""Fixtures shared by every test package: a fixed clock, a seeded random source, the
+hypothesis profile, and the store's two databases.
+
+Store tests take ``store_url`` (or ``new_db`` for several stores) and run once on
+SQLite and once on PostgreSQL: a server of the run's own, started the first time a
+PostgreSQL test needs it (:mod:`tests.postgres`). ``GRAPEVINE_TEST_BACKENDS=sqlite``
+runs only SQLite (a quick local loop; the full run tests both).
 
 Hypothesis runs derandomized by default (the profile ``grapevine``), so the same
 commit draws the same examples in CI and on every machine; set
@@ -10,12 +15,15 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
 from indicators.clock import ManualClock
+from tests.postgres import PostgresServer
 
 settings.register_profile("grapevine", derandomize=True, database=None, deadline=None)
 settings.register_profile("explore", derandomize=False, deadline=None)
@@ -40,3 +48,63 @@ def clock() -> ManualClock:
 def rng() -> random.Random:
     """A random source with a fixed seed."""
     return random.Random(20260302)
+
+
+BACKENDS = [
+    name
+    for name in os.environ.get("GRAPEVINE_TEST_BACKENDS", "sqlite,postgresql").split(",")
+    if name in ("sqlite", "postgresql")
+]
+"""The databases store tests run on (ids of the parametrized tests)."""
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of this test session (one per xdist worker), stopped at the end."""
+    server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def new_database(
+    request: pytest.FixtureRequest, backend: str, directory: Path, name: str, migrated: bool = True
+) -> str:
+    """A new store location: a SQLite file ``name``.db in ``directory`` (none yet), or a
+    new database on the session's PostgreSQL server, with the store's schema or empty
+    (``migrated=False``: for the tests of the schema revisions)."""
+    if backend == "sqlite":
+        return str(directory / f"{name}.db")
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.create_database(migrated)
+
+
+def on_backends(
+    name: str, values: list[object], on_postgresql: list[object]
+) -> pytest.MarkDecorator:
+    """Parametrize ``backend`` and ``name`` together: every one of ``values`` on SQLite,
+    only ``on_postgresql`` (a few that touch the store differently) on PostgreSQL, for
+    tests too slow to run whole twice."""
+    pairs = [("sqlite", v) for v in values] + [("postgresql", v) for v in on_postgresql]
+    return pytest.mark.parametrize(
+        ("backend", name), [(b, v) for b, v in pairs if b in BACKENDS], indirect=["backend"]
+    )
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """``sqlite`` or ``postgresql``: the test runs once on each."""
+    return request.param
+
+
+@pytest.fixture
+def new_db(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Callable[[str], str]:
+    """``new_db(name)``: a new empty store location on this test's database kind."""
+    return lambda name="store": new_database(request, backend, tmp_path, name)
+
+
+@pytest.fixture
+def store_url(new_db: Callable[[str], str]) -> str:
+    """A new empty store location (SQLite file path or PostgreSQL URL)."""
+    return new_db("store")

@@ -46,6 +46,8 @@ from range.api.models import (
     PublishResult,
     ResponseList,
     ResponseRule,
+    Scoreboard,
+    ScoreHistory,
     SitrepView,
     TeamScore,
 )
@@ -282,6 +284,16 @@ class ConsoleClient:
 
     def sitrep(self, text: str) -> SitrepView:
         return self._post(SitrepView, f"{self._mine}/sitreps", {"text": text})
+
+    # -- the scoreboard: read by every role (partners too) -----------------------------
+
+    def scoreboard(self) -> Scoreboard:
+        """Every team's total and per-category sums, best first."""
+        return self._get(Scoreboard, "/scoreboard")
+
+    def score_history(self, team: str | None = None) -> ScoreHistory:
+        """Every team's running total over simulated time (only ``team``'s if given)."""
+        return self._get(ScoreHistory, "/scoreboard/history", team=team)
 
     # -- TAXII -----------------------------------------------------------------------
 

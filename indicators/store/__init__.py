@@ -2,8 +2,10 @@
 ``date_added``, TLP level, markings, producer and RED recipients; TAXII status
 resources; teams and users.
 
-SQLite in WAL mode by default, one file; the SQL is SQLAlchemy Core with
-dialect-neutral types so a PostgreSQL URL can be given later. Use it directly::
+SQLite in WAL mode by default, one file; or PostgreSQL, given a URL
+(``postgresql://USER@HOST:PORT/DB``, through psycopg 3). The SQL is SQLAlchemy Core
+with dialect-neutral types, the same on both; opening a store brings its schema to
+the newest Alembic revision (:mod:`indicators.store.migrate`). Use it directly::
 
     store = Store.open("grapevine.db")
     root = store.ensure_api_root("grapevine", "Grapevine exercise")
@@ -62,15 +64,19 @@ class Store(StoreWriter):
 
     @classmethod
     def open(cls, path_or_url: str | Path, clock: Clock | None = None) -> Store:
-        """Open (creating if needed) the store at a file path or SQLAlchemy URL."""
+        """Open (creating if needed) the store at a file path or SQLAlchemy URL; its
+        schema is brought to the newest revision, or :class:`StoreError` if it was
+        written by a newer Grapevine."""
         return cls(path_or_url, clock)
 
     @property
     def engines(self) -> tuple[Engine, Engine]:
         """The ``(read, write)`` SQLAlchemy engines over this store's database, for
-        tables kept beside the store's own (the exercise event log): same file, same
-        WAL mode and ``synchronous=FULL`` durability. Write through ``write.begin()``
-        (``BEGIN IMMEDIATE``: writers queue)."""
+        tables kept beside the store's own (the exercise event log): same database,
+        same durability (SQLite: WAL mode, ``synchronous=FULL``). Write through
+        ``write.begin()``; where writers must queue, take
+        :func:`~indicators.store.engine.write_lock` first (SQLite's ``BEGIN
+        IMMEDIATE`` already queues them)."""
         return self._read, self._write
 
     def close(self) -> None:

@@ -1,31 +1,52 @@
-"""Opening the database: SQLite in WAL mode by default, any SQLAlchemy URL later.
+"""Opening the database: SQLite in WAL mode by default, PostgreSQL by URL.
+
+``--db PATH`` is a SQLite file; ``--db postgresql://USER@HOST:PORT/DB`` (or any
+SQLAlchemy URL) a database server. The same queries run on both; opening a store
+brings its schema to the newest revision (:mod:`indicators.store.migrate`).
 
 SQLite allows one writer at a time; write transactions start with
 ``BEGIN IMMEDIATE`` on a dedicated engine so two writers queue on the lock instead
 of failing half-way, and ``synchronous=FULL`` makes every committed (acknowledged)
 write survive a crash. Reads use a second engine with plain ``BEGIN`` and run
 concurrently with the writer, which is what WAL is for.
+
+PostgreSQL runs writers concurrently (READ COMMITTED), so where the store relied on
+SQLite's single writer it takes a named lock instead, :func:`write_lock` (a
+transaction-level advisory lock, released at commit or rollback; on SQLite the
+write lock is already held and it does nothing). See
+:meth:`~indicators.store.writer.StoreWriter.add_objects` for why ``date_added``
+order stays commit order under concurrent writers.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from indicators.errors import StoreError
 from indicators.store import schema
 
 BUSY_TIMEOUT_MS = 10_000
+POOL_SIZE = 8
 
 
 def database_url(path_or_url: str | Path) -> str:
-    """A SQLAlchemy URL: SQLite file paths become ``sqlite:///PATH``."""
+    """A SQLAlchemy URL: SQLite file paths become ``sqlite:///PATH``; ``postgresql://``
+    and ``postgres://`` use psycopg 3."""
     text = str(path_or_url)
     if "://" in text:
-        return text
+        try:
+            url = make_url(text)
+        except ArgumentError:
+            raise StoreError(f"--db {text!r} is neither a file path nor a database URL") from None
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg")
+        return url.render_as_string(hide_password=False)
     if not text or text == ":memory:":
         raise StoreError("the store needs a database file path (an in-memory SQLite is not shared)")
     path = Path(text)
@@ -36,8 +57,19 @@ def database_url(path_or_url: str | Path) -> str:
     return f"sqlite:///{path}"
 
 
+def shown(path_or_url: str | Path) -> str:
+    """``path_or_url`` as it may be printed: a URL's password hidden."""
+    text = str(path_or_url)
+    if "://" not in text:
+        return text
+    try:
+        return make_url(text).render_as_string(hide_password=True)
+    except ArgumentError:
+        return text
+
+
 def _sqlite_engine(url: str, immediate: bool) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False}, pool_size=8)
+    engine = create_engine(url, connect_args={"check_same_thread": False}, pool_size=POOL_SIZE)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
@@ -56,28 +88,65 @@ def _sqlite_engine(url: str, immediate: bool) -> Engine:
     return engine
 
 
+def _server_engine(url: URL) -> Engine:
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
+
+
 def open_engines(path_or_url: str | Path) -> tuple[Engine, Engine]:
-    """(read engine, write engine) for a database, with the schema created."""
+    """(read engine, write engine) for a database, its schema brought to the newest
+    revision. Raises :class:`StoreError` if the database cannot be reached or was
+    written by a newer Grapevine."""
+    from indicators.store.migrate import upgrade  # alembic is loaded only to open a store
+
     url = database_url(path_or_url)
     if url.startswith("sqlite"):
         read, write = _sqlite_engine(url, False), _sqlite_engine(url, True)
-    else:  # pragma: no cover - PostgreSQL and friends: one engine does both
-        read = write = create_engine(url, pool_pre_ping=True)
-    schema.metadata.create_all(write)
+    else:
+        parsed = make_url(url)
+        try:
+            read, write = _server_engine(parsed), _server_engine(parsed)
+        except (ImportError, ArgumentError) as exc:
+            raise StoreError(
+                f"--db {shown(path_or_url)}: not a database Grapevine can use ({exc}); give a"
+                " SQLite file path or a postgresql:// URL"
+            ) from None
+    try:
+        upgrade(write, where=shown(path_or_url), read=read)
+    except SQLAlchemyError as exc:
+        read.dispose()
+        write.dispose()
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+        raise StoreError(f"cannot open the store at {shown(path_or_url)}: {reason}") from None
+    except BaseException:
+        read.dispose()
+        write.dispose()
+        raise
     return read, write
+
+
+def lock_key(name: str) -> int:
+    """The signed 64-bit advisory-lock key of the lock called ``name``."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def write_lock(conn: Connection, name: str) -> None:
+    """Hold the write lock ``name`` until ``conn``'s transaction ends.
+
+    PostgreSQL: ``pg_advisory_xact_lock``, so writers that take the same lock run one
+    after the other (each sees what the one before committed). SQLite: nothing to do,
+    the transaction already holds the database's only write lock (``BEGIN IMMEDIATE``).
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(lock_key(name))))
 
 
 def load_secret(write: Engine) -> bytes:
     """The store's cursor-signing secret, created once and kept in ``settings``."""
     table = schema.settings
     with write.begin() as conn:
+        write_lock(conn, "settings")
         value = conn.execute(select(table.c.value).where(table.c.key == "cursor_secret")).scalar()
         if value is None:
             value = secrets.token_hex(32)
-            try:
-                conn.execute(insert(table).values(key="cursor_secret", value=value))
-            except IntegrityError:  # pragma: no cover - another process won the race
-                value = conn.execute(
-                    select(table.c.value).where(table.c.key == "cursor_secret")
-                ).scalar_one()
+            conn.execute(insert(table).values(key="cursor_secret", value=value))
     return bytes.fromhex(value)

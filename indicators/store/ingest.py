@@ -12,6 +12,12 @@ custom property would exhaust the stack) and lone UTF-16 surrogates (``"\\udc80"
 is valid JSON escape syntax, but no UTF-8 text can hold it) in a value or a
 property name. Each refusal names the property path, so one bad object is refused
 and the rest of its envelope is stored.
+
+What the store indexes from an object (its id and type, extension names, marking
+references) is bounded the same way on SQLite and PostgreSQL: no NUL character
+(PostgreSQL keeps none in text) and at most :data:`MAX_INDEXED_CHARS` characters
+(a PostgreSQL index entry must fit a third of a page). Elsewhere in an object a NUL
+is kept: the stored JSON writes it ``\\u0000``.
 """
 
 from __future__ import annotations
@@ -36,6 +42,11 @@ DEFAULT_MAX_JSON_DEPTH = 64
 """How deeply JSON may nest: a STIX object counts as level 1, each object or array
 inside it one more. STIX's own structures use fewer than ten levels; 64 leaves room
 for custom properties while staying far below Python's recursion limit."""
+
+
+MAX_INDEXED_CHARS = 512
+"""Longest id, extension name or marking reference the store indexes. STIX type
+names have at most 250 characters, so a STIX id at most 288."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +149,12 @@ def prepare(obj: object, where: str = "object") -> Prepared:
         stix_id.encode("utf-8")
     except UnicodeEncodeError:
         raise StixValidationError(f"{where}.id {stix_id!a} holds a lone surrogate") from None
+    if "\x00" in stix_id or len(stix_id) > MAX_INDEXED_CHARS:
+        shown = ascii(stix_id[:80]) + ("…" if len(stix_id) > 80 else "")
+        raise StixValidationError(
+            f"{where}.id {shown} is not one the store can index: no NUL character (\\x00) and"
+            f" at most {MAX_INDEXED_CHARS} characters"
+        )
     try:
         check_json_shape(obj)
     except StixValidationError as exc:
@@ -173,19 +190,41 @@ def prepare(obj: object, where: str = "object") -> Prepared:
         raise StixValidationError(str(exc), stix_id) from None
     extensions = obj.get("extensions") or {}
     created_by = obj.get("created_by_ref")
+    markings = tuple(dict.fromkeys(r.lower() for r in marking_refs(obj)))
+    extension_ids = tuple(extensions) if isinstance(extensions, Mapping) else ()
+    for what, values in (("extension name", extension_ids), ("marking reference", markings)):
+        for value in values:
+            _check_indexed(value, what, stix_id)
     return Prepared(
         stix_id=stix_id,
         stix_type=stix_id.split("--", 1)[0],
         version=version,
         version_us=version_us,
         spec_version="2.1",
-        marking_refs=tuple(dict.fromkeys(r.lower() for r in marking_refs(obj))),
-        extension_ids=tuple(extensions) if isinstance(extensions, Mapping) else (),
+        marking_refs=markings,
+        extension_ids=extension_ids,
         recipients=tuple(dict.fromkeys(recipients)),
         created_by_ref=created_by if isinstance(created_by, str) else None,
         obj=obj,
         body=json.dumps(obj, separators=(",", ":"), ensure_ascii=False),
     )
+
+
+def _check_indexed(value: str, what: str, stix_id: str) -> None:
+    """Refuse an indexed string with a NUL or longer than :data:`MAX_INDEXED_CHARS`."""
+    shown = ascii(value[:80]) + ("…" if len(value) > 80 else "")
+    if "\x00" in value:
+        raise StixValidationError(
+            f"{what} {shown} holds a NUL character (\\x00) at character {value.index(chr(0))};"
+            " the store keeps no NUL in what it indexes",
+            stix_id,
+        )
+    if len(value) > MAX_INDEXED_CHARS:
+        raise StixValidationError(
+            f"{what} {shown} has {len(value)} characters; the store indexes at most"
+            f" {MAX_INDEXED_CHARS}",
+            stix_id,
+        )
 
 
 def _reason(exc: Exception) -> str:

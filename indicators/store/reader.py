@@ -237,15 +237,16 @@ class StoreReader:
         """Every user, by name."""
         t = schema.users
         with self._read.connect() as conn:
-            rows = conn.execute(select(t.c.name, t.c.role, t.c.team).order_by(t.c.name)).all()
-        return [User(name=r.name, role=Role(r.role), team=r.team) for r in rows]
+            rows = conn.execute(select(t.c.name, t.c.role, t.c.team)).all()
+        # sorted here, not in SQL: PostgreSQL would sort by the database's collation
+        return [User(name=r.name, role=Role(r.role), team=r.team) for r in sorted(rows)]
 
     def teams(self) -> dict[str, str]:
         """``{team name: identity id}`` of every team."""
         t = schema.teams
         with self._read.connect() as conn:
-            rows = conn.execute(select(t.c.name, t.c.identity_id).order_by(t.c.name)).all()
-        return {r.name: r.identity_id for r in rows}
+            rows = conn.execute(select(t.c.name, t.c.identity_id)).all()
+        return {r.name: r.identity_id for r in sorted(rows)}
 
 
 def _api_root(row) -> ApiRootInfo:  # noqa: ANN001

@@ -12,6 +12,17 @@ row only if the new row also had exactly the deleted row's ``date_added``, which
 writer's clock (never behind the collection) makes practically impossible.
 Timestamps are integers (microseconds since the Unix
 epoch) so they sort and compare the same way on SQLite and PostgreSQL.
+
+Strings are ``TEXT``: SQLite never enforced the lengths revision 1 declared, and
+PostgreSQL would refuse what SQLite stored. What goes into an indexed column from
+an object is bounded instead, on both databases (see
+:mod:`indicators.store.ingest`). ``ix_objects_stix_id`` answers the lookup of an
+id across every collection of an API root that each POST makes
+(:mod:`indicators.store.lineage`).
+
+This module is the newest schema; a store is brought to it by the Alembic
+revisions under ``indicators/store/migrations/versions/`` when it is opened
+(:mod:`indicators.store.migrate`). A change here needs a new revision there.
 """
 
 from __future__ import annotations
@@ -20,6 +31,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -46,8 +58,8 @@ api_roots = Table(
     "api_roots",
     metadata,
     Column("pk", RowId, primary_key=True, autoincrement=True),
-    Column("name", String(128), nullable=False, unique=True),
-    Column("title", String(256), nullable=False),
+    Column("name", Text, nullable=False, unique=True),
+    Column("title", Text, nullable=False),
     Column("description", Text, nullable=True),
     Column("max_content_length", BigInteger, nullable=False),
 )
@@ -57,13 +69,13 @@ collections = Table(
     metadata,
     Column("pk", RowId, primary_key=True, autoincrement=True),
     Column("api_root_pk", ForeignKey("api_roots.pk", ondelete="CASCADE"), nullable=False),
-    Column("collection_id", String(64), nullable=False),
-    Column("title", String(256), nullable=False),
+    Column("collection_id", Text, nullable=False),
+    Column("title", Text, nullable=False),
     Column("description", Text, nullable=True),
-    Column("alias", String(128), nullable=True),
+    Column("alias", Text, nullable=True),
     Column("can_read", Boolean, nullable=False),
     Column("can_write", Boolean, nullable=False),
-    Column("owner_team", String(64), nullable=True),
+    Column("owner_team", Text, nullable=True),
     Column("default_tlp", Integer, nullable=False),
     UniqueConstraint("api_root_pk", "collection_id", name="uq_collection_id"),
 )
@@ -71,14 +83,14 @@ collections = Table(
 teams = Table(
     "teams",
     metadata,
-    Column("name", String(64), primary_key=True),
-    Column("identity_id", String(128), nullable=False, unique=True),
+    Column("name", Text, primary_key=True),
+    Column("identity_id", Text, nullable=False, unique=True),
 )
 
 users = Table(
     "users",
     metadata,
-    Column("name", String(64), primary_key=True),
+    Column("name", Text, primary_key=True),
     Column("role", String(16), nullable=False),
     Column("team", ForeignKey("teams.name"), nullable=True),
     Column("password_hash", Text, nullable=False),
@@ -90,47 +102,60 @@ objects = Table(
     metadata,
     Column("row", RowId, primary_key=True, autoincrement=True),
     Column("collection_pk", ForeignKey("collections.pk", ondelete="CASCADE"), nullable=False),
-    Column("stix_id", String(128), nullable=False),
-    Column("stix_type", String(64), nullable=False),
-    Column("version", String(40), nullable=False),
+    Column("stix_id", Text, nullable=False),
+    Column("stix_type", Text, nullable=False),
+    Column("version", Text, nullable=False),
     Column("version_us", BigInteger, nullable=False),
-    Column("spec_version", String(8), nullable=False),
+    Column("spec_version", Text, nullable=False),
     Column("date_added_us", BigInteger, nullable=False),
     Column("tlp", Integer, nullable=False),
-    Column("producer", String(64), nullable=True),
-    Column("posted_by", String(64), nullable=True),
+    Column("producer", Text, nullable=True),
+    Column("posted_by", Text, nullable=True),
     Column("body", Text, nullable=False),
     UniqueConstraint("collection_pk", "stix_id", "version_us", name="uq_object_version"),
     Index("ix_objects_page", "collection_pk", "date_added_us", "row"),
     Index("ix_objects_type", "collection_pk", "stix_type", "date_added_us"),
     Index("ix_objects_tlp", "collection_pk", "tlp", "producer"),
     Index("ix_objects_spec", "collection_pk", "spec_version"),
+    Index("ix_objects_stix_id", "stix_id"),
 )
 
 
-def _object_link(name: str, key: str, length: int, index: str) -> Table:
+def _object_link(name: str, key: str, index: str) -> Table:
     """A table of strings (``key``) attached to stored object versions, indexed by string."""
     return Table(
         name,
         metadata,
         Column("object_row", ForeignKey("objects.row", ondelete="CASCADE"), primary_key=True),
-        Column(key, String(length), primary_key=True),
+        Column(key, Text, primary_key=True),
         Index(index, key, "object_row"),
     )
 
 
-object_markings = _object_link("object_markings", "marking_ref", 128, "ix_markings_ref")
-object_extensions = _object_link("object_extensions", "extension_id", 128, "ix_extensions_id")
-object_recipients = _object_link("object_recipients", "team", 64, "ix_recipients_team")
+object_markings = _object_link("object_markings", "marking_ref", "ix_markings_ref")
+object_extensions = _object_link("object_extensions", "extension_id", "ix_extensions_id")
+object_recipients = _object_link("object_recipients", "team", "ix_recipients_team")
 OBJECT_LINKS = (object_markings, object_extensions, object_recipients)
 """The tables that hang off an object version's row (deleted along with it)."""
 
 statuses = Table(
     "statuses",
     metadata,
-    Column("status_id", String(64), primary_key=True),
+    Column("status_id", Text, primary_key=True),
     Column("api_root_pk", ForeignKey("api_roots.pk", ondelete="CASCADE"), nullable=False),
-    Column("owner", String(64), nullable=True),
+    Column("owner", Text, nullable=True),
     Column("request_us", BigInteger, nullable=False),
     Column("body", Text, nullable=False),
 )
+
+exercise_events = Table(
+    "exercise_events",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("kind", Text, nullable=False),
+    Column("time", Float, nullable=False),
+    Column("team", Text, nullable=True),
+    Column("body", Text, nullable=False),
+    Index("ix_exercise_events_team", "team", "seq"),
+)
+"""The exercise event log (written by :mod:`range.log`): one store holds one exercise."""

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from indicators.clock import Clock
 from indicators.errors import NotFoundError, StixValidationError, StoreError
 from indicators.store import lineage, schema
+from indicators.store.engine import write_lock
 from indicators.store.imports import (
     DEFAULT_MAX_CONTENT_LENGTH,
     DatedVersion,
@@ -81,6 +82,7 @@ class StoreWriter(StoreReader):
     def _insert_api_root(conn: Connection, new: NewApiRoot) -> int:
         """Insert API root ``new`` (checked); its primary key."""
         _check_segment(new.name, "API root name")
+        _check_texts(f"API root {new.name!r}", title=new.title, description=new.description)
         if new.max_content_length <= 0:
             raise StoreError(f"max_content_length of API root {new.name!r} must be positive")
         try:
@@ -137,6 +139,9 @@ class StoreWriter(StoreReader):
     def _insert_collection(self, conn: Connection, root_pk: int, new: NewCollection) -> int:
         """Insert collection ``new`` (checked; its owner team created if missing); its pk."""
         cid = _check_segment(new.collection_id, "collection id")
+        _check_texts(
+            f"collection {cid!r}", title=new.title, description=new.description, alias=new.alias
+        )
         if new.owner_team is not None:
             self._ensure_team(conn, check_name(new.owner_team, "team name"))
         try:
@@ -162,6 +167,7 @@ class StoreWriter(StoreReader):
 
     def _ensure_team(self, conn: Connection, team: str, identity_id: str | None = None) -> str:
         t = schema.teams
+        write_lock(conn, "teams")  # PostgreSQL: two writers never create one team twice
         found = conn.execute(select(t.c.identity_id).where(t.c.name == team)).scalar()
         if found is not None:
             if identity_id is not None and identity_id != found:
@@ -185,14 +191,20 @@ class StoreWriter(StoreReader):
         existing = self.team_collection(api_root, team)
         if existing is not None:
             return existing
-        return self.create_collection(
-            api_root,
-            f"{team} indicators",
-            collection_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"grapevine:{api_root}:{team}")),
-            description=f"Indicators shared by team {team}",
-            alias=team,
-            owner_team=team,
-        )
+        try:
+            return self.create_collection(
+                api_root,
+                f"{team} indicators",
+                collection_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"grapevine:{api_root}:{team}")),
+                description=f"Indicators shared by team {team}",
+                alias=team,
+                owner_team=team,
+            )
+        except StoreError:  # another process provisioned it first (same deterministic id)
+            existing = self.team_collection(api_root, team)
+            if existing is None:
+                raise
+            return existing
 
     def add_user(self, user: User, password_hash: str) -> User:
         """Store a new user (its team is created if missing); refuses a taken name."""
@@ -257,9 +269,23 @@ class StoreWriter(StoreReader):
         poster cannot read out of the answer). ``producer`` is the team credited when the
         object names no team identity and the poster is not a team. ``date_added``
         defaults to the store's clock, one instant for the whole envelope, read once
-        the write lock is held and never earlier than what the collection already
-        holds: ``date_added`` order is commit order, so a client polling with
-        ``added_after`` or a ``next`` cursor never misses a later commit.
+        the write lock is held and strictly later than everything the collection
+        already holds (one microsecond later if the clock has not moved on, or went
+        back): ``date_added`` order is commit order, so a client polling with
+        ``added_after`` (the last ``date_added`` it saw) or a ``next`` cursor never
+        misses a later commit.
+
+        The write lock: on SQLite the database's single writer lock; on PostgreSQL the
+        advisory lock ``objects:<API root>`` (:func:`~indicators.store.engine.write_lock`),
+        which writers of objects into one API root take first and hold until they
+        commit. So they commit one after the other, and each reads (READ COMMITTED:
+        every statement sees what was committed before it) the ``date_added`` floor,
+        the ids stored in every collection of the API root (see
+        :mod:`indicators.store.lineage`) and, through the row sequence, row ids after
+        the previous commit's. A reader sees a commit whole or not at all, and a later
+        commit only ever sorts after it in ``(date_added, row)``, so a keyset page or
+        ``added_after`` read never skips a row that commits later; two concurrent
+        POSTs of one version store it once.
         """
         if len(objects) > COMMIT_BATCH and not _batch:
             return self._add_in_batches(
@@ -277,6 +303,7 @@ class StoreWriter(StoreReader):
                 ident = exc.object_id or f"objects[{index}]"
                 failures.append(_detail(ident, describe_version(obj), exc.reason))
         with self._write.begin() as conn:
+            write_lock(conn, f"objects:{root.pk}")
             now_us = to_us(self._clock.now())
             if date_added is not None:
                 added_us = to_us(date_added)
@@ -285,7 +312,7 @@ class StoreWriter(StoreReader):
                 floor = conn.execute(
                     select(func.max(o.c.date_added_us)).where(o.c.collection_pk == info.pk)
                 ).scalar()
-                added_us = max(now_us, floor or 0)
+                added_us = now_us if floor is None else max(now_us, floor + 1)
             identities = self._identities(conn)
             known_teams = set(identities.values())
             history = lineage.load(conn, root.pk, [p.stix_id for p in prepared], poster)
@@ -507,6 +534,7 @@ class StoreWriter(StoreReader):
     ) -> None:
         if not isinstance(resource.get("id"), str):
             raise StoreError("a status resource needs a string 'id'")
+        _check_texts("a status resource", id=resource["id"])
         try:
             conn.execute(
                 insert(schema.statuses).values(
@@ -608,6 +636,17 @@ class StoreWriter(StoreReader):
                 _record(item, pk, new.default_tlp, version, version_us, added_us, team, None)
             )
         self._insert_rows(conn, records, planned)
+
+
+def _check_texts(what: str, **texts: str | None) -> None:
+    """Refuse text with a NUL character (PostgreSQL cannot store one in ``TEXT``;
+    refused on SQLite too, so both keep the same things)."""
+    for name, value in texts.items():
+        if value is not None and "\x00" in value:
+            raise StoreError(
+                f"{what}: its {name} holds a NUL character (\\x00) at character"
+                f" {value.index(chr(0))}; the store keeps no NUL in text"
+            )
 
 
 def _refused(exc: IntegrityError, what: str) -> StoreError:

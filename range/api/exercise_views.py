@@ -1,5 +1,5 @@
 """Views everyone logged in shares: the exercise's state, its events (a page, a
-long-poll, or a server-sent event stream) and the scoreboard."""
+long-poll, or a server-sent event stream), the scoreboard and its history."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from flask import Response, request
 
 from indicators.users import Role
-from range.api.errors import forbidden
+from range.api.errors import ApiError, forbidden
 from range.api.models import (
     BoardRow,
     Caller,
@@ -18,8 +18,12 @@ from range.api.models import (
     EventPage,
     EventsQuery,
     ExerciseView,
+    HistoryPoint,
+    HistoryQuery,
     Scoreboard,
+    ScoreHistory,
     StreamQuery,
+    TeamHistory,
     TeamInfo,
 )
 from range.api.routes import Call
@@ -135,3 +139,36 @@ def get_scoreboard(call: Call) -> Scoreboard:
     ]
     rows.sort(key=lambda r: (-r.total, r.team))
     return Scoreboard(scenario=board.scenario, teams=rows)
+
+
+def team_history(team: str, lines: list) -> TeamHistory:
+    """The running total of ``team``'s score lines, one point per distinct time
+    (summed in tenths, as :meth:`range.scoring.Scoreboard.total` sums them)."""
+    points: list[HistoryPoint] = []
+    running = 0
+    for line in sorted(lines, key=lambda x: x.time):
+        running += line.tenths
+        if points and points[-1].time == line.time:
+            points[-1].total = running / 10
+        else:
+            points.append(HistoryPoint(time=line.time, total=running / 10))
+    return TeamHistory(team=team, total=running / 10, points=points)
+
+
+def get_score_history(call: Call) -> ScoreHistory:
+    q: HistoryQuery = call.query
+    service = call.service
+    teams = service.scenario.team_ids()
+    if q.team is not None:
+        if q.team not in teams:
+            raise ApiError(400, "team", f"{q.team!r} is not a team of this exercise")
+        teams = [q.team]
+    board = service.scoreboard()
+    clock = service.clock
+    return ScoreHistory(
+        scenario=board.scenario,
+        start=clock.start,
+        now=clock.now(),
+        duration=service.scenario.duration,
+        teams=[team_history(team, board.lines(team)) for team in teams],
+    )

@@ -338,3 +338,28 @@ class BoardRow(_Out):
 class Scoreboard(_Out):
     scenario: str
     teams: list[BoardRow]
+
+
+class HistoryQuery(_In):
+    team: Name | None = Field(None, description="only this team (default: every team)")
+
+
+class HistoryPoint(_Out):
+    time: float = Field(description="simulated time, epoch seconds")
+    total: float = Field(description="the team's total once every line up to time counted")
+
+
+class TeamHistory(_Out):
+    team: str
+    total: float = Field(description="the last point's total: the scoreboard's total")
+    points: list[HistoryPoint] = Field(
+        description="one per simulated time at which the team's score lines changed it"
+    )
+
+
+class ScoreHistory(_Out):
+    scenario: str
+    start: float = Field(description="the scenario's start, epoch seconds (every total 0)")
+    now: float = Field(description="simulated time now, epoch seconds")
+    duration: float = Field(description="the scenario's length in simulated seconds")
+    teams: list[TeamHistory] = Field(description="in the scenario's order (not the ranking)")

@@ -51,6 +51,16 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(
         "GET",
+        "/scoreboard/history",
+        x.get_score_history,
+        "Every team's running total over simulated time (or one team's, with team)",
+        EVERYONE,
+        m.ScoreHistory,
+        query=m.HistoryQuery,
+        tag="score",
+    ),
+    Route(
+        "GET",
         f"{T}/alerts",
         t.get_alerts,
         "The team's alerts",

@@ -30,9 +30,10 @@ same files; so does the exercise's end.
 
 The run directory is ``--out`` (default ``grapevine-runs/SCENARIO-TIME`` under the
 current directory); its store is ``exercise.db``, so ``grapevine play`` on the same
-``--out`` resumes the exercise. ``--db`` plays on an existing store instead (the
-report goes next to it): its ``player`` user, if any, must already play the chosen
-team: the command refuses to move it.
+``--out`` resumes the exercise. ``--db`` plays on an existing store instead (a file:
+the report goes next to it; a PostgreSQL URL: into ``--out`` or the default run
+directory): its ``player`` user, if any, must already play the chosen team: the
+command refuses to move it.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ from range.commands.run import DB_NAME, Hosted, hosted, start_runner, write_outp
 from range.commands.scenario import open_scenario
 from range.commands.serve import add_server_arguments, announce, config_from
 from range.commands.serve_exercise import parse_speed
-from range.commands.stores import store_exists
+from range.commands.stores import is_url, store_exists
 from range.errors import RangeError, UsageError
 from range.events import Event
 from range.runner import ExerciseRunner
@@ -194,7 +195,7 @@ def run_dir(args: argparse.Namespace) -> Path:
     """Where the run's files go (see the module docstring)."""
     if args.out:
         return Path(args.out)
-    if args.db:
+    if args.db and not is_url(args.db):
         return Path(args.db).resolve().parent
     stem = Path(args.scenario).stem if args.scenario.endswith((".yaml", ".yml")) else args.scenario
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -219,7 +220,7 @@ def run(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot create it: {exc.strerror}") from None
-    db = Path(args.db) if args.db else out / DB_NAME
+    db = args.db if args.db else str(out / DB_NAME)  # a database URL stays as given
     config = config_from(args, str(db))
     bots = [t for t in scenario.team_ids() if t != team]
     console = wants_console(args.no_console)

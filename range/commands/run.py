@@ -171,7 +171,7 @@ def open_exercise(
 @contextlib.contextmanager
 def hosted(
     scenario: Scenario,
-    db: Path,
+    db: Path | str,
     speed: float | None,
     bot_teams: list[str],
     *,

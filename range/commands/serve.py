@@ -24,6 +24,7 @@ from typing import TextIO
 from flask import Flask
 
 from indicators.store import Store
+from indicators.store.engine import shown
 from indicators.store.writer import DEFAULT_MAX_CONTENT_LENGTH
 from indicators.taxii import ServerConfig, TaxiiServer, create_app
 from indicators.taxii.config import (
@@ -224,7 +225,7 @@ def start(
 def announce(server: TaxiiServer, config: ServerConfig, store: Store, out: TextIO) -> None:
     """Print where the server is and, without users, how to add one."""
     base = config.public_url.rstrip("/") + "/" if config.public_url else server.url
-    print(f"Grapevine TAXII 2.1 server on {server.url} (store {config.db})", file=out)
+    print(f"Grapevine TAXII 2.1 server on {server.url} (store {shown(config.db)})", file=out)
     print(f"  discovery: {base}taxii2/", file=out)
     print(f"  API root:  {base}{config.api_root}/", file=out)
     if not store.users():

@@ -33,20 +33,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="open the CERT team console",
         description="Open the CERT team console on a running exercise.",
     )
+    add_console_arguments(parser, "your team account")
+    parser.set_defaults(handler=run)
+
+
+def add_console_arguments(parser: argparse.ArgumentParser, account: str | None) -> None:
+    """``--url`` and ``--api-root`` of a console; with an ``account`` (the help of
+    ``--user``) also ``--user`` and ``--password-stdin``."""
     parser.add_argument(
         "--url", required=True, help="the range server, e.g. http://127.0.0.1:8000/"
     )
-    parser.add_argument("--user", required=True, metavar="NAME", help="your team account")
-    parser.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input"
-    )
+    if account is not None:
+        parser.add_argument("--user", required=True, metavar="NAME", help=account)
+        parser.add_argument(
+            "--password-stdin", action="store_true", help="read the password from standard input"
+        )
     parser.add_argument(
         "--api-root",
         default=DEFAULT_API_ROOT,
         metavar="NAME",
         help="the exercise's TAXII API root (default: %(default)s)",
     )
-    parser.set_defaults(handler=run)
 
 
 def read_password(from_stdin: bool) -> str:

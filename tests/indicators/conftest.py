@@ -1,7 +1,8 @@
 """A running TAXII server on an ephemeral loopback port, with users per role.
 
-``taxii`` is module-scoped: one store, one app, one waitress thread per test module,
-stopped cleanly at the end. Teams ``cert-de`` and ``cert-fr`` each have a user and a
+``taxii`` is module-scoped: one store, one app, one waitress thread per test module
+and database kind (every test using it runs on SQLite and on PostgreSQL), stopped
+cleanly at the end. Teams ``cert-de`` and ``cert-fr`` each have a user and a
 collection; ``partner`` and ``director`` have one user each.
 """
 
@@ -21,7 +22,7 @@ from indicators.clock import ManualClock
 from indicators.store import Store
 from indicators.taxii import ServerConfig, TaxiiServer, create_app
 from indicators.users import PasswordPolicy, Role, User
-from tests.conftest import EPOCH
+from tests.conftest import BACKENDS, EPOCH, new_database
 
 TAXII = "application/taxii+json;version=2.1"
 API_ROOT = "grapevine"
@@ -95,10 +96,13 @@ def start_harness(
     return harness
 
 
-@pytest.fixture(scope="module")
-def taxii(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def taxii(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Harness]:
     """A running server with the four standard users (see the module docstring)."""
-    harness = start_harness(str(tmp_path_factory.mktemp("taxii") / "grapevine.db"))
+    directory = tmp_path_factory.mktemp("taxii")
+    harness = start_harness(new_database(request, request.param, directory, "grapevine"))
     try:
         yield harness
     finally:

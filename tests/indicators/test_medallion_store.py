@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +17,7 @@ from indicators.store import ObjectFilter, Store
 from indicators.store.timestamps import to_us
 from indicators.tlp import RECIPIENTS_EXTENSION_ID, TLP2_MARKING_IDS, Reader, Tlp
 from indicators.users import Role, User, access
-from tests.dbdump import dump_sqlite
+from tests.dbdump import dump_store, refuse_inserts, sql
 from tests.indicators.factory import medallion_document
 
 SOURCE = "medallion.json"
@@ -33,8 +31,8 @@ def _data(document: dict[str, Any] | None = None) -> Any:
 
 
 @pytest.fixture
-def store(tmp_path: Path, clock: ManualClock) -> Iterator[Store]:
-    with Store.open(tmp_path / "grapevine.db", clock) as opened:
+def store(store_url: str, clock: ManualClock) -> Iterator[Store]:
+    with Store.open(store_url, clock) as opened:
         yield opened
 
 
@@ -101,11 +99,7 @@ def test_collections_api_roots_and_statuses_are_kept(store: Store) -> None:
 def test_the_only_statuses_are_the_files_own(store: Store) -> None:
     data = _data()
     import_medallion_data(data, store)
-    connection = sqlite3.connect(store.location)
-    try:
-        stored = sorted(i for (i,) in connection.execute("SELECT status_id FROM statuses"))
-    finally:
-        connection.close()
+    stored = sorted(i for (i,) in sql(store, "SELECT status_id FROM statuses"))
     assert stored == sorted(s.id for s in data.statuses)
     assert len(stored) == 3
 
@@ -139,20 +133,20 @@ def test_an_sco_is_versioned_by_its_date_added(store: Store) -> None:
 
 
 def test_dry_run_writes_nothing(store: Store) -> None:
-    before = dump_sqlite(store.location)
+    before = dump_store(store.location)
     report = import_medallion_data(_data(), store, dry_run=True)
     assert report.dry_run and report.versions == 15
-    assert dump_sqlite(store.location) == before
+    assert dump_store(store.location) == before
     assert store.api_roots() == []
 
 
 def test_an_existing_api_root_is_never_added_to(lived_in: Store) -> None:
     document = medallion_document()
     document["grapevine"] = document.pop("archive")
-    before = dump_sqlite(lived_in.location)
+    before = dump_store(lived_in.location)
     with pytest.raises(StoreError, match="API root 'grapevine' already exists"):
         import_medallion_data(_data(document), lived_in)
-    assert dump_sqlite(lived_in.location) == before
+    assert dump_store(lived_in.location) == before
 
 
 def _red_for(recipient: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -169,13 +163,13 @@ def _red_for(recipient: str) -> tuple[dict[str, Any], dict[str, Any]]:
 def test_a_bad_object_late_in_the_file_changes_nothing(lived_in: Store) -> None:
     """RED recipients are checked against the store's teams before the first write."""
     document, target = _red_for("cert-nowhere")
-    before = dump_sqlite(lived_in.location)
+    before = dump_store(lived_in.location)
     with pytest.raises(StixValidationError) as caught:
         import_medallion_data(_data(document), lived_in)
     assert caught.value.object_id == target["id"]
     assert "medallion.json: $.partners.collections[0].objects[1]: " in str(caught.value)
     assert "cert-nowhere" in str(caught.value)
-    assert dump_sqlite(lived_in.location) == before
+    assert dump_store(lived_in.location) == before
 
 
 def test_red_recipients_that_are_teams_are_accepted(lived_in: Store) -> None:
@@ -277,11 +271,11 @@ def test_an_owner_team_writes_its_collection_and_nobody_else_does(store: Store) 
     assert row.stix_id.startswith("identity--")
 
 
-def test_unmarked_objects_take_the_default_tlp(tmp_path: Path) -> None:
+def test_unmarked_objects_take_the_default_tlp(new_db: Callable[[str], str]) -> None:
     partner = Reader(is_partner=True)
     seen = {}
     for level in (Tlp.AMBER, Tlp.GREEN):
-        with Store.open(tmp_path / f"{level.name}.db") as store:
+        with Store.open(new_db(level.name)) as store:
             data = _data()
             import_medallion_data(data, store, default_tlp=level)
             high = data.collections[0]
@@ -312,33 +306,28 @@ def test_the_report_says_what_was_imported_and_what_changed_on_the_way(store: St
 
 
 @pytest.mark.parametrize(
-    "trigger",
+    ("table", "condition"),
     [
         # one object version among the last ones written
-        "BEFORE INSERT ON objects WHEN NEW.stix_id LIKE 'attack-pattern--%'",
+        ("objects", "NEW.stix_id LIKE 'attack-pattern--%'"),
         # the very last write of the import, after every object
-        "BEFORE INSERT ON statuses WHEN NEW.status_id = 'ec66a787-95e7-41d1-b731-af10506bf2ef'",
+        ("statuses", "NEW.status_id = 'ec66a787-95e7-41d1-b731-af10506bf2ef'"),
     ],
 )
 def test_a_write_that_fails_part_way_leaves_the_store_exactly_as_it_was(
-    lived_in: Store, trigger: str
+    lived_in: Store, table: str, condition: str
 ) -> None:
     """A failure no check can foresee (here a database trigger refusing one row, as a
     full disk or a concurrent writer would) after API roots, collections and objects
     went in: none of the import is stored and the store is exactly as before."""
     data = _data()
     assert any(s.id == "ec66a787-95e7-41d1-b731-af10506bf2ef" for s in data.statuses)
-    connection = sqlite3.connect(lived_in.location)
-    connection.execute(
-        f"CREATE TRIGGER refuse {trigger} BEGIN SELECT RAISE(ABORT, 'simulated failure'); END"
-    )
-    connection.commit()
-    connection.close()
-    before = dump_sqlite(lived_in.location)
+    refuse_inserts(lived_in, table, condition)
+    before = dump_store(lived_in.location)
     with pytest.raises(StoreError) as caught:
         import_medallion_data(data, lived_in)
     message = str(caught.value)
     assert message.startswith(f"{SOURCE}: nothing was imported: ")
     assert "simulated failure" in message
-    assert dump_sqlite(lived_in.location) == before
+    assert dump_store(lived_in.location) == before
     assert [r.name for r in lived_in.api_roots()] == ["grapevine"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -23,9 +24,9 @@ def test_importing_the_package_creates_no_app() -> None:
     assert not [v for v in vars(module).values() if isinstance(v, Flask)]
 
 
-def test_two_servers_in_one_process_keep_their_own_users(tmp_path: Path) -> None:
-    one = start_harness(str(tmp_path / "one.db"))
-    two = start_harness(str(tmp_path / "two.db"))
+def test_two_servers_in_one_process_keep_their_own_users(new_db: Callable[[str], str]) -> None:
+    one = start_harness(new_db("one"))
+    two = start_harness(new_db("two"))
     try:
         one.store.add_user(User("only-one", Role.DIRECTOR), FAST_POLICY.hash(PASSWORD))
         assert one.http("only-one").get(f"{one.url}taxii2/").status_code == 200
@@ -64,8 +65,8 @@ def test_a_medallion_app_still_works_beside_ours(taxii: Harness, tmp_path: Path)
     assert taxii.http("director").get(f"{taxii.url}taxii2/").status_code == 200
 
 
-def test_public_url_sets_discovery_urls(tmp_path: Path) -> None:
-    path = str(tmp_path / "pub.db")
+def test_public_url_sets_discovery_urls(store_url: str) -> None:
+    path = store_url
     harness = start_harness(path, ServerConfig(db=path, public_url="https://taxii.example.org/cti"))
     try:
         body = harness.http("partner").get(f"{harness.url}taxii2/").json()
@@ -87,9 +88,9 @@ def test_password_change_and_removal_take_effect_at_once(taxii: Harness) -> None
     assert taxii.http("temp", "a new password").get(url).status_code == 401
 
 
-def test_a_store_without_users_serves_nobody(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "empty.db")
-    app = create_app(ServerConfig(db=str(tmp_path / "empty.db")), store=store)
+def test_a_store_without_users_serves_nobody(store_url: str) -> None:
+    store = Store.open(store_url)
+    app = create_app(ServerConfig(db=store_url), store=store)
     try:
         with TaxiiServer(app) as server:
             for auth in (("user", "pass"), ("admin", "admin"), None):

@@ -29,8 +29,8 @@ LIMITS = LoginLimits(free_failures=3, backoff=1.0, max_backoff=2.0)
 
 
 @pytest.fixture
-def guarded(tmp_path: Path) -> Iterator[Harness]:
-    path = str(tmp_path / "grapevine.db")
+def guarded(store_url: str) -> Iterator[Harness]:
+    path = store_url
     harness = start_harness(path, ServerConfig(db=path, logins=LIMITS))
     try:
         yield harness

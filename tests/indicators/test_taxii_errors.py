@@ -217,8 +217,8 @@ def test_reposting_the_same_version_changes_nothing(taxii: Harness, seeded: dict
 
 
 @pytest.fixture
-def small(tmp_path) -> Iterator[Harness]:
-    path = str(tmp_path / "small.db")
+def small(store_url: str) -> Iterator[Harness]:
+    path = store_url
     harness = start_harness(path, ServerConfig(db=path, max_content_length=2000, max_page_size=5))
     try:
         yield harness

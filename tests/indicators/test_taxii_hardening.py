@@ -24,7 +24,7 @@ from indicators.tlp import (
     may_read,
 )
 from indicators.users import team_identity_id
-from tests.dbdump import dump_sqlite
+from tests.dbdump import dump_store
 from tests.indicators.conftest import TAXII, Harness, start_harness
 from tests.indicators.factory import indicator, new_version, stix_id
 
@@ -82,7 +82,7 @@ def test_a_lone_surrogate_refuses_its_object_only(taxii: Harness, where: str) ->
         path = "x_\\udc80"
     body = json.dumps({"objects": [good, bad]})  # ensure_ascii: the JSON escape \udc80
     assert "\\udc80" in body
-    before = dump_sqlite(taxii.store.location)
+    before = dump_store(taxii.store.location)
     response = post_raw(taxii, "de-analyst", "cert-de", body)
     assert response.status_code == 202, response.text
     status = response.json()
@@ -90,7 +90,7 @@ def test_a_lone_surrogate_refuses_its_object_only(taxii: Harness, where: str) ->
     [failure] = status["failures"]
     assert failure["id"] == bad["id"]
     assert f"property {path}" in failure["message"] and "surrogate" in failure["message"]
-    after = dump_sqlite(taxii.store.location)
+    after = dump_store(taxii.store.location)
     assert set(before) <= set(after)
     seen = visible_ids(taxii, "de-analyst", "cert-de", "objects", "")
     assert good["id"] in seen and bad["id"] not in seen
@@ -111,7 +111,7 @@ def test_deeply_nested_bodies_are_refused_before_parsing(taxii: Harness) -> None
     deep = {**indicator(rng), "x_deep": "DEEP"}
     deep_body = json.dumps({"objects": [indicator(rng), deep]})
     deep_body = deep_body.replace('"DEEP"', "[" * 990 + "1" + "]" * 990)
-    before = dump_sqlite(taxii.store.location)
+    before = dump_store(taxii.store.location)
     for body in (
         "[" * 100_000 + "]" * 100_000,
         '{"objects": [' + "[" * 100_000 + "]" * 100_000 + "]}",
@@ -119,7 +119,7 @@ def test_deeply_nested_bodies_are_refused_before_parsing(taxii: Harness) -> None
     ):
         response = post_raw(taxii, "de-analyst", "cert-de", body)
         assert_error(response, 400, "nested deeper than 64 levels")
-    assert dump_sqlite(taxii.store.location) == before
+    assert dump_store(taxii.store.location) == before
     ok = indicator(rng)
     ok["x_nested"] = _nested(40)
     assert post(taxii, "de-analyst", "cert-de", [ok])["success_count"] == 1
@@ -280,7 +280,7 @@ def test_reposting_a_hidden_object_answers_as_a_fresh_store(taxii: Harness) -> N
     fresh = indicator(rng, tlp=Tlp.AMBER_STRICT)
     # cert-de may not publish as cert-fr: repost the hidden strict object unattributed.
     repost = {k: v for k, v in strict.items() if k != "created_by_ref"}
-    before = dump_sqlite(taxii.store.location)
+    before = dump_store(taxii.store.location)
     hidden = post(taxii, "de-analyst", "cert-de", [repost, red_sco])
     assert [set(s) for s in hidden["successes"]] == [{"id", "version"}] * 2, hidden
     assert hidden["successes"][0]["version"] == strict["modified"]
@@ -288,7 +288,7 @@ def test_reposting_a_hidden_object_answers_as_a_fresh_store(taxii: Harness) -> N
         "grapevine", taxii.collections["cert-de"], Reader(is_director=True), object_id=red_sco["id"]
     ).rows[0]
     assert hidden["successes"][1]["version"] != stored_sco.date_added
-    after = dump_sqlite(taxii.store.location)
+    after = dump_store(taxii.store.location)
     objects_before = [line for line in before if 'INTO "objects"' in line]
     assert [line for line in after if 'INTO "objects"' in line] == objects_before
     new = post(taxii, "de-analyst", "cert-de", [fresh, fresh_sco])
@@ -311,23 +311,23 @@ def test_a_team_may_not_version_another_teams_object(taxii: Harness) -> None:
         k: v for k, v in new_version(theirs, 60, name="changed").items() if k != "created_by_ref"
     }
     newer_unattributed = new_version(unattributed, 60, name="changed")
-    before = dump_sqlite(taxii.store.location)
+    before = dump_store(taxii.store.location)
     status = post(taxii, "fr-analyst", "cert-fr", [newer, newer_unattributed, sco])
     reasons = {f["id"]: f["message"] for f in status["failures"]}
     assert "published by team 'cert-de'" in reasons[theirs["id"]]
     assert "first published in the collection of team 'cert-de'" in reasons[unattributed["id"]]
     assert [s["id"] for s in status["successes"]] == [sco["id"]]  # an SCO belongs to nobody
     objects_before = [line for line in before if 'INTO "objects"' in line]
-    after = [line for line in dump_sqlite(taxii.store.location) if 'INTO "objects"' in line]
+    after = [line for line in dump_store(taxii.store.location) if 'INTO "objects"' in line]
     assert after[: len(objects_before)] == objects_before and len(after) == len(objects_before) + 1
     director = post(taxii, "director", "cert-fr", [newer])
     assert director["success_count"] == 1 and not director["failures"]
 
 
-def test_the_depth_limit_is_a_setting(tmp_path) -> None:
+def test_the_depth_limit_is_a_setting(store_url: str) -> None:
     with pytest.raises(StoreError, match="max_json_depth"):
         ServerConfig(max_json_depth=3)
-    path = str(tmp_path / "shallow.db")
+    path = store_url
     harness = start_harness(path, ServerConfig(db=path, max_json_depth=8))
     try:
         rng = random.Random(910)

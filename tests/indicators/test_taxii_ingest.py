@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 import threading
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from indicators.store import Store
 from indicators.store.writer import COMMIT_BATCH
 from indicators.taxii import ServerConfig
 from tests.indicators.conftest import TAXII, Harness, start_harness
@@ -28,8 +28,8 @@ POST_HEADERS = {"Content-Type": TAXII}
 
 
 @pytest.fixture
-def roomy(tmp_path: Path) -> Iterator[Harness]:
-    path = str(tmp_path / "grapevine.db")
+def roomy(store_url: str) -> Iterator[Harness]:
+    path = store_url
     harness = start_harness(path, ServerConfig(db=path, max_content_length=64 * 1024 * 1024))
     try:
         yield harness
@@ -52,9 +52,10 @@ def addresses(count: int) -> list[dict]:
     ]
 
 
-def stored_rows(path: str) -> int:
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-        return db.execute("SELECT count(*) FROM objects").fetchone()[0]
+def stored_rows(store: Store) -> int:
+    """Rows committed in ``objects``, read on a connection of its own."""
+    with store.engines[0].connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM objects")).scalar_one()
 
 
 def test_a_small_post_completes_while_a_big_envelope_is_being_stored(roomy: Harness) -> None:
@@ -76,7 +77,7 @@ def test_a_small_post_completes_while_a_big_envelope_is_being_stored(roomy: Harn
     deadline = time.monotonic() + 240
     seen = 0
     while time.monotonic() < deadline and "big" not in finished:
-        seen = stored_rows(roomy.config.db)
+        seen = stored_rows(roomy.store)
         if 0 < seen < total:
             break
         time.sleep(0.005)

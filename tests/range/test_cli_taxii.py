@@ -30,7 +30,7 @@ from indicators.store import Store
 from indicators.taxii import ServerConfig, TaxiiServer, create_app
 from indicators.users import PasswordPolicy, Role, User
 from range.cli import main
-from tests.dbdump import dump_sqlite
+from tests.dbdump import dump_store
 from tests.indicators.factory import MEDALLION_DATA_FILE
 
 USER, PASSWORD = "director", "correct-horse-battery"
@@ -405,20 +405,20 @@ def test_dry_run_prints_the_plan_and_creates_no_store(
 def test_dry_run_leaves_an_existing_store_as_it_was(
     lived_in: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    before = dump_sqlite(lived_in)
+    before = dump_store(lived_in)
     assert (
         main(["taxii", "import", str(MEDALLION_DATA_FILE), "--db", str(lived_in), "--dry-run"]) == 0
     )
     assert "would import" in capsys.readouterr().out
-    assert dump_sqlite(lived_in) == before
+    assert dump_store(lived_in) == before
 
 
 def test_import_into_a_lived_in_store_adds_and_changes_nothing_else(
     lived_in: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    before = set(dump_sqlite(lived_in))
+    before = set(dump_store(lived_in))
     assert main(["taxii", "import", str(MEDALLION_DATA_FILE), "--db", str(lived_in)]) == 0
-    after = set(dump_sqlite(lived_in))
+    after = set(dump_store(lived_in))
     assert before <= after  # every row that was there is still there, unchanged
     with Store.open(lived_in) as store:
         assert [r.name for r in store.api_roots()] == [
@@ -430,7 +430,7 @@ def test_import_into_a_lived_in_store_adds_and_changes_nothing_else(
     # importing the same file again is refused whole
     assert main(["taxii", "import", str(MEDALLION_DATA_FILE), "--db", str(lived_in)]) == 1
     assert "API root 'cert-vineland' already exists" in capsys.readouterr().err
-    assert set(dump_sqlite(lived_in)) == after
+    assert set(dump_store(lived_in)) == after
 
 
 def test_a_write_the_database_refuses_imports_nothing(
@@ -445,12 +445,12 @@ def test_a_write_the_database_refuses_imports_nothing(
     )
     connection.commit()
     connection.close()
-    before = dump_sqlite(lived_in)
+    before = dump_store(lived_in)
     assert main(["taxii", "import", str(MEDALLION_DATA_FILE), "--db", str(lived_in)]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"error: {MEDALLION_DATA_FILE}: nothing was imported: ")
     assert "simulated failure" in err
-    assert dump_sqlite(lived_in) == before
+    assert dump_store(lived_in) == before
 
 
 def _bad_copy(tmp_path: Path, damage: Any) -> Path:
@@ -491,14 +491,14 @@ def test_bad_files_are_refused_naming_file_and_place(
     what: str | None,
 ) -> None:
     path = _bad_copy(tmp_path, damage)
-    before = dump_sqlite(lived_in)
+    before = dump_store(lived_in)
     assert main(["taxii", "import", str(path), "--db", str(lived_in)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ")
     assert str(path) in err and where in err
     if what:
         assert what in err
-    assert dump_sqlite(lived_in) == before
+    assert dump_store(lived_in) == before
 
 
 def test_malformed_json_is_refused_with_line_and_column(
@@ -506,11 +506,11 @@ def test_malformed_json_is_refused_with_line_and_column(
 ) -> None:
     path = tmp_path / "broken.json"
     path.write_text(MEDALLION_DATA_FILE.read_text()[:-40])
-    before = dump_sqlite(lived_in)
+    before = dump_store(lived_in)
     assert main(["taxii", "import", str(path), "--db", str(lived_in)]) == 1
     err = capsys.readouterr().err
     assert f"error: {path}: line " in err and "not valid JSON" in err
-    assert dump_sqlite(lived_in) == before
+    assert dump_store(lived_in) == before
 
 
 @pytest.mark.parametrize(

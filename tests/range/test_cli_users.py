@@ -20,8 +20,9 @@ def run(monkeypatch, capsys, argv: list[str], stdin: str = "") -> tuple[int, str
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    return str(tmp_path / "users.db")
+def db(store_url: str) -> str:
+    """A SQLite file path, or a PostgreSQL URL: ``--db`` takes either."""
+    return store_url
 
 
 def test_add_a_team_user_creates_team_identity_and_collection(monkeypatch, capsys, db) -> None:
@@ -131,7 +132,8 @@ def test_readers_refuse_a_missing_store_and_create_none(
     assert not typo.exists()
 
 
-def test_add_says_it_created_a_new_store(monkeypatch, capsys, db) -> None:
+def test_add_says_it_created_a_new_store(monkeypatch, capsys, tmp_path: Path) -> None:
+    db = str(tmp_path / "new.db")  # a file (a database server says itself what exists)
     argv = ["users", "add", "dir", "--role", "director", "--password-stdin", "--db", db]
     code, out, _ = run(monkeypatch, capsys, argv, "first password\n")
     assert code == 0 and out.splitlines()[0] == f"created a new store at {db}"

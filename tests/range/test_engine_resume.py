@@ -1,4 +1,5 @@
-"""Resume: replaying the log rebuilds the exercise; the rest of the run is the same."""
+"""Resume: replaying the log rebuilds the exercise; the rest of the run is the same.
+On SQLite and on PostgreSQL (the event log and the store in either)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from range.clock import ExerciseClock
 from range.engine import Exercise
 from range.errors import RangeError, ReplayError
 from range.log import EventLog
+from tests.conftest import on_backends
 from tests.range.plan import drive
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,21 +29,21 @@ def dump(ex: Exercise) -> list[str]:
     return [e.model_dump_json() for e in ex.log.after(0, limit=None)]
 
 
-def fresh(tiny, path: Path) -> Exercise:
+def fresh(tiny, path: Path | str) -> Exercise:
     return Exercise(tiny, Store.open(path), ExerciseClock(tiny.epoch(0), None))
 
 
 @pytest.fixture
-def unbroken(tiny, tmp_path) -> Exercise:
-    ex = fresh(tiny, tmp_path / "unbroken.db")
+def unbroken(tiny, new_db: Callable[[str], str]) -> Exercise:
+    ex = fresh(tiny, new_db("unbroken"))
     drive(ex)
     yield ex
     ex.store.close()
 
 
-@pytest.mark.parametrize("stop", [0, 10, 59.5, 95, 101, 172, 240])
-def test_resume_equals_unbroken(tiny, tmp_path, unbroken, stop):
-    path = tmp_path / "broken.db"
+@on_backends("stop", [0, 10, 59.5, 95, 101, 172, 240], on_postgresql=[0, 101, 240])
+def test_resume_equals_unbroken(tiny, new_db, unbroken, stop):
+    path = new_db("broken")
     first = fresh(tiny, path)
     drive(first, stop=stop)
     logged = first.log.last_seq
@@ -60,8 +63,8 @@ def test_resume_equals_unbroken(tiny, tmp_path, unbroken, stop):
     store.close()
 
 
-def test_resume_refuses_an_empty_log_and_another_seed(tiny, tmp_path):
-    store = Store.open(tmp_path / "empty.db")
+def test_resume_refuses_an_empty_log_and_another_seed(tiny, store_url):
+    store = Store.open(store_url)
     with pytest.raises(RangeError, match="empty"):
         Exercise.resume(tiny, store, ExerciseClock(tiny.epoch(0), None))
     ex = Exercise(tiny, store, ExerciseClock(tiny.epoch(0), None))
@@ -71,8 +74,8 @@ def test_resume_refuses_an_empty_log_and_another_seed(tiny, tmp_path):
     store.close()
 
 
-def test_a_log_of_another_run_does_not_replay(tiny, tmp_path):
-    path = tmp_path / "run.db"
+def test_a_log_of_another_run_does_not_replay(tiny, store_url):
+    path = store_url
     ex = fresh(tiny, path)
     drive(ex, stop=120)
     ex.store.close()
@@ -83,7 +86,7 @@ def test_a_log_of_another_run_does_not_replay(tiny, tmp_path):
         Exercise.resume(changed, store, ExerciseClock(tiny.epoch(0), None))
 
 
-def _child(db: Path, mode: str) -> subprocess.Popen[str]:
+def _child(db: str, mode: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "tests.range.plan", str(db), mode],
         cwd=ROOT,
@@ -127,12 +130,12 @@ def reference(tiny, tmp_path_factory) -> tuple[str, list[str]]:
     return out
 
 
-@pytest.mark.parametrize("kills", [[1], [3, 4], [9], [14]])
-def test_sigkill_mid_run_then_resume_gives_the_same_scoreboard(tmp_path, reference, kills):
+@on_backends("kills", [[1], [3, 4], [9], [14]], on_postgresql=[[3, 4]])
+def test_sigkill_mid_run_then_resume_gives_the_same_scoreboard(store_url, reference, kills):
     """kill -9 the runner while it steps (after 1, 3 then 4 more, 9 or 14 steps of 15 s),
     resume in a new process each time, run to the end: the same scoreboard and log."""
     deadline = time.monotonic() + 240
-    db = tmp_path / "killed.db"
+    db = store_url
     mode = "run"
     killed_at: list[int] = []
     for steps in kills:

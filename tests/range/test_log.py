@@ -3,6 +3,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from indicators.store import Store
 from range.events import Alert, Message
 from range.log import EventLog
@@ -24,8 +26,15 @@ def alert(team: str, n: int) -> Alert:
     )
 
 
-def test_append_assigns_seq_and_survives_reopening(tmp_path):
-    path = tmp_path / "log.db"
+@pytest.fixture
+def store(store_url):
+    """The range's store fixture, on SQLite and on PostgreSQL."""
+    with Store.open(store_url) as s:
+        yield s
+
+
+def test_append_assigns_seq_and_survives_reopening(store_url):
+    path = store_url
     with Store.open(path) as store:
         log = EventLog(store)
         assert log.last_seq == 0
@@ -73,3 +82,40 @@ def test_wait_times_out_then_wakes_on_append(store):
     log.append(Message(time=T, text="two"))
     waiter.join(timeout=10)
     assert woke == [True]
+
+
+def test_concurrent_appenders_get_every_seq_once_and_a_follower_misses_none(store_url):
+    """Three writers, each with a store of its own (as separate processes would), append
+    at once while a follower reads after its cursor: seq is 1..N with no gap or
+    repeat, and the follower, reading only after the last seq it saw, gets them all."""
+    stores = [Store.open(store_url) for _ in range(4)]
+    try:
+        logs = [EventLog(s) for s in stores]
+        errors: list[BaseException] = []
+
+        def write(n: int) -> None:
+            try:
+                for i in range(20):
+                    logs[n].append_many([alert(f"t{n}", i), alert(f"t{n}", 100 + i)])
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        writers = [threading.Thread(target=write, args=(n,)) for n in range(3)]
+        for thread in writers:
+            thread.start()
+        followed, last = [], 0
+        while True:
+            finished = not any(t.is_alive() for t in writers)  # before reading: a last read
+            fresh = logs[3].after(last, limit=None)
+            followed += fresh
+            last = fresh[-1].seq if fresh else last
+            if finished and not fresh:
+                break
+        for thread in writers:
+            thread.join(30)
+        assert errors == []
+        assert [e.seq for e in followed] == list(range(1, 121))
+        assert [e.seq for e in logs[3].after(0, limit=None)] == list(range(1, 121))
+    finally:
+        for store in stores:
+            store.close()

@@ -12,14 +12,20 @@ from range.responses import ResponseSet, Rule, addr_text, normalise, parse_frame
 ATTACKER, PORTAL, CLIENT = "203.0.113.66", "192.0.2.20", "198.51.100.7"
 
 
+def eth() -> Ether:
+    """An Ethernet header with both addresses given: without a destination MAC, Scapy
+    looks one up by ARP on the test machine's own network (2 s timeout per frame)."""
+    return Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+
+
 def tcp(src: str, dst: str, sport: int = 40000, dport: int = 80) -> bytes:
     ip = IPv6(src=src, dst=dst) if ":" in src else IP(src=src, dst=dst)
-    return bytes(Ether() / ip / TCP(sport=sport, dport=dport))
+    return bytes(eth() / ip / TCP(sport=sport, dport=dport))
 
 
 def dns_query(name: str, src: str = "192.0.2.40", dst: str = "192.0.2.10") -> bytes:
     return bytes(
-        Ether() / IP(src=src, dst=dst) / UDP(sport=5353, dport=53) / DNS(qd=DNSQR(qname=name))
+        eth() / IP(src=src, dst=dst) / UDP(sport=5353, dport=53) / DNS(qd=DNSQR(qname=name))
     )
 
 
@@ -43,7 +49,7 @@ def test_parse_frame_reads_l3_and_l4_headers():
     v6 = parse_frame(tcp("2001:db8:bad::66", "2001:db8:ee::20"))
     assert addr_text(v6.src) == "2001:db8:bad::66"
     assert parse_frame(dns_query("Evil.Example.")).qname() == "evil.example"
-    arp = parse_frame(bytes(Ether() / ARP()))
+    arp = parse_frame(bytes(eth() / ARP()))
     assert arp.src is None and arp.sport == -1
 
 
@@ -80,10 +86,10 @@ def test_block_port_tcp_udp_and_direction():
     rs = rules(("block-port", "tcp/22", "dst"))
     assert drop_id(rs, tcp(ATTACKER, PORTAL, 40000, 22)) == "r1"
     assert drop_id(rs, tcp(PORTAL, ATTACKER, 22, 40000)) is None  # the reply: src port 22
-    assert drop_id(rs, bytes(Ether() / IP(src=ATTACKER, dst=PORTAL) / UDP(dport=22))) is None
+    assert drop_id(rs, bytes(eth() / IP(src=ATTACKER, dst=PORTAL) / UDP(dport=22))) is None
     both = rules(("block-port", "udp/53", "both"))
     assert drop_id(both, dns_query("a.example")) == "r1"
-    reply = Ether() / IP(src="192.0.2.10", dst="192.0.2.40") / UDP(sport=53, dport=5353)
+    reply = eth() / IP(src="192.0.2.10", dst="192.0.2.40") / UDP(sport=53, dport=5353)
     assert drop_id(both, bytes(reply)) == "r1"
 
 
@@ -94,7 +100,7 @@ def test_sinkhole_drops_queries_for_the_domain_and_subdomains_only():
     assert drop_id(rs, dns_query("notevil.example")) is None
     assert drop_id(rs, dns_query("evil.example.org")) is None
     answer = DNS(qr=1, qd=DNSQR(qname="evil.example"), an=DNSRR(rrname="evil.example"))
-    reply = Ether() / IP(src="192.0.2.10", dst="192.0.2.40") / UDP(sport=53, dport=5353) / answer
+    reply = eth() / IP(src="192.0.2.10", dst="192.0.2.40") / UDP(sport=53, dport=5353) / answer
     assert drop_id(rs, bytes(reply)) is None  # answers are not queries
     assert drop_id(rs, tcp(ATTACKER, PORTAL)) is None
 

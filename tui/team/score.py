@@ -1,19 +1,31 @@
-"""The score panel: the total, per category, and every explained score line.
-(A score-over-time chart is for later.)"""
+"""The score panel: the total, per category, the team's total over simulated time
+(a :class:`~tui.chart.ScoreChart` of ``GET /api/scoreboard/history?team=...``) and
+every explained score line."""
 
 from __future__ import annotations
+
+from functools import partial
 
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
-from range.api.models import TeamScore
+from range.api.models import ScoreHistory, TeamScore
+from tui.chart import ScoreChart
 from tui.team.cells import clock
 from tui.team.pane import Pane
 
 
 class ScorePanel(Pane):
+    DEFAULT_CSS = """
+    ScorePanel #score-chart {
+        height: 45%;
+        min-height: 7;
+    }
+    """
+
     def compose(self) -> ComposeResult:
         yield Static("Score: -", id="score-total")
+        yield ScoreChart(id="score-chart", legend=False)
         table: DataTable = DataTable(id="score-table", cursor_type="row", zebra_stripes=True)
         table.add_column("time", key="time", width=8)
         table.add_column("points", key="points", width=7)
@@ -23,10 +35,22 @@ class ScorePanel(Pane):
         yield table
 
     def show(self, score: TeamScore) -> None:
+        """Read the team's score history, then show it with ``score`` (the chart and
+        the lines change together, and agree)."""
+        team = score.team
+        self.console.act(
+            "read score history",
+            lambda client: client.score_history(team),
+            partial(self.show_with_history, score),
+            group="read-score-history",
+        )
+
+    def show_with_history(self, score: TeamScore, history: ScoreHistory) -> None:
         parts = "  ".join(f"{k} {v:g}" for k, v in score.categories.items() if v)
         self.query_one("#score-total", Static).update(
             f"Score {score.total:g}" + (f"   ({parts})" if parts else "")
         )
+        self.query_one(ScoreChart).show(history)
         table = self.query_one("#score-table", DataTable)
         table.clear()
         for i, line in enumerate(score.lines):

@@ -134,6 +134,45 @@ def test_scoreboard_for_everyone(started):
     assert team["total"] == rows["ee"]["total"]
 
 
+def test_score_history_for_everyone_ends_at_the_scoreboard_totals(started):
+    body = {"pattern": "[ipv4-addr:value = '203.0.113.66']"}
+    ok(started.post("ee-analyst", "/teams/ee/indicators", body), 201)
+    started.step(240)
+    board = {r["team"]: r["total"] for r in ok(started.get("partner", "/scoreboard"))["teams"]}
+    lines = ok(started.get("director", "/teams/ee/score"))["lines"]
+    assert len({line["time"] for line in lines}) >= 2  # a history worth the name
+    for user in ("ee-analyst", "lv-analyst", "director", "partner"):
+        history = ok(started.get(user, "/scoreboard/history"))
+        assert history["scenario"] == "Tiny range"
+        assert history["start"] == started.exercise.scenario.epoch(0)
+        assert history["now"] == started.exercise.scenario.epoch(240)
+        assert history["duration"] == 240
+        assert [t["team"] for t in history["teams"]] == ["ee", "lv"]  # the scenario's order
+        for team in history["teams"]:
+            assert team["total"] == board[team["team"]]
+            if team["points"]:
+                assert team["points"][-1]["total"] == team["total"]
+    ee = ok(started.get("partner", "/scoreboard/history"))["teams"][0]
+    times = [p["time"] for p in ee["points"]]
+    assert times == sorted(set(times))  # one point per distinct time, in order
+    running = 0
+    expected = {}
+    for line in sorted(lines, key=lambda x: x["time"]):
+        running += round(line["points"] * 10)
+        expected[line["time"]] = running / 10
+    assert {p["time"]: p["total"] for p in ee["points"]} == expected
+
+
+def test_score_history_of_one_team(started):
+    started.step(60)
+    history = ok(started.get("lv-analyst", "/scoreboard/history", team="ee"))
+    assert [t["team"] for t in history["teams"]] == ["ee"]
+    refused(started.get("partner", "/scoreboard/history", team="fr"), 400, "team")
+    refused(started.get("partner", "/scoreboard/history", team="Not A Name"), 400, "team")
+    anonymous = requests.get(started.url + "/scoreboard/history", timeout=30)
+    refused(anonymous, 401, "authorization")
+
+
 # -- server-sent events -----------------------------------------------------------------
 
 

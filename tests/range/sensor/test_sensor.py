@@ -246,7 +246,12 @@ def test_ipv6_extension_headers_are_skipped() -> None:
 
 
 def test_ipv4_fragments_are_counted_not_reassembled() -> None:
-    pkt = Ether() / IP(src=CLIENT.ip, dst=SERVER.ip, flags="MF") / UDP(sport=1, dport=2) / b"x"
+    pkt = (
+        Ether(src=CLIENT.mac, dst=SERVER.mac)
+        / IP(src=CLIENT.ip, dst=SERVER.ip, flags="MF")
+        / UDP(sport=1, dport=2)
+        / b"x"
+    )
     sensor = Sensor()
     assert sensor.feed(1.0, bytes(pkt)) == [] and sensor.flush() == []
     assert sensor.stats["fragment"] == 1
