@@ -61,7 +61,8 @@ class PlayerRange:
 
     scenario: str
     """A built-in name or a YAML path, opened again in the child."""
-    db: Path
+    db: str
+    """The store: a file path or a database URL."""
     out: Path
     speed: float | None
     bots: list[str]
