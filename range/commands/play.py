@@ -12,14 +12,21 @@ counts) runs at once at ``--speed`` (default :data:`DEFAULT_SPEED`: the campaign
 a fresh random password that is printed together with a complete example that
 publishes an indicator; every other team is a simulated CERT (:mod:`range.bots`).
 
-Until the terminal UI exists, the player's live events go to stdout, one line each:
-alerts (simulated time, alert id, indicator, matched values), the director's
-messages, the team's own actions and score changes. Ctrl-C (or SIGTERM) stops the
-runner, the bots and the server, then writes the after-action report, the
+On a terminal the team console (:mod:`tui.play`, loaded by name when the command
+runs: ``range`` does not import ``tui``) opens for the player's account, on the
+briefing for a new run, while the range runs in a child process
+(:mod:`range.commands.play_console`). Quitting it (``q``, ``ctrl+q``, ``ctrl+c``; SIGTERM too) stops
+the runner, the bots and the server, then writes the after-action report, the
 scoreboard and the shared indicators (:func:`range.commands.run.write_outputs`,
 without the per-team captures, which take a while to rebuild: ``grapevine run``
-writes those) into the run directory and prints the report's path; so does the
-exercise's end.
+writes those) into the run directory and prints the report's path. The exercise's
+end leaves the console open (it says the exercise is over) until the player quits.
+
+With ``--no-console``, or when standard input or output is not a terminal (saying
+so), the player's live events go to stdout instead, one line each: alerts
+(simulated time, alert id, indicator, matched values), the director's messages, the
+team's own actions and score changes. Ctrl-C (or SIGTERM) then stops and writes the
+same files; so does the exercise's end.
 
 The run directory is ``--out`` (default ``grapevine-runs/SCENARIO-TIME`` under the
 current directory); its store is ``exercise.db``, so ``grapevine play`` on the same
@@ -66,6 +73,9 @@ DEFAULT_SPEED = "10"
 """Simulated seconds per real second: the campaign's 1h40m in ten minutes."""
 RUNS_DIR = "grapevine-runs"
 PLAYER = "player"
+CONSOLE = "tui.play"
+"""The module whose ``run(url, user, password, api_root=..., briefing_first=...)``
+opens the player's console."""
 EXAMPLE_TLP = Tlp.GREEN
 SCORE_EVERY = 1.0
 """Least wall seconds between two looks at the scoreboard."""
@@ -76,9 +86,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "play",
         help="play one CERT on this machine",
-        description="Play one CERT of an exercise on this machine; simulated CERTs play"
-        " the other teams. Your events print as they happen; Ctrl-C stops and writes the"
-        " after-action report.",
+        description="Play one CERT of an exercise on this machine in the team console;"
+        " simulated CERTs play the other teams. Quitting the console stops the exercise"
+        " and writes the after-action report.",
     )
     parser.add_argument(
         "scenario",
@@ -103,6 +113,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--db",
         metavar="PATH",
         help="play on this existing store instead (the report goes next to it)",
+    )
+    parser.add_argument(
+        "--no-console",
+        action="store_true",
+        help="print your events on stdout instead of opening the team console (Ctrl-C stops)",
     )
     add_server_arguments(parser, port=0)
     parser.set_defaults(handler=run)
@@ -208,10 +223,16 @@ def run(args: argparse.Namespace) -> int:
     db = args.db if args.db else str(out / DB_NAME)  # a database URL stays as given
     config = config_from(args, str(db))
     bots = [t for t in scenario.team_ids() if t != team]
+    console = wants_console(args.no_console)
     with sigterm_as_interrupt():
         try:
             with Store.open(db) as store:
                 known = check_player(store, str(db), team)
+            if console:
+                from range.commands.play_console import PlayerRange, play_in_console
+
+                spec = PlayerRange(args.scenario, db, out, speed, bots, team, known, config)
+                return play_in_console(spec, host=args.host, port=args.port)
             with hosted(
                 scenario, db, speed, bots, config=config, host=args.host, port=args.port
             ) as h:
@@ -220,7 +241,35 @@ def run(args: argparse.Namespace) -> int:
             return 0
 
 
-def _account(h: Hosted, team: str, known: bool) -> str:
+def _is_terminal(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):  # None, or closed
+        return False
+
+
+def wants_console(no_console: bool) -> bool:
+    """Whether to open the team console: not with ``--no-console``, and not unless
+    standard input and output are a terminal (then saying why the events print instead)."""
+    if no_console:
+        return False
+    missing = [
+        name
+        for name, stream in (("standard output", sys.stdout), ("standard input", sys.stdin))
+        if not _is_terminal(stream)
+    ]
+    if missing:
+        print(
+            f"{' and '.join(missing)}: not a terminal, so no team console;"
+            " your events print here instead (--no-console does this on purpose)",
+            flush=True,
+        )
+        return False
+    return True
+
+
+def player_account(h: Hosted, team: str, known: bool) -> str:
+    """A fresh random password for the ``player`` user of ``team`` (created if new)."""
     password = secrets.token_urlsafe(12)
     password_hash = PasswordPolicy().hash(password)
     if known:
@@ -230,7 +279,10 @@ def _account(h: Hosted, team: str, known: bool) -> str:
     return password
 
 
-def _announce(h: Hosted, config: ServerConfig, team: str, password: str, bots: list[str]) -> None:
+def announce_player(
+    h: Hosted, config: ServerConfig, team: str, password: str, bots: list[str], *, console: bool
+) -> None:
+    """Where the range is, the player's account, and how to publish from Python."""
     store, server, scenario = h.store, h.server, h.scenario
     collection = store.team_collection(config.api_root, team)
     identity = store.teams()[team]
@@ -249,8 +301,13 @@ def _announce(h: Hosted, config: ServerConfig, team: str, password: str, bots: l
         f"  your collection: {collection_url}\n"
         f"  publish an indicator ({EXAMPLE_TLP.label}) from Python with taxii2-client:\n"
         f"{example}"
-        "  Your alerts, messages and score print below as they happen.\n"
-        "  Ctrl-C stops the exercise and writes the after-action report.",
+        + (
+            "  The team console opens now; quitting it (q, ctrl+q) stops the exercise and"
+            " writes the after-action report."
+            if console
+            else "  Your alerts, messages and score print below as they happen.\n"
+            "  Ctrl-C stops the exercise and writes the after-action report."
+        ),
         flush=True,
     )
 
@@ -314,13 +371,13 @@ class ScoreWatch:
 
 
 def _play(h: Hosted, config: ServerConfig, team: str, known: bool, out: Path) -> int:
-    password = _account(h, team, known)
+    password = player_account(h, team, known)
     bots = [t for t in h.scenario.team_ids() if t != team]
     log = h.exercise.log
     runner: ExerciseRunner | None = None
     scores: ScoreWatch | None = None
     try:
-        _announce(h, config, team, password, bots)
+        announce_player(h, config, team, password, bots, console=False)
         cursor = log.last_seq
         scores = ScoreWatch(h, team)
         runner = start_runner(h)
@@ -342,12 +399,19 @@ def _play(h: Hosted, config: ServerConfig, team: str, known: bool, out: Path) ->
     if scores is not None:
         scores.check(force=True)
     errors = (runner.error, h.bots.error) if runner is not None else ()
-    for error in errors:
-        if error is not None:
-            print(f"error: the exercise stopped: {error}", file=sys.stderr)
+    report_errors([str(e) for e in errors if e is not None])
     try:
         write_outputs(h.exercise, out, captures=False)
     except KeyboardInterrupt:
         raise RangeError(f"interrupted while writing the report into {out}") from None
-    print(f"after-action report: {out / 'report.html'} (and report.md, in {out})", flush=True)
+    print_report_path(out)
     return 0
+
+
+def report_errors(errors: list[str]) -> None:
+    for error in errors:
+        print(f"error: the exercise stopped: {error}", file=sys.stderr)
+
+
+def print_report_path(out: Path) -> None:
+    print(f"after-action report: {out / 'report.html'} (and report.md, in {out})", flush=True)

@@ -20,6 +20,7 @@ BENCHMARKS: tuple[str, ...] = (
     "tests.bench.bench_techniques",
     "tests.bench.bench_sensor",
     "tests.bench.bench_engine",
+    "tests.bench.bench_console",
 )
 
 

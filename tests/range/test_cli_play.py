@@ -53,6 +53,7 @@ def test_the_printed_publish_example_runs_and_the_indicator_reads_back(tmp_path:
     try:
         text = "\n".join(lines)
         assert "Ctrl-C" in text, text
+        assert "standard output" in text and "not a terminal, so no team console" in text
         identity = re.search(r"your team publishes as (identity--\S+)", text).group(1)
         url = re.search(r"your collection: (\S+)", text).group(1)
         password = re.search(r"user player, password (\S+)", text).group(1)

@@ -1,0 +1,94 @@
+"""tui/play.py: the team console as ``grapevine play`` opens it, driven by Pilot
+against a real range server (tiny scenario): the briefing first for a new run, the
+exercise's end shown while the console stays open, and the keys that quit it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Static, TabbedContent
+
+from tests.range.api.conftest import RangeHarness
+from tests.tui.conftest import until
+from tui.client import ConsoleClient
+from tui.play import FINISHED_TEXT, PlayApp
+
+
+def run(
+    client: ConsoleClient,
+    body: Callable[[PlayApp, Pilot], Awaitable[None]],
+    *,
+    briefing_first: bool = False,
+) -> PlayApp:
+    """Run the player's console on ``client`` and ``body`` once it has loaded."""
+    app = PlayApp(client, briefing_first=briefing_first, poll_wait=0.5, clock_every=0.5)
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.loaded, "the console to load")
+            await body(app, pilot)
+
+    asyncio.run(main())
+    return app
+
+
+def active(app: PlayApp) -> str:
+    return app.query_one("#tabs", TabbedContent).active
+
+
+def test_a_new_run_opens_on_the_briefing(started: RangeHarness, client_for) -> None:
+    async def body(app: PlayApp, pilot: Pilot) -> None:
+        await until(pilot, lambda: active(app) == "briefing", "the briefing tab")
+        briefing = str(app.query_one("#briefing-pane #briefing", Static).render())
+        assert briefing.startswith("Tiny range")
+        await pilot.press("f1")
+        assert active(app) == "alerts"
+
+    run(client_for("ee-analyst"), body, briefing_first=True)
+
+
+def test_a_resumed_run_opens_on_the_alerts(started: RangeHarness, client_for) -> None:
+    async def body(app: PlayApp, pilot: Pilot) -> None:
+        await pilot.pause(0.2)
+        assert active(app) == "alerts"
+        assert not app.query_one("#finished").display
+
+    run(client_for("ee-analyst"), body)
+
+
+def test_the_end_is_shown_and_the_console_stays_open(started: RangeHarness, client_for) -> None:
+    async def body(app: PlayApp, pilot: Pilot) -> None:
+        banner = app.query_one("#finished", Static)
+        assert not banner.display
+        started.step(started.exercise.end_time - started.exercise.start_time)
+        assert started.exercise.finished
+        await until(pilot, lambda: banner.display, "the exercise-finished line")
+        assert str(banner.render()) == FINISHED_TEXT
+        assert "finished" in str(app.query_one("#status", Static).render())
+        await pilot.press("f6")  # still usable: the player can read on
+        assert active(app) == "score"
+        assert app.is_running
+
+    run(client_for("ee-analyst"), body)
+
+
+@pytest.mark.parametrize("key", ["q", "ctrl+q", "ctrl+c"])
+def test_quit_keys_close_the_console(key: str, started: RangeHarness, client_for) -> None:
+    async def body(app: PlayApp, pilot: Pilot) -> None:
+        await pilot.press(key)
+        await until(pilot, lambda: not app.is_running, f"{key} to close the console")
+
+    app = run(client_for("ee-analyst"), body)
+    assert app.return_code == 0
+
+
+def test_q_types_into_a_text_field(started: RangeHarness, client_for) -> None:
+    async def body(app: PlayApp, pilot: Pilot) -> None:
+        await pilot.press("f5", "q")  # the rule form's value field has the focus
+        assert app.is_running
+        assert app.query_one("#rule-value").value == "q"
+
+    run(client_for("ee-analyst"), body)
