@@ -108,3 +108,27 @@ def new_db(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Call
 def store_url(new_db: Callable[[str], str]) -> str:
     """A new empty store location (SQLite file path or PostgreSQL URL)."""
     return new_db("store")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_neighbour_lookups() -> Iterator[None]:
+    """Traffic never leaves memory: a frame built without its destination MAC would
+    make Scapy look the address up by ARP (or neighbour discovery) on the machine's real
+    interface, so in tests such a lookup fails the test instead."""
+    from scapy.config import conf
+    from scapy.layers.inet import IP
+    from scapy.layers.inet6 import IPv6
+
+    def refuse(l2: object, l3: object) -> str:
+        raise AssertionError(
+            f"a {type(l2).__name__} frame to {getattr(l3, 'dst', '?')} was built without "
+            "its destination MAC: Scapy would look it up on a real interface"
+        )
+
+    saved = dict(conf.neighbor.resolvers)
+    for l2, l3 in saved:
+        if l3 in (IP, IPv6):  # the lookups that go to the network (ARP, NDP)
+            conf.neighbor.resolvers[l2, l3] = refuse
+    yield
+    conf.neighbor.resolvers.clear()
+    conf.neighbor.resolvers.update(saved)
