@@ -35,6 +35,7 @@ from indicators.store import Store
 from indicators.taxii.auth import Authenticator, RequestUsers
 from indicators.taxii.backend import GrapevineBackend, check_body_depth
 from indicators.taxii.config import MAX_LIMIT, ServerConfig
+from indicators.taxii.envelope import EnvelopeJSONProvider
 from indicators.taxii.errors import TaxiiError, register_error_handlers
 
 
@@ -60,6 +61,7 @@ def create_app(
     )
     app = Flask("indicators.taxii")
     app.request_class = TaxiiRequest
+    app.json = EnvelopeJSONProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = config.max_content_length
     app.json.sort_keys = False
     # medallion's views read these three attributes of current_app.

@@ -34,6 +34,7 @@ from indicators.store.ingest import json_text_depth
 from indicators.store.query import FILTER_PARAMETERS
 from indicators.taxii.auth import current_user
 from indicators.taxii.config import ServerConfig
+from indicators.taxii.envelope import Envelope, stored_json
 from indicators.users import Role, access
 
 MEDIA_TYPE_TAXII_V21 = "application/taxii+json;version=2.1"
@@ -188,7 +189,7 @@ class GrapevineBackend(Backend):
 
     @staticmethod
     def _envelope(page: Page, key: str, items: list[Any]) -> tuple[dict[str, Any], dict]:
-        resource: dict[str, Any] = {"more": page.more}
+        resource: dict[str, Any] = Envelope(more=page.more)
         if page.next:
             resource["next"] = page.next
         if items:
@@ -208,7 +209,7 @@ class GrapevineBackend(Backend):
         limit: int,
     ) -> tuple[dict[str, Any], dict]:
         page = self._page("objects", api_root, collection_id, filter_args, limit)
-        return self._envelope(page, "objects", page.objects())
+        return self._envelope(page, "objects", [stored_json(r.body) for r in page.rows])
 
     def get_object_manifest(
         self,
@@ -231,7 +232,7 @@ class GrapevineBackend(Backend):
         limit: int,
     ) -> tuple[dict[str, Any], dict]:
         page = self._page("object", api_root, collection_id, filter_args, limit, object_id)
-        return self._envelope(page, "objects", page.objects())
+        return self._envelope(page, "objects", [stored_json(r.body) for r in page.rows])
 
     def get_object_versions(
         self,
