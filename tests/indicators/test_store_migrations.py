@@ -56,8 +56,9 @@ def test_a_new_store_is_at_the_newest_revision_and_matches_the_schema(store_url:
         pass
     engine = raw_engine(store_url)
     try:
-        assert migrate.current(engine) == migrate.head() == "0002"
+        assert migrate.current(engine) == migrate.head() == "0003"
         assert "ix_objects_stix_id" in indexes(engine, "objects")
+        assert "ix_objects_tlp" not in indexes(engine, "objects")
         with engine.connect() as conn:
             # SQLite keeps whatever type was declared and never enforces a length, so
             # only PostgreSQL's column types are compared
@@ -116,7 +117,7 @@ def test_a_store_of_the_previous_schema_opens_upgraded_with_its_data(
         before = [line for line in before if "alembic_version" not in line]
 
         with Store.open(store_url, ManualClock(EPOCH)) as store:
-            assert migrate.current(engine) == "0002"
+            assert migrate.current(engine) == migrate.head()
             assert "ix_objects_stix_id" in indexes(engine, "objects")
             if engine.dialect.name == "postgresql":
                 assert column_type(engine, "objects", "stix_id") == "TEXT"
@@ -157,7 +158,7 @@ def test_a_store_from_a_newer_grapevine_is_refused_untouched(store_url: str) -> 
     finally:
         engine.dispose()
     before = dump_store(store_url)
-    with pytest.raises(StoreError, match=r"revision 0099.*up to 0002.*newer Grapevine"):
+    with pytest.raises(StoreError, match=r"revision 0099.*up to 0003.*newer Grapevine"):
         Store.open(store_url)
     assert dump_store(store_url) == before
 
@@ -184,7 +185,42 @@ def test_stores_opened_at_once_are_migrated_once(new_db: Callable[[str], str]) -
     assert errors == []
     engine = raw_engine(location)
     try:
+        assert migrate.current(engine) == migrate.head()
+    finally:
+        engine.dispose()
+
+
+def test_a_store_of_revision_2_opens_without_the_tlp_index_and_its_data_intact(
+    store_url: str,
+) -> None:
+    ids, seqs = lived_in(store_url)
+    engine = raw_engine(store_url)
+    try:
+        migrate.downgrade(engine, "0002")
         assert migrate.current(engine) == "0002"
+        assert "ix_objects_tlp" in indexes(engine, "objects")
+        before = [line for line in dump_store(store_url) if not line.startswith("INDEX")]
+        before = [line for line in before if "alembic_version" not in line]
+
+        with Store.open(store_url, ManualClock(EPOCH)) as store:
+            assert migrate.current(engine) == "0003"
+            assert "ix_objects_tlp" not in indexes(engine, "objects")
+            after = [line for line in dump_store(store_url) if not line.startswith("INDEX")]
+            after = [line for line in after if "alembic_version" not in line]
+            assert after == before
+            assert [e.seq for e in EventLog(store).after(0)] == seqs
+            coll = store.team_collection(ROOT, "cert-de").id
+            rows = store.query(ROOT, coll, DIRECTOR, ALL).rows
+            assert sorted({r.stix_id for r in rows}) == sorted(set(ids)) and len(rows) == 4
+            # TLP as before: the RED object only for its producer and named recipient
+            assert ids[2] in {
+                r.stix_id for r in store.query(ROOT, coll, Reader(team="cert-fr")).rows
+            }
+            assert ids[2] not in {
+                r.stix_id for r in store.query(ROOT, coll, Reader(team="cert-it")).rows
+            }
+            partner = {r.stix_id for r in store.query(ROOT, coll, Reader(is_partner=True)).rows}
+            assert partner == {ids[0], ids[3]}
     finally:
         engine.dispose()
 
