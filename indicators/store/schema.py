@@ -3,10 +3,11 @@
 Every TAXII filter has an index: ``added_after`` and the keyset cursor use
 ``(collection, date_added, row)``; ``match[id]`` and ``match[version]`` use
 ``(collection, stix id, version)``; ``match[type]`` uses ``(collection, type,
-date_added)``. TLP is checked on the rows those indexes find (with the indexed
-recipient table for RED), never used to find them: an index on the TLP level made
-the planner sort a partner's whole collection before its first page (revision 3
-dropped it).
+date_added)``; ``match[spec_version]`` and TLP are checked on the rows those
+indexes find (with the indexed recipient table for RED), never used to find them:
+indexes on the TLP level and the spec version (every stored object is STIX 2.1) made
+the planners sort a whole collection before its first page, or look each object's
+versions up through them (revision 3 dropped both).
 
 Row ids order rows that share a ``date_added``. SQLite may reuse the id of a deleted
 row that had the highest id; a cursor naming exactly that row could then skip a new
@@ -117,7 +118,6 @@ objects = Table(
     UniqueConstraint("collection_pk", "stix_id", "version_us", name="uq_object_version"),
     Index("ix_objects_page", "collection_pk", "date_added_us", "row"),
     Index("ix_objects_type", "collection_pk", "stix_type", "date_added_us"),
-    Index("ix_objects_spec", "collection_pk", "spec_version"),
     Index("ix_objects_stix_id", "stix_id"),
 )
 
