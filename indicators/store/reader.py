@@ -138,14 +138,17 @@ class StoreReader:
         return [_collection(r) for r in rows]
 
     def collection(self, api_root: str, collection_id: str) -> CollectionInfo:
-        """One collection, or :class:`NotFoundError` naming what is missing."""
-        root = self.api_root(api_root)
-        t = schema.collections
+        """One collection, or :class:`NotFoundError` naming what is missing (one query
+        when both are there: every read of objects asks first)."""
+        t, r = schema.collections, schema.api_roots
         with self._read.connect() as conn:
             row = conn.execute(
-                select(t).where(t.c.api_root_pk == root.pk, t.c.collection_id == collection_id)
+                select(t)
+                .join(r, r.c.pk == t.c.api_root_pk)
+                .where(r.c.name == api_root, t.c.collection_id == collection_id)
             ).first()
         if row is None:
+            self.api_root(api_root)  # NotFoundError naming the API root if it is missing
             raise NotFoundError(f"collection {collection_id!r} not found in API root {api_root!r}")
         return _collection(row)
 
@@ -196,7 +199,7 @@ class StoreReader:
         if limit is not None:
             stmt = stmt.limit(limit + 1)
         with self._read.connect() as conn:
-            rows = [ObjectRow(*r) for r in conn.execute(stmt)]
+            rows = [ObjectRow(*r) for r in conn.execute(stmt).all()]  # one fetchall
         more = limit is not None and len(rows) > limit
         if more:
             rows = rows[:limit]

@@ -24,12 +24,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import request
+from flask import g, request
 from medallion.backends.base import Backend
 from medallion.exceptions import ProcessingError
 
 from indicators.errors import NotFoundError
-from indicators.store import CollectionInfo, ObjectFilter, Page, Store
+from indicators.store import ApiRootInfo, CollectionInfo, ObjectFilter, Page, Store
 from indicators.store.ingest import json_text_depth
 from indicators.store.query import FILTER_PARAMETERS
 from indicators.taxii.auth import current_user
@@ -91,9 +91,34 @@ class GrapevineBackend(Backend):
             discovery["default"] = default
         return discovery
 
+    @staticmethod
+    def _remembered(key: tuple, fetch: Any) -> Any:
+        """``fetch()``, asked once per request: medallion's views ask for the API root
+        and the collection several times per request (a read of objects: four times),
+        and each answer is a query. Not kept past the request."""
+        memo = g.setdefault("grapevine_lookups", {})
+        if key not in memo:
+            try:
+                memo[key] = fetch()
+            except NotFoundError as exc:
+                memo[key] = exc
+        found = memo[key]
+        if isinstance(found, NotFoundError):
+            raise found
+        return found
+
+    def _api_root(self, api_root: str) -> ApiRootInfo:
+        return self._remembered(("root", api_root), lambda: self.store.api_root(api_root))
+
+    def _collection(self, api_root: str, collection_id: str) -> CollectionInfo:
+        return self._remembered(
+            ("collection", api_root, collection_id),
+            lambda: self.store.collection(api_root, collection_id),
+        )
+
     def get_api_root_information(self, api_root: str) -> dict[str, Any] | None:
         try:
-            root = self.store.api_root(api_root)
+            root = self._api_root(api_root)
         except NotFoundError:
             return None
         info: dict[str, Any] = {
@@ -142,7 +167,7 @@ class GrapevineBackend(Backend):
 
     def get_collection(self, api_root: str, collection_id: str) -> dict[str, Any] | None:
         try:
-            info = self.store.collection(api_root, collection_id)
+            info = self._collection(api_root, collection_id)
         except NotFoundError:
             return None
         return self._resource(info)
