@@ -1,10 +1,11 @@
 """TAXII reads at 10,000 and 100,000 objects: ours vs a plain SQLite keyset read with
-orjson, and vs medallion 3.0.0's memory backend (at 10,000), same run.
+orjson, and vs medallion 3.0.0's memory backend (at 1,000: see ``MEDALLION_AT``), same run.
 
 The store is filled through the writer API in big batches (not over HTTP; POST speed
 is ``bench_taxii``'s): indicators and malware at TLP CLEAR, GREEN and AMBER, one in
-twenty with a second version. Our server then runs under waitress on loopback, and a
-team user (so the TLP clause with its RED-recipient lookup is in every query) reads:
+twenty with a second version. Our server then runs under waitress on loopback, in a
+process of its own (as a partner's client is), and a team user (so the TLP clause
+with its RED-recipient lookup is in every query) reads:
 
 * every page of ``GET objects/`` with ``limit=1000``, following ``next`` (the client
   parses each page with orjson, as a fast client would); figures are the whole read
@@ -31,12 +32,15 @@ a server of the bench's own; with ``fsync=off``, which only writes feel).
 from __future__ import annotations
 
 import json
+import multiprocessing
 import random
 import sqlite3
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event
 from pathlib import Path
 
 import orjson
@@ -163,19 +167,37 @@ def filters(objects: list[dict], added_after: str) -> dict[str, dict]:
     }
 
 
+def our_app(location: str) -> Flask:
+    """Our TAXII app over the store at ``location``."""
+    return create_app(ServerConfig(db=location, api_root=ROOT))
+
+
+def _serve(factory: str, argument: str, ports: Queue, stop: Event) -> None:
+    """In the server's own process: serve ``factory(argument)`` until ``stop``."""
+    app = globals()[factory](argument)
+    with TaxiiServer(app, threads=4) as server:
+        ports.put(server.port)
+        stop.wait(3600)
+
+
 def measure(
-    app: Callable,
+    factory: str,
+    argument: str,
     base: str,
     objects: list[dict],
     added_after: str,
-    user: str,
-    password: str,
     repeat: int = REPEAT,
 ) -> dict:
-    """Paged and filtered reads of the collection at ``base`` (a path under the server)."""
-    with TaxiiServer(app, threads=4) as server:
-        session = _session(user, password)
-        url = server.url + base + "objects/"
+    """Paged and filtered reads of the collection at ``base`` (a path under the server),
+    from a server in a process of its own, as a partner's client is (no GIL shared)."""
+    context = multiprocessing.get_context("spawn")
+    ports, stop = context.Queue(), context.Event()
+    process = context.Process(target=_serve, args=(factory, argument, ports, stop))
+    process.start()
+    try:
+        port = ports.get(timeout=600)
+        session = _session(USER, PASSWORD)
+        url = f"http://127.0.0.1:{port}/{base}objects/"
         session.get(url, params={"limit": 1}).raise_for_status()  # logged in, warm
         seen, seconds, pages = paged_read(session, url)
         result = {"objects": seen, "seconds": seconds, "pages": pages}
@@ -184,6 +206,12 @@ def measure(
             for label, params in filters(objects, added_after).items()
         }
         return result
+    finally:
+        stop.set()
+        process.join(60)
+        if process.is_alive():
+            process.kill()
+            process.join(10)
 
 
 # -- the plain SQLite reference ----------------------------------------------------------
@@ -230,8 +258,8 @@ def reference(tmp: Path, rows: list[tuple[int, str]], parse: bool) -> dict:
 # -- medallion ----------------------------------------------------------------------------
 
 
-def medallion_app(tmp: Path, objects: list[dict]) -> Flask:
-    """medallion's memory backend over ``objects`` (TLP is not medallion's to apply)."""
+def medallion_data(tmp: Path, objects: list[dict]) -> str:
+    """A medallion data file of ``objects`` (TLP is not medallion's to apply)."""
     manifest = [
         {
             "id": o["id"],
@@ -261,6 +289,11 @@ def medallion_app(tmp: Path, objects: list[dict]) -> Flask:
     }
     path = tmp / "medallion.json"
     path.write_text(json.dumps(data))
+    return str(path)
+
+
+def medallion_app(path: str) -> Flask:
+    """medallion's memory backend over the data file at ``path``."""
     app = Flask("medallion-reference")
     set_config(app, "users", {"users": {USER: PASSWORD}})
     set_config(app, "taxii", {"taxii": {"max_page_size": PAGE}})
@@ -268,7 +301,7 @@ def medallion_app(tmp: Path, objects: list[dict]) -> Flask:
         {
             "module": "medallion.backends.memory_backend",
             "module_class": "MemoryBackend",
-            "filename": str(path),
+            "filename": path,
             "session_timeout": 600,
         }
     )
@@ -291,9 +324,8 @@ def ours(location: str, objects: list[dict]) -> tuple[dict, list[tuple[int, str]
         rows = [(r.date_added_us, r.body) for r in visible]
         newest = visible[-1].date_added_us
         added_after = next(r for r in reversed(visible) if r.date_added_us < newest).date_added
-        app = create_app(ServerConfig(db=location, api_root=ROOT), store=store)
         result = measure(
-            app, f"{ROOT}/collections/{COLLECTION}/", objects, added_after, USER, PASSWORD
+            "our_app", location, f"{ROOT}/collections/{COLLECTION}/", objects, added_after
         )
         result["added_after"] = added_after
         return result, rows, filled
@@ -358,12 +390,11 @@ def run_backend(name: str, tmp: Path, new_location: Callable[[int], str]) -> lis
         med = None
         if size == MEDALLION_AT and name == "SQLite":
             med = measure(
-                medallion_app(tmp, objects),  # CLEAR, GREEN, AMBER: a team reads them all
+                "medallion_app",
+                medallion_data(tmp, objects),  # CLEAR, GREEN, AMBER: a team reads them all
                 f"api1/collections/{COLLECTION}/",
                 objects,
                 ts(size - size // 100 - 1),  # medallion's date_added: the object's index
-                USER,
-                PASSWORD,
                 repeat=1,
             )
         label = f"{name}, {size:,} objects"
