@@ -191,10 +191,16 @@ class StoreReader:
                     and_(o.c.date_added_us == after.date_added_us, o.c.row > after.row),
                 )
             )
+        order = (o.c.date_added_us, o.c.row)
+        if flt.ids or object_id is not None:
+            # A few rows by id: found through the id index, then sorted. Ordered by the
+            # bare columns, SQLite (which keeps no statistics) would walk the whole
+            # collection in date order through ix_objects_page to avoid that sort.
+            order = (o.c.date_added_us + 0, o.c.row + 0)
         stmt = (
             select(o.c.row, o.c.stix_id, o.c.version, o.c.date_added_us, o.c.spec_version, o.c.body)
             .where(*where)
-            .order_by(o.c.date_added_us, o.c.row)
+            .order_by(*order)
         )
         if limit is not None:
             stmt = stmt.limit(limit + 1)
