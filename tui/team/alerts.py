@@ -61,18 +61,18 @@ class AlertFeed(Pane):
     def compose(self) -> ComposeResult:
         table = FitTable(
             (
-                Col("#", "seq", 5),
+                Col("#", "seq", 4),
                 Col("time", "time", 8),
                 Col("state", "state", 5),
                 Col("indicator", "indicator", 12, 3),
-                Col("matched", "matched", 10, 3),
-                Col("source", "source", 12, 2),
-                Col("destination", "destination", 12, 2),
+                Col("matched", "matched", 4, 3),
+                Col("source", "source", 13, 2),
+                Col("destination", "destination", 16, 2),
             ),
             id="alert-table",
         )
         yield table
-        yield Static("No alerts yet.", id="alert-detail", classes="detail")
+        yield Static("No alerts yet.", id="alert-detail", classes="detail", markup=False)
 
     @property
     def table(self) -> DataTable:

@@ -131,8 +131,9 @@ class TeamApp(App[None]):
             Binding(f"f{i}", f"show_tab('{tab}')", title, show=False)
             for i, (tab, title, _, _) in enumerate(TABS, start=1)
         ),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("f8", "help", "Help", show=False),
+        # F8 works everywhere; ? wherever the focus is not in a text field
+        Binding("f8", "help", "Help"),
+        Binding("question_mark", "help", "Help", show=False),
         Binding("f9", "reload", "Reload"),
         Binding("f10", "toggle_theme", "Theme"),
     ]
@@ -178,7 +179,7 @@ class TeamApp(App[None]):
             for tab, title, pane, _ in TABS:
                 with TabPane(title, id=tab):
                     yield pane(id=f"{tab}-pane")
-        yield Footer()
+        yield Footer(compact=True)
 
     def pane(self, cls: type[T]) -> T:
         return self.query_one(cls)  # type: ignore[arg-type]
@@ -293,7 +294,7 @@ class TeamApp(App[None]):
         else:
             where = f"{error.field}: " if error.field else ""
             message = f"{what} refused ({error.status}): {where}{error.detail}"
-        self.notify(message, severity="error", timeout=8)
+        self.notify(message, severity="error", timeout=8, markup=False)
         if error.position is not None:
             self.pane(Workbench).refused(error)
 
@@ -449,7 +450,7 @@ class TeamApp(App[None]):
             elif kind == "message":
                 briefing.add_message(e.time, "director", e.text)  # type: ignore[attr-defined]
                 if live:
-                    self.notify(e.text, title="Message from the director")  # type: ignore[attr-defined]
+                    self.notify(e.text, title="Message from the director", markup=False)  # type: ignore[attr-defined]
             elif kind == "sitrep-scored":
                 text = f"sitrep {e.sitrep_id} scored {e.points:g}"  # type: ignore[attr-defined]
                 briefing.add_message(e.time, "director", text)

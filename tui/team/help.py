@@ -16,16 +16,17 @@ from textual.widgets import Button, Static
 
 KEYS = """\
 [b]Your first indicator[/b] (F3, Indicators)
-  type a STIX pattern     checked as you type, the error marked
-                          e.g. \\[ipv4-addr:value = '203.0.113.66']
-  ctrl+t  test            hits and a sample from recent traffic
-  ctrl+g  deploy          your sensor alerts on it from now on
-  TLP box, then ctrl+s    publish it to the other CERTs
-[b]Alerts[/b] (F1)   a acknowledge · x false positive · o its traffic · b block source
-[b]Responses[/b] (F5) ctrl+b block/sinkhole/isolate what the form says · u unblock
-[b]Shared[/b] (F4)   d deploy what another CERT shared     [b]Traffic[/b] (F2) filters, Enter
+  type a STIX pattern   checked as you type, the error marked, e.g.
+                        \\[ipv4-addr:value = '203.0.113.66']
+  ctrl+t  test          hits and a sample from recent traffic
+  ctrl+g  deploy        your sensor alerts on it from now on
+  TLP box, ctrl+s       publish it to the other CERTs with that TLP
+[b]Alerts[/b] (F1)     a ack · x false positive · o its traffic · b block source
+[b]Responses[/b] (F5)  ctrl+b block/sinkhole/isolate · u unblock the rule
+[b]Shared[/b] (F4)     d deploy what another CERT shared
+[b]Traffic[/b] (F2)    filters (address … since, until), Enter searches
 [b]Score[/b] F6 · [b]Briefing[/b] F7 (ctrl+o sitrep) · F9 reload · F10 theme
-tab moves between fields · ctrl+p every command · ? or F8 this help · ctrl+q quit"""
+tab next field · ctrl+p every command · ? or F8 this help · ctrl+q quit"""
 
 MARKER = "team-console-guided"
 

@@ -25,7 +25,7 @@ class SharedInbox(Pane):
     def compose(self) -> ComposeResult:
         yield FitTable(
             (
-                Col("published", "created", 8),
+                Col("shared", "created", 8),
                 Col("producer", "producer", 8),
                 Col("TLP", "tlp", 10),
                 Col("state", "state", 8),
@@ -35,7 +35,7 @@ class SharedInbox(Pane):
             ),
             id="inbox-table",
         )
-        yield Static("Nothing shared with you yet.", id="inbox-status")
+        yield Static("Nothing shared with you yet.", id="inbox-status", markup=False)
 
     @property
     def table(self) -> DataTable:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+from rich.text import Text
 from textual import events
 from textual.containers import Vertical
 from textual.widgets import DataTable
@@ -44,6 +45,12 @@ class FitTable(DataTable[Any]):
         self.spec = columns
         for col in columns:
             self.add_column(col.label, key=col.key, width=col.least)
+
+    def add_row(self, *cells: Any, **kw: Any) -> Any:
+        """A row whose text cells are shown as they are (a pattern's brackets are not
+        markup)."""
+        plain = (Text(c, no_wrap=True, end="") if isinstance(c, str) else c for c in cells)
+        return super().add_row(*plain, **kw)
 
     def on_resize(self, event: events.Resize) -> None:
         self.fit(event.size.width)

@@ -54,7 +54,7 @@ class ResponsesPane(Pane):
             ),
             id="rules-table",
         )
-        yield Static("No rules.", id="rules-status")
+        yield Static("No rules.", id="rules-status", markup=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_add_rule()

@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Input, Static
 
 from range.api.models import ObservationView
 from tui.client import ConsoleClient
-from tui.team.cells import clock, flow_of
+from tui.team.cells import clock, flow_of, top_protocol
 from tui.team.pane import Col, FitTable, Pane, selected_key
 
 FILTERS = ("address", "port", "protocol", "domain")
@@ -31,7 +31,7 @@ PLACEHOLDERS = {
     "port": "port",
     "protocol": "protocol",
     "domain": "domain",
-    "since": "since: 5m, 08:00",
+    "since": "since (5m)",
     "until": "until",
 }
 _AGO = re.compile(r"^(?:last\s+|-)?(\d+(?:\.\d+)?)\s*(s|sec|m|min|h)?$")
@@ -135,14 +135,15 @@ class TrafficView(Pane):
         yield FitTable(
             (
                 Col("time", "time", 10),
-                Col("source", "source", 12, 2),
-                Col("destination", "destination", 12, 2),
-                Col("protocols", "protocols", 10, 1),
-                Col("domains", "domains", 8, 3),
+                Col("source", "source", 18, 1),
+                Col("destination", "destination", 18, 1),
+                Col("proto", "protocols", 5),
+                Col("domains", "domains", 13, 3),
             ),
             id="traffic-table",
         )
-        yield Static("Recent observations; filters + Enter (or ctrl+r).", id="traffic-detail")
+        hint = "Recent observations; filters + Enter (or ctrl+r)."
+        yield Static(hint, id="traffic-detail", markup=False)
 
     @property
     def table(self) -> DataTable:
@@ -208,7 +209,7 @@ class TrafficView(Pane):
                 mark + clock(o.time),
                 src,
                 dst,
-                ",".join(o.protocols),
+                top_protocol(o.protocols),
                 ",".join(o.domains),
                 key=o.id,
             )

@@ -51,7 +51,8 @@ class Workbench(Pane):
 
     def compose(self) -> ComposeResult:
         yield TextArea(id="pattern", soft_wrap=True, show_line_numbers=False)
-        yield Static("Write a STIX pattern, e.g. [ipv4-addr:value = '203.0.113.66']", id="check")
+        hint = "Write a STIX pattern, e.g. [ipv4-addr:value = '203.0.113.66']"
+        yield Static(hint, id="check", markup=False)
         with Horizontal(id="publish-row"):
             yield Input(placeholder="name", id="indicator-name", compact=True)
             yield Select(
@@ -61,7 +62,7 @@ class Workbench(Pane):
                 id="tlp",
                 compact=True,
             )
-        yield Static("", id="test-result")
+        yield Static("", id="test-result", markup=False)
         yield DeployedTable(
             (
                 Col("deployed", "time", 8),

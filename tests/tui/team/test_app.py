@@ -358,7 +358,7 @@ def test_first_time_player_is_guided(started: RangeHarness, client_for):
         await pilot.press("f3")  # leaving the briefing the first time shows the help
         await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
         keys = text(app.screen, "#help-keys")
-        for key in ("ctrl+t  test", "ctrl+g  deploy", "ctrl+s", "a acknowledge", "ctrl+b"):
+        for key in ("ctrl+t  test", "ctrl+g  deploy", "ctrl+s", "a ack", "ctrl+b"):
             assert key in keys
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen) and app.guided
