@@ -149,10 +149,10 @@ def test_false_positive_and_jump_to_observations(started: RangeHarness, client_f
         await until(pilot, lambda: rows(app, "#traffic-table"), "the alert's observations")
         assert app.query_one("#tabs").active == "traffic"
         assert app.query_one("#filter-address", Input).value == SCANNER
-        since = app.query_one("#filter-since", Input).value  # the alert's time window
-        until = app.query_one("#filter-until", Input).value
-        assert since < clock(alert.observed) < until or clock(alert.observed) == until
-        assert all(since <= r[0].lstrip("* ") <= until for r in rows(app, "#traffic-table"))
+        start = app.query_one("#filter-since", Input).value  # the alert's time window
+        end = app.query_one("#filter-until", Input).value
+        assert start < clock(alert.observed) <= end
+        assert all(start <= r[0].lstrip("* ") <= end for r in rows(app, "#traffic-table"))
         starred = [r for r in rows(app, "#traffic-table") if r[0].startswith("* ")]
         assert len(starred) == len(alert.observation_ids)
         assert all(SCANNER in r[1] + r[2] for r in rows(app, "#traffic-table"))
