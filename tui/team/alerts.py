@@ -49,9 +49,9 @@ class AlertRow:
 class AlertFeed(Pane):
     BINDINGS = [
         Binding("a", "acknowledge", "Ack"),
-        Binding("x", "false_positive", "False pos."),
+        Binding("x", "false_positive", "False+"),
         Binding("o", "observations", "Flows"),
-        Binding("b", "block_source", "Block src"),
+        Binding("b", "block_source", "Block"),
     ]
 
     def __init__(self, **kw: object) -> None:

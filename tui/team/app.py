@@ -179,10 +179,17 @@ class TeamApp(App[None]):
             for tab, title, pane, _ in TABS:
                 with TabPane(title, id=tab):
                     yield pane(id=f"{tab}-pane")
-        yield Footer(compact=True)
+        yield Footer()
+
+    @property
+    def main(self) -> Screen:
+        """The console's screen (queries go there, not to the help over it)."""
+        if not self.screen_stack:  # closing
+            raise NoMatches("the console is closing")
+        return self.screen_stack[0]
 
     def pane(self, cls: type[T]) -> T:
-        return self.query_one(cls)  # type: ignore[arg-type]
+        return self.main.query_one(cls)  # type: ignore[arg-type]
 
     def on_ready(self) -> None:
         """Start reading once the first frame is up (every widget mounted)."""
@@ -199,24 +206,28 @@ class TeamApp(App[None]):
         self.exit()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if not self.screen_stack:  # closing
+            return
         self._tab_shown = True
         self.loaded = self._data_shown
         focus = {tab: selector for tab, _, _, selector in TABS}
         tab = event.pane.id or ""
-        for widget in self.query(focus.get(tab, "#none")):  # none while closing
+        for widget in self.main.query(focus.get(tab, "#none")):  # none while closing
             widget.focus()
         if tab == "traffic" and self.loaded:
             self.pane(TrafficView).opened()
         if self.guide and not self.guided and tab != "briefing":
             self.guided = True
-            self.action_help()
+            # once the switch has settled: a screen pushed while the tabs are still
+            # moving the focus brought the briefing back when it closed
+            self.call_after_refresh(self.action_help)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     def action_show_tab(self, tab: str) -> None:
-        self.query_one("#tabs", TabbedContent).active = tab
+        self.main.query_one("#tabs", TabbedContent).active = tab
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
@@ -239,7 +250,7 @@ class TeamApp(App[None]):
 
     def _palette(self, tab: str, action: str) -> None:
         self.action_show_tab(tab)
-        pane = self.query_one(f"#{tab}-pane")
+        pane = self.main.query_one(f"#{tab}-pane")
         getattr(pane, f"action_{action}")()
 
     # -- running client calls ----------------------------------------------------------
@@ -375,7 +386,7 @@ class TeamApp(App[None]):
         if not self.loaded or self._stop.is_set():
             return
         if part == "traffic":
-            if self.query_one("#tabs", TabbedContent).active == "traffic":
+            if self.main.query_one("#tabs", TabbedContent).active == "traffic":
                 self.pane(TrafficView).refresh_live()
             return
         calls: dict[str, Callable[[ConsoleClient], Any]] = {
@@ -411,10 +422,10 @@ class TeamApp(App[None]):
     # -- showing ---------------------------------------------------------------------------
 
     def show_link(self, link: Link) -> None:
-        self.query_one(StatusLine).show_link(link)
+        self.main.query_one(StatusLine).show_link(link)
 
     def show_exercise(self, view: ExerciseView) -> None:
-        self.query_one(StatusLine).show_exercise(view)
+        self.main.query_one(StatusLine).show_exercise(view)
         self.pane(BriefingPane).show_briefing(view.title, view.briefing)
 
     def show_indicators(self, indicators: list[DeployedIndicator]) -> None:
@@ -485,7 +496,7 @@ class TeamApp(App[None]):
         traffic.set_filters(search)
         traffic.run(search)
         self.action_show_tab("traffic")
-        self.query_one("#traffic-table").focus()
+        self.main.query_one("#traffic-table").focus()
 
     def block_source(self, alert: AlertRow) -> None:
         address = source_address(alert.summary)

@@ -365,18 +365,24 @@ def test_first_time_player_is_guided(started: RangeHarness, client_for):
         for key in ("ctrl+t  test", "ctrl+g  deploy", "ctrl+s", "a ack", "ctrl+b"):
             assert key in keys
         await pilot.press("escape")
-        assert not isinstance(app.screen, HelpScreen) and app.guided
-        assert app.query_one("#tabs").active == "workbench"
+        await until(pilot, lambda: not isinstance(app.screen, HelpScreen), "the help closed")
+        assert app.guided and app.query_one("#tabs").active == "workbench"
         await pilot.press("f1")  # only once by itself
+        await until(pilot, lambda: app.query_one("#tabs").active == "alerts", "the alerts")
         assert not isinstance(app.screen, HelpScreen)
         await pilot.press("question_mark")  # and on ? any time
-        assert isinstance(app.screen, HelpScreen)
-        await pilot.click("#help-close")  # the mouse closes it too
-        assert not isinstance(app.screen, HelpScreen)
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help on ?")
+        await pilot.click("#help-close")  # the mouse closes it
+        await until(pilot, lambda: not isinstance(app.screen, HelpScreen), "the help closed")
         await pilot.press("f3", "question_mark")  # typed into the pattern, not help
-        assert app.query_one("#pattern", TextArea).text == "?"
+        await until(pilot, lambda: app.query_one("#pattern", TextArea).text == "?", "the ?")
+        assert not isinstance(app.screen, HelpScreen)
         await pilot.press("f8")
-        assert isinstance(app.screen, HelpScreen)
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help on F8")
+        log = app.main.query_one("#messages", Log)  # news under the help is not lost
+        ok(started.post("director", "/director/messages", {"text": "Read the help"}))
+        await until(pilot, lambda: any("Read the help" in x for x in log.lines), "the message")
+        await pilot.press("escape")
 
     client = client_for("ee-analyst")
 
