@@ -15,7 +15,7 @@ from tui.team.pane import Col, FitTable, Pane, selected_key
 class SharedInbox(Pane):
     BINDINGS = [
         Binding("d", "deploy", "Deploy"),
-        Binding("ctrl+r", "reload", "Reload"),
+        Binding("ctrl+r", "reload", "Refresh"),
     ]
 
     def __init__(self, **kw: object) -> None:
