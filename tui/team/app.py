@@ -86,7 +86,12 @@ PALETTE: tuple[tuple[str, str, str, str], ...] = (
         "undeploy",
     ),
     ("Deploy shared indicator", "Deploy the highlighted shared indicator (d)", "inbox", "deploy"),
-    ("Reload shared indicators", "Read the TAXII collections again (ctrl+r)", "inbox", "reload"),
+    (
+        "Reload shared indicators",
+        "Read the TAXII collections again (ctrl+r)",
+        "inbox",
+        "refresh_shared",
+    ),
     (
         "Apply response rule",
         "Block, sinkhole or isolate what the form says (ctrl+b)",

@@ -15,7 +15,7 @@ from tui.team.pane import Col, FitTable, Pane, selected_key
 class SharedInbox(Pane):
     BINDINGS = [
         Binding("d", "deploy", "Deploy"),
-        Binding("ctrl+r", "reload", "Refresh"),
+        Binding("ctrl+r", "refresh_shared", "Refresh"),
     ]
 
     def __init__(self, **kw: object) -> None:
@@ -91,5 +91,5 @@ class SharedInbox(Pane):
             lambda _: self.console.refresh_part("indicators"),
         )
 
-    def action_reload(self) -> None:
+    def action_refresh_shared(self) -> None:
         self.console.refresh_part("shared")
