@@ -33,7 +33,7 @@ from gunicorn.app.base import BaseApplication
 from indicators.taxii.config import ConnectionLimits
 from indicators.taxii.serving import tls_context
 
-GRACEFUL_TIMEOUT = 5.0
+GRACEFUL_TIMEOUT = 5
 """Seconds a stopping worker gets to finish its requests before it is killed."""
 
 KEEPALIVE = 5

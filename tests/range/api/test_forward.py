@@ -14,8 +14,9 @@ import requests
 
 from indicators.taxii import ServerConfig, TaxiiServer
 from range.api.forward import create_worker_app, forward_blueprint
+from range.api.routes import ApiSettings
 from tests.indicators.conftest import PASSWORD
-from tests.range.api.conftest import RangeHarness, ok, refused
+from tests.range.api.conftest import RangeHarness, ok, refused, start_range
 
 
 @pytest.fixture
@@ -91,9 +92,26 @@ def test_a_long_poll_through_the_worker_wakes_on_an_event(started, worker):
     assert [e["text"] for e in page["events"] if e["kind"] == "message"] == ["wake up"]
 
 
-def test_an_event_stream_flows_through_the_worker(started, worker):
-    with started.http("ee-analyst").get(
-        f"{worker}api/events/stream", params={"after": started.exercise.log.last_seq},
+@pytest.fixture
+def quick_heartbeat(tmp_path, tiny_scenario) -> Iterator[RangeHarness]:
+    """A started range whose event streams beat every 0.2 s (so a stream whose client
+    left ends at once: the server notices on its next write)."""
+    harness = start_range(tmp_path / "range.db", tiny_scenario, ApiSettings(heartbeat=0.2))
+    try:
+        ok(harness.post("director", "/director/start"))
+        yield harness
+    finally:
+        harness.server.stop()
+        harness.store.close()
+
+
+def test_an_event_stream_flows_through_the_worker(quick_heartbeat):
+    started = quick_heartbeat
+    app = create_worker_app(
+        ServerConfig(db=started.store.location), started.server.url, store=started.store
+    )
+    with TaxiiServer(app) as server, started.http("ee-analyst").get(
+        f"{server.url}api/events/stream", params={"after": started.exercise.log.last_seq},
         stream=True, timeout=30,
     ) as stream:  # fmt: skip
         assert stream.headers["Content-Type"].startswith("text/event-stream")
