@@ -44,8 +44,10 @@ import argparse
 import dataclasses
 import functools
 import multiprocessing
+import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -68,6 +70,9 @@ from range.runner import ExerciseRunner
 
 READY_TIMEOUT = 60.0
 """Seconds the workers' arbiter has to bind its port."""
+
+ORPHAN_CHECK = 1.0
+"""Seconds between the arbiter's looks at whether the engine's process still lives."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -186,6 +191,7 @@ def _run_exercise(
     bots = serve_exercise.parse_bots(args.bots, scenario)
     threads = serve_exercise.serving_threads(config, scenario)
     store = open_or_create(config.db, out)
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops as Ctrl-C does
     engine_server: TaxiiServer | None = None
     runner: ExerciseRunner | None = None
     simulated: BotRunner | None = None
@@ -219,7 +225,10 @@ def _run_exercise(
         serve_exercise.announce_at(exercise, bots, url, out)
         print(f"  {args.workers} worker processes; the engine on {engine_server.url}", file=out)
         print("  Ctrl-C stops the exercise and the server.", file=out, flush=True)
-        status = _wait(arbiter)
+        try:
+            status = _wait(arbiter)
+        except KeyboardInterrupt:
+            status = 0
         for error in (runner.error, simulated.error):
             if error is not None:
                 print(f"error: the exercise stopped: {error}", file=sys.stderr)
@@ -235,6 +244,7 @@ def _run_exercise(
         if engine_server is not None:
             engine_server.stop()
         store.close()
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _start_arbiter(
@@ -274,19 +284,24 @@ def serve_forwarding_workers(
         ready.send(url)
         ready.close()
 
+    parent = os.getppid()
+    threading.Thread(target=_stop_when_orphaned, args=(parent,), daemon=True).start()
     WorkerServer(factory, options, on_ready=announce).run()
 
 
+def _stop_when_orphaned(parent: int) -> None:
+    """In the arbiter: stop gracefully if the engine's process is gone without
+    stopping us (killed), rather than forward to nobody."""
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def _wait(arbiter: multiprocessing.process.BaseProcess) -> int:
-    """Until Ctrl-C or SIGTERM (0) or the workers' arbiter ending by itself (1)."""
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        while arbiter.is_alive():
-            arbiter.join(0.5)
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    """Until the workers' arbiter ends by itself (1); Ctrl-C or SIGTERM raise
+    :class:`KeyboardInterrupt`."""
+    while arbiter.is_alive():
+        arbiter.join(0.5)
     print(f"error: the worker processes stopped (exit status {arbiter.exitcode})", file=sys.stderr)
     return 1
 

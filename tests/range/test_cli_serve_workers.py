@@ -11,6 +11,7 @@ and API rules still hold. A SQLite store refuses more than one worker.
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 import time
 import uuid
@@ -24,6 +25,7 @@ from taxii2client.v21 import Collection, as_pages
 
 from indicators.store import Store
 from indicators.users import Role, User
+from tests.indicators.certs import make_ca_and_server_cert
 from tests.indicators.conftest import FAST_POLICY, PASSWORD
 from tests.range.conftest import TINY
 from tests.range.processes import launch, stop
@@ -281,5 +283,32 @@ def test_one_worker_serves_a_sqlite_store(tmp_path):
         got = requests.get(_server_url(lines) + "taxii2/", auth=("partner", PASSWORD),
                            headers={"Accept": TAXII}, timeout=30)  # fmt: skip
         assert got.status_code == 200 and got.json()["default"].endswith("/grapevine/")
+    finally:
+        assert stop(proc) == 0
+
+
+def test_the_workers_stop_when_the_engine_is_killed(exercise_db):
+    proc, lines = launch("serve", str(TINY), "--db", exercise_db, "--port", "0",
+                         "--workers", "2")  # fmt: skip
+    assert _until(lambda: len(_arbiters(proc.pid)) == 1), lines
+    (arbiter,) = _arbiters(proc.pid)
+    assert _until(lambda: len(_children(arbiter)) == 2)
+    workers = _children(arbiter)
+    proc.kill()  # no chance to stop them itself
+    proc.wait(timeout=10)
+    assert _until(lambda: not any(_alive(p) for p in (arbiter, *workers)), timeout=30)
+
+
+def test_the_workers_serve_https(pg_store, tmp_path):
+    url, _ = pg_store
+    ca, cert, key = make_ca_and_server_cert(tmp_path)
+    proc, lines = launch("serve", "--db", url, "--port", "0", "--workers", "2",
+                         "--cert", str(cert), "--key", str(key))  # fmt: skip
+    try:
+        base = re.search(r"server on (https://127\.0\.0\.1:\d+/)", "\n".join(lines)).group(1)
+        got = requests.get(base + "taxii2/", auth=("partner", PASSWORD),
+                           headers={"Accept": TAXII}, verify=str(ca), timeout=30)  # fmt: skip
+        assert got.status_code == 200
+        assert got.json()["default"] == base + "grapevine/"
     finally:
         assert stop(proc) == 0
