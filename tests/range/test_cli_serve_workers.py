@@ -236,8 +236,27 @@ def test_the_range_api_through_four_workers_reaches_the_one_engine(exercise_db):
         assert time.monotonic() - began < 20
         assert "wake" in [e.get("text") for e in woken[0]["events"]]
 
+        # an event stream through a worker flows event by event
+        with _session("ee-analyst").get(f"{api}/events/stream", params={"after": cursor},
+                                        stream=True, timeout=30) as stream:  # fmt: skip
+            assert stream.headers["Content-Type"].startswith("text/event-stream")
+            frames = stream.iter_lines(decode_unicode=True)
+            seen = [next(frames)]
+            assert seen == ["retry: 1000"]
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and '"text":"wake"' not in seen[-1]:
+                seen.append(next(frames))  # the events after the cursor: "wake" among them
+            assert seen[-2] == "event: message" and '"text":"wake"' in seen[-1], seen
+            _session("director").post(
+                f"{api}/director/messages", json={"text": "streamed", "to": ["ee"]}, timeout=30
+            )
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and '"text":"streamed"' not in seen[-1]:
+                seen.append(next(frames))
+            assert '"text":"streamed"' in seen[-1]
+
         # actions from several clients at once, each on connections of its own
-        texts = [f"action {i}" for i in range(24)]
+        texts = [f"action {i}" for i in range(24)]  # "streamed" and "wake" were logged once too
 
         def act(text: str) -> int:
             answer = _session("director").post(
