@@ -14,9 +14,8 @@ import requests
 
 from indicators.taxii import ServerConfig, TaxiiServer
 from range.api.forward import create_worker_app, forward_blueprint
-from range.api.routes import ApiSettings
 from tests.indicators.conftest import PASSWORD
-from tests.range.api.conftest import RangeHarness, ok, refused, start_range
+from tests.range.api.conftest import RangeHarness, ok, refused
 
 
 @pytest.fixture
@@ -92,21 +91,8 @@ def test_a_long_poll_through_the_worker_wakes_on_an_event(started, worker):
     assert [e["text"] for e in page["events"] if e["kind"] == "message"] == ["wake up"]
 
 
-@pytest.fixture
-def quick_heartbeat(tmp_path, tiny_scenario) -> Iterator[RangeHarness]:
-    """A started range whose event streams beat every 0.2 s (so a stream whose client
-    left ends at once: the server notices on its next write)."""
-    harness = start_range(tmp_path / "range.db", tiny_scenario, ApiSettings(heartbeat=0.2))
-    try:
-        ok(harness.post("director", "/director/start"))
-        yield harness
-    finally:
-        harness.server.stop()
-        harness.store.close()
-
-
-def test_an_event_stream_flows_through_the_worker(quick_heartbeat):
-    started = quick_heartbeat
+def test_an_event_stream_flows_through_the_worker(short_streams):
+    started = short_streams
     app = create_worker_app(
         ServerConfig(db=started.store.location), started.server.url, store=started.store
     )
