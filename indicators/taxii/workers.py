@@ -19,8 +19,8 @@ here; on a hostile network put a reverse proxy in front. HTTPS uses the same
 :func:`~indicators.taxii.serving.tls_context` (TLS 1.2 or later) as the embedded server.
 Each worker counts wrong passwords for its login back-off on its own (it keeps no
 state in the store), so a guesser spread over N workers gets N times the free
-failures before the back-off starts. The control socket of gunicorn (``gunicornc``) is disabled: two servers on one machine
-would fight over its path.
+failures before the back-off starts. The control socket of gunicorn (``gunicornc``)
+is disabled: two servers on one machine would fight over its path.
 """
 
 from __future__ import annotations

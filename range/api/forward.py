@@ -53,6 +53,10 @@ HOP_BY_HOP = frozenset(
 )
 """Headers that belong to one connection, not to the request (RFC 9110, 7.6.1)."""
 
+NOT_FORWARDED = HOP_BY_HOP | {"content-length", "expect"}
+"""Request headers the worker does not pass on (it sends the body it has read, with
+its own length, at once)."""
+
 NOT_RELAYED = HOP_BY_HOP | {"content-length", "server", "date"}
 """Response headers the worker's server sets itself (the length only when the
 engine sent none: see :func:`_response_headers`)."""
@@ -106,7 +110,7 @@ def _forward(host: str, port: int, timeout: float) -> Response:
     try:
         conn.putrequest(method, _target(), skip_host=True, skip_accept_encoding=True)
         for name, value in request.headers.items():
-            if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":
+            if name.lower() not in NOT_FORWARDED:
                 conn.putheader(name, value)
         conn.putheader("Connection", "close")
         if body or method not in ("GET", "HEAD"):

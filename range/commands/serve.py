@@ -155,7 +155,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve",
         help="run the TAXII 2.1 server",
-        description="Run the TAXII 2.1 server (waitress) over a Grapevine store.",
+        description="Run the TAXII 2.1 server over a Grapevine store: one process"
+        " (waitress), or gunicorn worker processes with --workers.",
     )
     parser.add_argument(
         "--db",
