@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import socket
 import threading
 import time
 import uuid
@@ -331,3 +332,14 @@ def test_the_workers_serve_https(pg_store, tmp_path):
         assert got.json()["default"] == base + "grapevine/"
     finally:
         assert stop(proc) == 0
+
+
+def test_workers_that_cannot_bind_stop_the_exercise(exercise_db):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc, lines = launch("serve", str(TINY), "--db", exercise_db, "--port", str(port),
+                             "--workers", "2")  # fmt: skip
+        assert proc.wait(timeout=60) == 1, lines
+    assert "error: the worker processes did not start" in proc.stderr.read()
