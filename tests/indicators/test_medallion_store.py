@@ -107,16 +107,16 @@ def test_the_only_statuses_are_the_files_own(store: Store) -> None:
 def test_every_object_is_validated_once(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """Reading the file validates each object (the store's validation); planning and
     writing reuse that result instead of parsing the object again."""
-    import stix2
+    from indicators.store import ingest
 
     calls: list[str] = []
-    real = stix2.parse
+    real = ingest.parse_stix
 
     def counting(data: Any, *args: Any, **kwargs: Any) -> Any:
         calls.append(data["id"])
         return real(data, *args, **kwargs)
 
-    monkeypatch.setattr(stix2, "parse", counting)
+    monkeypatch.setattr(ingest, "parse_stix", counting)
     data = _data()
     import_medallion_data(data, store)
     assert sorted(calls) == sorted(v.object_id for v in data.objects)
