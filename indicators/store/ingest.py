@@ -222,8 +222,8 @@ def prepare(obj: object, where: str = "object") -> Prepared:
 class _Indicator(_Stix2Indicator):
     """stix2's Indicator with its pattern checked by :func:`pattern_errors`.
 
-    Named ``Indicator`` like its parent, because stix2 names the class in its
-    error messages ("Invalid value for Indicator 'pattern': ...")."""
+    Named like its parent (``stix2.v21.sdo.Indicator``), because stix2 and Python
+    name the class in error messages ("Invalid value for Indicator 'pattern': ...")."""
 
     def _check_object_constraints(self) -> None:
         # As stix2.v21.Indicator._check_object_constraints (stix2 3.0), the
@@ -239,7 +239,8 @@ class _Indicator(_Stix2Indicator):
                 raise InvalidValueError(self.__class__, "pattern", str(errors[0]))
 
 
-_Indicator.__name__ = _Indicator.__qualname__ = "Indicator"
+_Indicator.__name__ = _Indicator.__qualname__ = _Stix2Indicator.__name__
+_Indicator.__module__ = _Stix2Indicator.__module__
 
 
 def parse_stix(obj: dict[str, Any]) -> object:
