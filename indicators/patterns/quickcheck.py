@@ -34,8 +34,27 @@ CACHE_SIZE = 65_536
 """Pattern texts whose answer is kept (least recently used dropped first)."""
 
 _KEYWORDS = frozenset(
-    "AND OR NOT FOLLOWEDBY LIKE MATCHES ISSUPERSET ISSUBSET EXISTS LAST IN START STOP"
-    " SECONDS true false WITHIN REPEATS TIMES".split()
+    [
+        "AND",
+        "OR",
+        "NOT",
+        "FOLLOWEDBY",
+        "LIKE",
+        "MATCHES",
+        "ISSUPERSET",
+        "ISSUBSET",
+        "EXISTS",
+        "LAST",
+        "IN",
+        "START",
+        "STOP",
+        "SECONDS",
+        "true",
+        "false",
+        "WITHIN",
+        "REPEATS",
+        "TIMES",
+    ]
 )
 """The grammar's keywords: the lexer never reads one of them as an identifier."""
 

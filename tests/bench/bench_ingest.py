@@ -25,7 +25,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import requests
 import stix2
 
 from tests.bench.bench_taxii import ENVELOPE, TAXII, _medallion_app, _ours_app, _session

@@ -54,7 +54,8 @@ def _reference(obj: dict) -> Any:
 @st.composite
 def _objects(draw: st.DrawFn) -> dict:
     obj = indicator(random.Random(draw(st.integers(0, 1000))))
-    kind = draw(st.sampled_from(["indicator"] * 6 + ["malware", "relationship", "ipv4-addr", "x-c"]))
+    kinds = ["indicator"] * 6 + ["malware", "relationship", "ipv4-addr", "x-c"]
+    kind = draw(st.sampled_from(kinds))
     if kind != "indicator":
         obj["type"] = kind
         obj["id"] = stix_id(kind, random.Random(1))
