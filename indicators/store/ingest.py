@@ -164,10 +164,12 @@ def prepare(obj: object, where: str = "object") -> Prepared:
             f"{where}.id {shown} is not one the store can index: no NUL character (\\x00) and"
             f" at most {MAX_INDEXED_CHARS} characters"
         )
-    try:
-        check_json_shape(obj)
-    except StixValidationError as exc:
-        raise StixValidationError(exc.reason, stix_id) from None
+    body = _compact_json(obj)
+    if body is None:  # something to refuse, or not JSON: the walk says what
+        try:
+            check_json_shape(obj)
+        except StixValidationError as exc:
+            raise StixValidationError(exc.reason, stix_id) from None
     spec = obj.get("spec_version")
     if spec is not None and spec != "2.1":
         raise StixValidationError(
@@ -215,8 +217,23 @@ def prepare(obj: object, where: str = "object") -> Prepared:
         recipients=tuple(dict.fromkeys(recipients)),
         created_by_ref=created_by if isinstance(created_by, str) else None,
         obj=obj,
-        body=json.dumps(obj, separators=(",", ":"), ensure_ascii=False),
+        body=body
+        if body is not None
+        else json.dumps(obj, separators=(",", ":"), ensure_ascii=False),
     )
+
+
+def _compact_json(obj: Mapping[str, Any], max_depth: int = DEFAULT_MAX_JSON_DEPTH) -> str | None:
+    """``obj`` as compact JSON text if :func:`check_json_shape` would pass it, else
+    ``None``. Quicker than the walk: the text is written once (it is what the store
+    keeps), then its depth is counted and its UTF-8 encoding tried (a lone surrogate
+    in any string or name fails it), both at C speed."""
+    try:
+        body = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+        body.encode("utf-8")
+    except (TypeError, ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
+        return None
+    return body if json_text_depth(body) <= max_depth else None
 
 
 class _Indicator(_Stix2Indicator):

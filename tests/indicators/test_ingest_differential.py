@@ -115,3 +115,27 @@ def test_refusals_name_the_object_and_the_property(pattern: str, words: str) -> 
         prepare(obj)
     assert caught.value.object_id == obj["id"]
     assert words in caught.value.reason
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.sampled_from(["x", "\udc80", "é", "a\x00"]),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.sampled_from(["k", "\ud800k", "x_y"]), inner, max_size=3),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=800)
+@given(_json_values, st.integers(1, 6))
+def test_the_quick_json_shape_check_agrees_with_the_walk(value: object, depth: int) -> None:
+    """prepare's quick path (write the JSON, count its depth, encode it) passes exactly
+    what :func:`check_json_shape` passes; the walk then names what it refuses."""
+    from indicators.store.ingest import _compact_json, check_json_shape
+
+    obj = {"type": "x-t", "v": value}
+    try:
+        check_json_shape(obj, depth)
+        walk = True
+    except StixValidationError:
+        walk = False
+    assert (_compact_json(obj, depth) is not None) == walk
