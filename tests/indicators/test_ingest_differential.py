@@ -119,8 +119,10 @@ def test_refusals_name_the_object_and_the_property(pattern: str, words: str) -> 
 
 _json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.sampled_from(["x", "\udc80", "é", "a\x00"]),
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.sampled_from(["k", "\ud800k", "x_y"]), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["k", "\ud800k", "x_y"]), inner, max_size=3)
+    ),
     max_leaves=30,
 )
 
