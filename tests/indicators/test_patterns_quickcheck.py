@@ -102,22 +102,44 @@ _LITERALS = [
 _JOINS = ["AND", "OR", "FOLLOWEDBY", "and", "", "AND NOT"]
 _SPACES = [" ", "", "  ", "\t", "\n", "\u00a0", " /* c */ "]
 
-_comparison = st.builds(
-    lambda t, p, s, sp1, o, sp2, lit: f"{t}:{p}{s}{sp1}{o}{sp2}{lit}",
-    st.sampled_from(_TYPES),
-    st.sampled_from(_PROPS),
-    st.sampled_from(_STEPS),
-    st.sampled_from(_SPACES),
-    st.sampled_from(_OPS),
-    st.sampled_from(_SPACES),
-    st.sampled_from(_LITERALS),
-)
+_PLAIN = {
+    "types": ["ipv4-addr", "file", "x-my-type", "_x", "a"],
+    "props": ["value", "name", "dst_ref", "extensions", "_p"],
+    "steps": ["", ".value", ".x_y", "[0]", "[*]", "[12]"],
+    "ops": ["=", "!=", "<", ">", "<=", ">=", "LIKE", "MATCHES"],
+    "literals": ["'x'", "''", "'it\\'s'", "'a\\\\b'", "'\n'", "0", "42", "true", "false"],
+    "joins": ["AND", "OR"],
+    "spaces": [" ", "", "  ", "\t", "\n"],
+}
+"""Pieces inside the quick subset (most of a generated pattern is made of these)."""
+_ALL = {
+    "types": _TYPES,
+    "props": _PROPS,
+    "steps": _STEPS,
+    "ops": _OPS,
+    "literals": _LITERALS,
+    "joins": _JOINS,
+    "spaces": _SPACES,
+}
+
+
+def _piece(draw: st.DrawFn, kind: str) -> str:
+    """Mostly a piece of the quick subset; now and then any piece (an edge case)."""
+    pool = _ALL if draw(st.integers(0, 9)) == 0 else _PLAIN
+    return draw(st.sampled_from(pool[kind]))
+
+
+@st.composite
+def _comparison(draw: st.DrawFn) -> str:
+    path = _piece(draw, "types") + ":" + _piece(draw, "props") + _piece(draw, "steps")
+    op, lit = _piece(draw, "ops"), _piece(draw, "literals")
+    return f"{path}{_piece(draw, 'spaces')}{op}{_piece(draw, 'spaces')}{lit}"
 
 
 @st.composite
 def _observation(draw: st.DrawFn) -> str:
-    parts = draw(st.lists(_comparison, min_size=1, max_size=3))
-    joins = [draw(st.sampled_from(_JOINS)) for _ in parts[1:]]
+    parts = draw(st.lists(_comparison(), min_size=1, max_size=3))
+    joins = [_piece(draw, "joins") for _ in parts[1:]]
     body = parts[0] + "".join(f" {j} {p}" for j, p in zip(joins, parts[1:], strict=True))
     return f"[{body}]"
 
@@ -125,10 +147,12 @@ def _observation(draw: st.DrawFn) -> str:
 @st.composite
 def _pattern(draw: st.DrawFn) -> str:
     obs = draw(st.lists(_observation(), min_size=1, max_size=3))
-    joins = [draw(st.sampled_from(_JOINS)) for _ in obs[1:]]
-    space = draw(st.sampled_from(_SPACES))
+    joins = [draw(st.sampled_from(["AND", "OR", "FOLLOWEDBY"])) for _ in obs[1:]]
+    if obs[1:] and draw(st.integers(0, 9)) == 0:
+        joins[0] = draw(st.sampled_from(_JOINS))
+    space = _piece(draw, "spaces")
     text = obs[0] + "".join(f"{space}{j}{space}{o}" for j, o in zip(joins, obs[1:], strict=True))
-    if draw(st.booleans()):  # damage one character
+    if draw(st.integers(0, 3)) == 0:  # damage one character
         at = draw(st.integers(0, len(text)))
         what = draw(st.sampled_from(["drop", "insert"]))
         char = draw(st.sampled_from(list("[]()':.,= -\\*x0AN")))
@@ -146,11 +170,16 @@ def test_quick_check_never_accepts_what_stix2_refuses(text: str) -> None:
 
 
 def test_every_name_and_operator_pair_agrees() -> None:
-    """Each object type x property, and each operator x literal, as one comparison:
-    the quick check agrees with stix2 on all of them, vouches for some, and leaves
+    """Each object type x property, each operator x literal, each path step, join and
+    white space, in a pattern otherwise of the quick subset: the quick check agrees
+    with stix2 on all of them, vouches for some, and leaves
     both valid and invalid ones to stix2 (so the generator above reaches all three)."""
     texts = [f"[{t}:{p} = 'x']" for t in _TYPES for p in _PROPS]
     texts += [f"[file:name {o} {lit}]" for o in _OPS for lit in _LITERALS]
+    texts += [f"[file:name{step} = 'x']" for step in _STEPS]
+    for j in [*_JOINS, "FOLLOWEDBY", "followedby", "or", "AND AND", "ANDx"]:
+        texts += [f"[file:name = 'x' {j} file:size = 1]", f"[file:name = 'x'] {j} [file:size = 1]"]
+    texts += [f"[file:name{sp}={sp}'x']{sp}OR{sp}[a:b = 1]" for sp in _SPACES]
     answers = {"vouched": 0, "valid": 0, "invalid": 0}
     for text in texts:
         reference = _reference(text)
