@@ -37,10 +37,19 @@ inside the file is :class:`~indicators.errors.StixValidationError`: every object
 through the store's own validation (:func:`indicators.store.ingest.prepare`: stix2 as
 STIX 2.1, custom properties allowed, any stix2 crash on damaged input a validation
 failure), once; the validated object travels with its record, so writing it does not
-validate it again. STIX 2.0 content is rejected too: Grapevine serves STIX 2.1 only.
+validate it again.
 
-Not errors, but ``MedallionData.warnings`` (medallion tolerates them, no data is
-lost): discovery advertising an API root the file lacks, or not advertising one it has.
+Not errors, but ``MedallionData.warnings``, each naming the file and the JSON path:
+where a file departs from TAXII 2.1 (or from what Grapevine serves) in a way medallion
+tolerates, it is imported all the same, as medallion's own test data must be:
+
+* discovery advertising an API root the file lacks, or not advertising one it has;
+* a status resource with ``total_objects`` (medallion's test data) instead of
+  ``total_count``: stored as ``total_count``;
+* an object version of another STIX version (its manifest media type says
+  ``version=2.0``, or it has no ``spec_version`` and no manifest media type):
+  medallion serves it, Grapevine serves STIX 2.1 only, so that version is not
+  imported (and its manifest entry with it); the rest of the file is.
 
 Permissions: medallion's ``can_read``/``can_write`` (flags for any authenticated user)
 are kept as the collection's flags; Grapevine's roles apply on top, and an imported
@@ -395,6 +404,15 @@ class _Parser:
             )
         if "request_timestamp" in body:
             self.timestamp(body["request_timestamp"], member_path(path, "request_timestamp"))
+        if "total_count" not in body and "total_objects" in body:
+            # medallion's own test data names it so (a draft name); medallion serves
+            # it as it is. Stored under the TAXII 2.1 name, so clients can read it.
+            self.member(body, "total_objects", path, "count")
+            self.warnings.append(
+                f"{self.source}: {member_path(path, 'total_objects')}: not a TAXII 2.1 status"
+                " member (medallion tolerates it); imported as 'total_count'"
+            )
+            body = {("total_count" if k == "total_objects" else k): v for k, v in body.items()}
         counts = {key: self.member(body, key, path, "count") for key in _COUNT_MEMBERS}
         if (
             counts["total_count"]
@@ -514,6 +532,8 @@ class _Parser:
                     object_id,
                 )
             stix = {k: v for k, v in raw.items() if k not in _HIDDEN_MEMBERS}
+            if self.other_stix_version(media_type, opath, object_id, version_text):
+                continue
             prepared = self.check_stix(stix, media_type, opath, object_id)
             versions.append(
                 MedallionObjectVersion(
@@ -571,6 +591,23 @@ class _Parser:
             )
         media_type = media_type or _media_type_of(raw)
         return date_added, media_type
+
+    def other_stix_version(
+        self, media_type: str, path: str, object_id: str, version_text: str
+    ) -> bool:
+        """Whether the version is content of another STIX version than 2.1 (by its
+        media type: the manifest's, else derived as medallion derives it). medallion
+        serves it as such; Grapevine serves STIX 2.1 only, so it is left out with a
+        warning naming its JSON path, and the rest of the file is imported."""
+        found = _MEDIA_TYPE.fullmatch(media_type)
+        if found is None or found.group(1) == "2.1":
+            return False
+        self.warnings.append(
+            f"{self.source}: {path} ({object_id}, version {version_text}): STIX"
+            f" {found.group(1)} content ({media_type}); not imported: Grapevine serves"
+            " STIX 2.1 only"
+        )
+        return True
 
     def check_stix(
         self, stix: Mapping[str, Any], media_type: str, path: str, object_id: str

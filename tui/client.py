@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
@@ -74,6 +74,10 @@ class SharedIndicator:
     exercise, e.g. a partner)."""
     tlp: str
     created: str
+    sightings: int = 0
+    """Times it was sighted, summed over the Sightings this account may read."""
+    sighted_by: tuple[str, ...] = ()
+    """The teams (or identities) whose Sightings of it this account may read."""
 
 
 @dataclass(frozen=True)
@@ -334,7 +338,8 @@ class ConsoleClient:
 
     def shared(self) -> list[SharedIndicator]:
         """Every indicator another team (or partner) published that this account may
-        read in the exercise's TAXII API root, oldest first."""
+        read in the exercise's TAXII API root, oldest first, with the Sightings of it
+        this account may read there (the engine publishes one per sighting team)."""
         name = f"TAXII {self.api_root}"
         if self._taxii is None:
             self._taxii = ApiRoot(
@@ -343,13 +348,20 @@ class ConsoleClient:
         producers = {team_identity_id(t): t for t in self.teams}
         mine = team_identity_id(self.team) if self.team else None
         found: dict[str, SharedIndicator] = {}
+        seen: dict[str, dict[str, tuple[str, int]]] = {}  # indicator -> sighting -> count
         try:
             self._taxii.refresh()
             for collection in self._taxii.collections:
                 if not collection.can_read:
                     continue
-                for page in as_pages(collection.get_objects, per_request=500, type="indicator"):
+                kinds = ("indicator", "sighting")
+                for page in as_pages(collection.get_objects, per_request=500, type=kinds):
                     for obj in page.get("objects", []):
+                        if obj.get("type") == "sighting":
+                            by = producers.get(obj.get("created_by_ref", ""), "unknown")
+                            sightings = seen.setdefault(obj.get("sighting_of_ref", ""), {})
+                            sightings[obj["id"]] = (by, int(obj.get("count", 1)))
+                            continue
                         creator = obj.get("created_by_ref", "")
                         if creator == mine or obj.get("revoked"):
                             continue
@@ -367,6 +379,13 @@ class ConsoleClient:
             raise ConnectionLostError(name, type(exc).__name__) from None
         except TAXIIServiceException as exc:
             raise ClientError(name, 0, None, str(exc)) from None
+        for indicator_id, sightings in seen.items():
+            if indicator_id in found:
+                found[indicator_id] = replace(
+                    found[indicator_id],
+                    sightings=sum(count for _, count in sightings.values()),
+                    sighted_by=tuple(sorted({by for by, _ in sightings.values()})),
+                )
         return sorted(found.values(), key=lambda s: (s.created, s.indicator_id))
 
 

@@ -3,7 +3,9 @@
 :class:`PlayApp` is the team console (:class:`tui.team.app.TeamApp`) with what a
 single player needs around it:
 
-* a first-time player (a new run) starts on the briefing tab, not on the alerts;
+* a new run starts on the briefing tab, not on the alerts; a first-time player (no
+  marker under the config directory, :func:`tui.team.help.first_time`) also gets the
+  help overlay by itself once they leave the briefing, as ``grapevine team`` does;
 * ``q`` (where no text field has the focus), ``ctrl+q`` and ``ctrl+c`` quit: the
   command that opened the console then stops the exercise and writes the report;
 * when the exercise is over the console stays open, with a line under the status
@@ -29,6 +31,7 @@ from textual.widgets import Static
 from range.api.models import ExerciseView
 from tui.client import ConsoleClient
 from tui.team.app import TeamApp
+from tui.team.help import first_time, remember_guided
 from tui.team.status import StatusLine
 
 FINISHED_TEXT = "■ Exercise finished. Read on; q quits and writes the after-action report."
@@ -67,10 +70,17 @@ class PlayApp(TeamApp):
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
-    def __init__(self, client: ConsoleClient, *, briefing_first: bool = False, **kw: float) -> None:
-        super().__init__(client, **kw)
-        self.briefing_first = briefing_first
-        if briefing_first:
+    def __init__(
+        self,
+        client: ConsoleClient,
+        *,
+        briefing_first: bool = False,
+        guide: bool = False,
+        **kw: float,
+    ) -> None:
+        super().__init__(client, guide=guide, **kw)
+        self.briefing_first = briefing_first and not guide  # a guided start shows it
+        if self.briefing_first:
             # what gets the focus first decides the tab shown first (a focused widget
             # brings its tab forward), so the briefing tab's field takes it
             self.AUTO_FOCUS = "#sitrep"
@@ -104,7 +114,7 @@ def run(
 ) -> None:
     """Run the console on the terminal until the player quits (or SIGTERM/SIGINT)."""
     client = ConsoleClient(url, user, password, api_root=api_root)
-    app = PlayApp(client, briefing_first=briefing_first)
+    app = PlayApp(client, briefing_first=briefing_first, guide=briefing_first and first_time())
 
     def close(signum: int, frame: FrameType | None) -> None:
         try:
@@ -120,3 +130,5 @@ def run(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         client.close()
+    if app.guided:
+        remember_guided()

@@ -8,6 +8,7 @@
                     [--idle-timeout S] [--login-failures N] [--login-backoff-max S]
                     [--password-checks N]
     grapevine serve SCENARIO [--speed X|max] [--bots ...] ...   (see serve_exercise)
+    grapevine serve [SCENARIO] --db postgresql://... --workers N ...   (see serve_workers)
 
 Loopback only unless ``--host`` says otherwise; HTTPS with ``--cert`` and ``--key``.
 A store without users still starts and says how to add one; nobody can log in until
@@ -37,7 +38,7 @@ from indicators.taxii.config import (
     LoginLimits,
 )
 from indicators.taxii.serving import tls_context
-from range.commands import serve_exercise
+from range.commands import serve_exercise, serve_workers
 from range.commands.stores import open_or_create
 from range.errors import UsageError
 
@@ -154,12 +155,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve",
         help="run the TAXII 2.1 server",
-        description="Run the TAXII 2.1 server (waitress) over a Grapevine store.",
+        description="Run the TAXII 2.1 server over a Grapevine store: one process"
+        " (waitress), or gunicorn worker processes with --workers.",
     )
     parser.add_argument(
-        "--db", default=DEFAULT_DB, metavar="PATH", help="store file (default: %(default)s)"
+        "--db",
+        default=DEFAULT_DB,
+        metavar="PATH|URL",
+        help="store file, or a postgresql:// URL (default: %(default)s)",
     )
     add_server_arguments(parser)
+    serve_workers.add_arguments(parser)
     serve_exercise.add_arguments(parser)
     parser.set_defaults(handler=run)
 
@@ -224,11 +230,16 @@ def start(
 
 def announce(server: TaxiiServer, config: ServerConfig, store: Store, out: TextIO) -> None:
     """Print where the server is and, without users, how to add one."""
-    base = config.public_url.rstrip("/") + "/" if config.public_url else server.url
-    print(f"Grapevine TAXII 2.1 server on {server.url} (store {shown(config.db)})", file=out)
+    announce_at(server.url, config, bool(store.users()), out)
+
+
+def announce_at(url: str, config: ServerConfig, has_users: bool, out: TextIO) -> None:
+    """Print that the server is at ``url`` and, if not ``has_users``, how to add one."""
+    base = config.public_url.rstrip("/") + "/" if config.public_url else url
+    print(f"Grapevine TAXII 2.1 server on {url} (store {shown(config.db)})", file=out)
     print(f"  discovery: {base}taxii2/", file=out)
     print(f"  API root:  {base}{config.api_root}/", file=out)
-    if not store.users():
+    if not has_users:
         print(
             "  no users yet: nobody can log in. Add one with\n"
             "    grapevine users add NAME --role team --team TEAM --password-stdin"
@@ -252,6 +263,8 @@ def serve_until_interrupted(server: TaxiiServer, store: Store) -> int:
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted."""
     config = config_from(args, args.db)
+    if args.workers is not None:
+        return serve_workers.run(args, config, announce_at)
     if args.scenario:
         return serve_exercise.run(args, config, announce, start)
     store = open_or_create(config.db)

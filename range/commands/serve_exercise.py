@@ -128,6 +128,11 @@ def open_exercise(scenario: Scenario, store: Store, speed: float | None, api_roo
 
 
 def announce(exercise: Exercise, bots: list[str], server: TaxiiServer, out: TextIO) -> None:
+    announce_at(exercise, bots, server.url, out)
+
+
+def announce_at(exercise: Exercise, bots: list[str], url: str, out: TextIO) -> None:
+    """Print the exercise's state and speed, where the range API is, and the bots."""
     scenario = exercise.scenario
     speed = exercise.clock.speed
     state = "resumed" if exercise.started else "waiting for the director's start"
@@ -135,7 +140,7 @@ def announce(exercise: Exercise, bots: list[str], server: TaxiiServer, out: Text
         f"Exercise {scenario.title!r} ({state}), speed {'max' if speed is None else f'{speed:g}x'}",
         file=out,
     )
-    print(f"  range API: {server.url}api/ (OpenAPI: {server.url}api/openapi.json)", file=out)
+    print(f"  range API: {url}api/ (OpenAPI: {url}api/openapi.json)", file=out)
     if bots:
         print(f"  bots (simulated CERTs): {', '.join(bots)}", file=out)
 

@@ -91,18 +91,25 @@ def _measure(app: Callable, collection_url: str) -> dict[str, float]:
         return {"post": post, "objects": objects, "manifest": manifest}
 
 
+def _ours_app(path: Path) -> tuple[Callable, str, Callable[[], None]]:
+    """(our app on a new store at ``path``, its collection URL path, close)."""
+    store = Store.open(path)
+    app = create_app(ServerConfig(db=str(path)), store=store)
+    coll = store.create_collection("grapevine", "bench", collection_id="bench")
+    store.add_user(User(USER, Role.DIRECTOR), PasswordPolicy().hash(PASSWORD))
+    return app, f"grapevine/collections/{coll.id}/", store.close
+
+
 def _ours(tmp: Path) -> dict[str, float]:
-    store = Store.open(tmp / "bench.db")
+    app, collection_url, close = _ours_app(tmp / "bench.db")
     try:
-        app = create_app(ServerConfig(db=str(tmp / "bench.db")), store=store)
-        coll = store.create_collection("grapevine", "bench", collection_id="bench")
-        store.add_user(User(USER, Role.DIRECTOR), PasswordPolicy().hash(PASSWORD))
-        return _measure(app, f"grapevine/collections/{coll.id}/")
+        return _measure(app, collection_url)
     finally:
-        store.close()
+        close()
 
 
-def _medallion(tmp: Path) -> dict[str, float]:
+def _medallion_app(tmp: Path) -> tuple[Flask, str]:
+    """(medallion 3.0's memory backend app with one empty collection, its URL path)."""
     data = {
         "/discovery": {"title": "reference", "api_roots": ["http://localhost/api1/"]},
         "api1": {
@@ -139,7 +146,11 @@ def _medallion(tmp: Path) -> dict[str, float]:
         }
     )
     register_blueprints(app)
-    return _measure(app, "api1/collections/bench/")
+    return app, "api1/collections/bench/"
+
+
+def _medallion(tmp: Path) -> dict[str, float]:
+    return _measure(*_medallion_app(tmp))
 
 
 ATTACKERS = 16

@@ -17,6 +17,7 @@ from pathlib import Path
 BENCHMARKS: tuple[str, ...] = (
     "tests.bench.bench_matcher",
     "tests.bench.bench_taxii",
+    "tests.bench.bench_ingest",
     "tests.bench.bench_reads",
     "tests.bench.bench_techniques",
     "tests.bench.bench_sensor",

@@ -23,6 +23,9 @@ from indicators.medallion_import import (
 from tests.indicators.factory import MEDALLION_DATA_FILE, medallion_document
 
 SOURCE = "data.json"
+QUIRKS_FILE = MEDALLION_DATA_FILE.parent / "medallion_quirks.json"
+"""A medallion 3.0 data file with the departures from TAXII 2.1 that medallion's own
+test data has (written for these tests, not copied)."""
 ROOT = "cert-vineland"
 
 
@@ -342,12 +345,60 @@ def test_every_record_carries_the_stores_validation_of_its_object() -> None:
         assert version.prepared.obj == version.stix
 
 
-def test_stix_20_content_is_refused_with_its_id() -> None:
+def test_stix_20_content_is_left_out_with_a_warning_naming_its_path() -> None:
+    """medallion serves a version its manifest calls STIX 2.0 (its own test data has
+    one); Grapevine serves STIX 2.1 only, so that version alone is not imported."""
     document = medallion_document()
-    _high(document)["manifest"][2]["media_type"] = "application/stix+json;version=2.0"
-    with pytest.raises(StixValidationError, match=r"STIX 2\.0 content") as caught:
-        parse_medallion_data(document, SOURCE)
-    assert caught.value.object_id == _high(document)["manifest"][2]["id"]
+    entry = _high(document)["manifest"][2]
+    entry["media_type"] = "application/stix+json;version=2.0"
+    whole = parse_medallion_data(medallion_document(), SOURCE)
+    data = parse_medallion_data(document, SOURCE)
+    left_out = [
+        v for v in whole.objects if (v.object_id, v.version) == (entry["id"], entry["version"])
+    ]
+    assert len(left_out) == 1
+    assert [v for v in whole.objects if v not in left_out] == list(data.objects)
+    (warning,) = data.warnings
+    assert warning.startswith(f"{SOURCE}: {left_out[0].path} ({entry['id']}, version ")
+    assert "STIX 2.0 content" in warning and "not imported" in warning
+
+
+def test_medallion_3_quirks_are_imported_with_warnings() -> None:
+    """A file with the departures medallion 3.0's own test data has (a status with
+    'total_objects', a STIX 2.0 version without spec_version): imported, each
+    departure a warning naming its JSON path."""
+    data = read_medallion_file(str(QUIRKS_FILE))
+    source = str(QUIRKS_FILE)
+    assert sorted(data.warnings) == sorted(
+        [
+            f"{source}: $.quirks.status[1].total_objects: not a TAXII 2.1 status member"
+            " (medallion tolerates it); imported as 'total_count'",
+            f"{source}: $.quirks.collections[1].objects[3] (malware--6d1f2a9e-3c4b-4e5f-8a7b-"
+            "9c0d1e2f3a4b, version 2025-04-03T10:00:00.000Z): STIX 2.0 content"
+            " (application/stix+json;version=2.0); not imported: Grapevine serves STIX 2.1 only",
+        ]
+    )
+    status = {s.id[-1]: s.resource for s in data.statuses}
+    assert status["2"]["total_count"] == 0 and "total_objects" not in status["2"]
+    assert status["1"]["total_count"] == 3
+    assert [(v.object_id[:9], v.version) for v in data.objects] == [
+        ("indicator", "2025-04-01T08:00:00.000Z"),
+        ("indicator", "2025-04-02T08:00:00.000Z"),
+        ("marking-d", "2017-01-20T00:00:00.000Z"),
+        ("malware--", "2025-03-30T10:00:00.000Z"),
+    ]
+
+
+def test_medallion_itself_loads_and_serves_the_quirks_file() -> None:
+    """The quirks file is one medallion 3.0 loads: its memory backend serves the
+    status with 'total_objects' and the STIX 2.0 version as they are."""
+    from medallion.backends.memory_backend import MemoryBackend
+
+    backend = MemoryBackend(filename=str(QUIRKS_FILE), session_timeout=60)
+    status = backend.get_status("quirks", "5b0f7c1e-1111-4a2b-8c3d-000000000002")
+    assert status["total_objects"] == 0
+    collection = backend._get("quirks")["collections"][1]
+    assert len(collection["objects"]) == 5
 
 
 def test_taxii_20_manifests_are_named_as_such() -> None:

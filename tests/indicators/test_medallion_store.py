@@ -107,16 +107,16 @@ def test_the_only_statuses_are_the_files_own(store: Store) -> None:
 def test_every_object_is_validated_once(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """Reading the file validates each object (the store's validation); planning and
     writing reuse that result instead of parsing the object again."""
-    import stix2
+    from indicators.store import ingest
 
     calls: list[str] = []
-    real = stix2.parse
+    real = ingest.parse_stix
 
     def counting(data: Any, *args: Any, **kwargs: Any) -> Any:
         calls.append(data["id"])
         return real(data, *args, **kwargs)
 
-    monkeypatch.setattr(stix2, "parse", counting)
+    monkeypatch.setattr(ingest, "parse_stix", counting)
     data = _data()
     import_medallion_data(data, store)
     assert sorted(calls) == sorted(v.object_id for v in data.objects)
@@ -331,3 +331,22 @@ def test_a_write_that_fails_part_way_leaves_the_store_exactly_as_it_was(
     assert "simulated failure" in message
     assert dump_store(lived_in.location) == before
     assert [r.name for r in lived_in.api_roots()] == ["grapevine"]
+
+
+def test_a_file_with_medallion_3_quirks_is_served_as_taxii_2_1(store: Store) -> None:
+    """medallion's test-data departures, imported: the status reads 'total_count' (its
+    'total_objects'), the STIX 2.0 version is not stored and every other version is."""
+    from indicators.medallion_import import read_medallion_file
+    from tests.indicators.test_medallion_import import QUIRKS_FILE
+
+    data = read_medallion_file(str(QUIRKS_FILE))
+    import_medallion_data(data, store)
+    status = store.status("quirks", "5b0f7c1e-1111-4a2b-8c3d-000000000002").resource
+    assert status["total_count"] == 0 and "total_objects" not in status
+    rows = store.query("quirks", "2f1e0d9c-8b7a-4c6d-9e5f-000000000002", DIRECTOR, ALL).rows
+    assert sorted((r.stix_id[:9], r.version) for r in rows) == [
+        ("indicator", "2025-04-01T08:00:00.000Z"),
+        ("indicator", "2025-04-02T08:00:00.000Z"),
+        ("malware--", "2025-03-30T10:00:00.000Z"),
+        ("marking-d", "2017-01-20T00:00:00.000Z"),
+    ]

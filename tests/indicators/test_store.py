@@ -452,18 +452,18 @@ def test_import_stores_the_given_statuses_and_no_other(lived_in: Store) -> None:
 def test_import_validates_only_what_is_not_prepared_yet(
     lived_in: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import stix2
+    from indicators.store import ingest
 
     rng = random.Random(15)
     raw, ready = indicator(rng), prepare(indicator(rng))
     calls: list[str] = []
-    real = stix2.parse
+    real = ingest.parse_stix
 
     def counting(data, *args, **kwargs):
         calls.append(data["id"])
         return real(data, *args, **kwargs)
 
-    monkeypatch.setattr(stix2, "parse", counting)
+    monkeypatch.setattr(ingest, "parse_stix", counting)
     lived_in.import_data(
         collections=[NewCollection(ROOT, "imp", "imported")],
         versions=[

@@ -33,9 +33,8 @@ BRUTE_FORCER = "198.51.100.200"  # the gate-ssh-brute inject's attacker
 PATTERN = f"[ipv4-addr:value = '{SCANNER}']"
 DEADLINE = 20.0
 """Seconds to wait for one thing to show on the pane."""
-OVERLAYS = {"Keys for your first indicator": "escape"}
-"""Text of a modal the console may show once (help for a first-time player) -> the key
-that dismisses it."""
+HELP = "Your first indicator"
+"""A line of the help overlay a first-time player is shown once, after the briefing."""
 
 pytestmark = [
     pytest.mark.skipif(TMUX is None, reason="needs tmux"),
@@ -48,9 +47,12 @@ class Terminal:
 
     def __init__(self, command: str, cwd: Path) -> None:
         self.socket = f"grapevine-test-{uuid.uuid4().hex[:8]}"
+        # a config directory of the test's own: the player is a first-timer every run
+        config = cwd / "config"
         # the shell keeps the pane open after the command, to read what it printed last
         self.tmux(
             "new-session", "-d", "-x", "80", "-y", "24", "-c", str(cwd),
+            "-e", f"XDG_CONFIG_HOME={config}",
             f"{command}; echo \"exit status $?\"; sleep 600",
         )  # fmt: skip
 
@@ -92,15 +94,9 @@ class Terminal:
             result = found(screen)
             if result:
                 return result
-            self.dismiss_overlay(screen)
             if time.monotonic() > give_up:
                 raise AssertionError(f"waited {deadline}s for {what}; the pane:\n{screen}")
             time.sleep(0.1)
-
-    def dismiss_overlay(self, screen: str) -> None:
-        for text, key in OVERLAYS.items():
-            if text in screen:
-                self.keys(key)
 
     def close(self) -> None:
         subprocess.run(
@@ -141,9 +137,15 @@ def test_play_the_tutorial_in_a_terminal(terminal, tmp_path: Path) -> None:
     # a new run opens on the briefing
     term.until(shows("Tutorial: first watch", "CERT-EE on duty", " ●"), "the briefing")
 
-    # the workbench: write (validated as typed), test, deploy, share
+    # leaving the briefing, a first-time player is shown the keys once
     term.keys("F3")
-    term.until(shows("^t Test"), "the workbench to take the focus")  # its keys in the footer
+    term.until(shows(HELP, "ctrl+g  deploy"), "the help overlay")
+    term.keys("Escape")
+
+    # the workbench: write (validated as typed), test, deploy, share
+    term.until(
+        lambda s: "^t Test" in s and HELP not in s, "the workbench to take the focus"
+    )  # its keys in the footer
     term.type(PATTERN)
     term.until(shows("✓ valid"), "the pattern to validate")
     term.keys("C-t")
@@ -152,16 +154,16 @@ def test_play_the_tutorial_in_a_terminal(terminal, tmp_path: Path) -> None:
     term.keys("C-g")
     shown = term.until(lambda s: re.search(r"deployed (indicator--[0-9a-f]{8})", s), "the deploy")
     short = shown.group(1)  # unnamed: shown by its short id
-    # its row in the deployed table (at 80 columns the name column holds 16 characters
-    # and the pattern column is off screen)
-    deployed = term.until(line_with(short[:16], " ee ", "TLP:"), "the deployed indicator row")
-    assert re.match(rf"\s*\d\d:\d\d:\d\d\s+{short[:16]}\s+ee\s+TLP:AMBER", deployed)
+    # its row in the deployed table (at 80 columns the name column is cut to what fits:
+    # the id's first 12 characters at least)
+    deployed = term.until(line_with(short[:12], " ee ", "TLP:"), "the deployed indicator row")
+    assert re.match(rf"\s*\d\d:\d\d:\d\d\s+{short[:12]}\S*\s+ee\s+TLP:AMBER", deployed)
     term.keys("C-s")
     term.until(shows("published indicator--"), "the publish (TLP:GREEN)")
 
     # the alert feed: the scanner's traffic matched our indicator
     term.keys("F1")
-    alert = term.until(line_with("NEW", f"{short} (o", SCANNER), "the alert row")  # (ours)
+    alert = term.until(line_with("NEW", short[:12], SCANNER), "the alert row")
     assert re.search(r"\d\d:\d\d:\d\d", alert), alert
 
     # responses: block the brute-forcer's address
@@ -192,6 +194,7 @@ def test_play_the_tutorial_in_a_terminal(terminal, tmp_path: Path) -> None:
     assert report.parent == out and report.exists(), term.screen(joined=True)
     assert "Tutorial" in report.read_text()
     term.until(shows("exit status 0"), "the command to end", joined=True)
+    assert (tmp_path / "config" / "grapevine" / "team-console-guided").exists()
 
 
 def _play_pid(term: Terminal) -> int:

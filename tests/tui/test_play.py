@@ -42,7 +42,7 @@ def active(app: PlayApp) -> str:
 def test_a_new_run_opens_on_the_briefing(started: RangeHarness, client_for) -> None:
     async def body(app: PlayApp, pilot: Pilot) -> None:
         await until(pilot, lambda: active(app) == "briefing", "the briefing tab")
-        briefing = str(app.query_one("#briefing-pane #briefing", Static).render())
+        briefing = str(app.query_one("#briefing-pane #briefing-text", Static).render())
         assert briefing.startswith("Tiny range")
         await pilot.press("f1")
         assert active(app) == "alerts"

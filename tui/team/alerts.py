@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 from range.api.models import AlertView
 from range.events import Alert
 from tui.team.cells import clock, endpoints, matched_values, producer_text, short_id
-from tui.team.pane import Pane, selected_key
+from tui.team.pane import Col, FitTable, Pane, selected_key
 
 STATE_TEXT = {"new": "NEW", "acknowledged": "ack", "false-positive": "FP"}
 
@@ -49,9 +49,9 @@ class AlertRow:
 class AlertFeed(Pane):
     BINDINGS = [
         Binding("a", "acknowledge", "Ack"),
-        Binding("x", "false_positive", "False pos."),
+        Binding("x", "false_positive", "False+"),
         Binding("o", "observations", "Flows"),
-        Binding("b", "block_source", "Block src"),
+        Binding("b", "block_source", "Block"),
     ]
 
     def __init__(self, **kw: object) -> None:
@@ -59,16 +59,20 @@ class AlertFeed(Pane):
         self.alerts: dict[str, AlertRow] = {}
 
     def compose(self) -> ComposeResult:
-        table: DataTable = DataTable(id="alert-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("#", key="seq", width=3)
-        table.add_column("time", key="time", width=8)
-        table.add_column("state", key="state", width=8)
-        table.add_column("indicator", key="indicator", width=22)
-        table.add_column("matched", key="matched", width=26)
-        table.add_column("source", key="source", width=21)
-        table.add_column("destination", key="destination", width=21)
+        table = FitTable(
+            (
+                Col("#", "seq", 4),
+                Col("time", "time", 8),
+                Col("state", "state", 5),
+                Col("indicator", "indicator", 12, 3),
+                Col("matched", "matched", 4, 3),
+                Col("source", "source", 13, 2),
+                Col("destination", "destination", 16, 2),
+            ),
+            id="alert-table",
+        )
         yield table
-        yield Static("No alerts yet.", id="alert-detail", classes="detail")
+        yield Static("No alerts yet.", id="alert-detail", classes="detail", markup=False)
 
     @property
     def table(self) -> DataTable:

@@ -18,13 +18,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
-from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
-from textual.worker import get_current_worker
 
 from range.api.models import (
     DeployedIndicator,
@@ -39,11 +37,12 @@ from tui.errors import ClientError, ConnectionLostError
 from tui.team.alerts import AlertFeed, AlertRow
 from tui.team.briefing import BriefingPane
 from tui.team.cells import source_address
+from tui.team.help import HelpScreen
 from tui.team.inbox import SharedInbox
 from tui.team.responses import ResponsesPane
 from tui.team.score import ScorePanel
 from tui.team.status import StatusLine
-from tui.team.traffic import Search, TrafficView
+from tui.team.traffic import Search, TrafficView, alert_window
 from tui.team.workbench import Workbench
 
 T = TypeVar("T")
@@ -56,7 +55,7 @@ TABS: tuple[tuple[str, str, type, str], ...] = (
     ("inbox", "Shared", SharedInbox, "#inbox-table"),
     ("responses", "Responses", ResponsesPane, "#rule-value"),
     ("score", "Score", ScorePanel, "#score-table"),
-    ("briefing", "Briefing", BriefingPane, "#sitrep"),
+    ("briefing", "Briefing", BriefingPane, "#briefing-scroll"),
 )
 
 PALETTE: tuple[tuple[str, str, str, str], ...] = (
@@ -80,14 +79,26 @@ PALETTE: tuple[tuple[str, str, str, str], ...] = (
     ("Test pattern", "Run the pattern over recent observations (ctrl+t)", "workbench", "test"),
     ("Deploy pattern", "Deploy the pattern on the team's sensor (ctrl+g)", "workbench", "deploy"),
     ("Publish pattern", "Publish the pattern with the chosen TLP (ctrl+s)", "workbench", "publish"),
+    (
+        "Undeploy indicator",
+        "Undeploy the highlighted deployed indicator (u)",
+        "workbench",
+        "undeploy",
+    ),
     ("Deploy shared indicator", "Deploy the highlighted shared indicator (d)", "inbox", "deploy"),
-    ("Reload shared indicators", "Read the TAXII collections again (ctrl+r)", "inbox", "reload"),
+    (
+        "Reload shared indicators",
+        "Read the TAXII collections again (ctrl+r)",
+        "inbox",
+        "refresh_shared",
+    ),
     (
         "Apply response rule",
         "Block, sinkhole or isolate what the form says (ctrl+b)",
         "responses",
         "add_rule",
     ),
+    ("Unblock", "Lift the highlighted response rule (u)", "responses", "lift"),
     (
         "Send situation report",
         "Send the sitrep to the director (ctrl+o)",
@@ -96,7 +107,7 @@ PALETTE: tuple[tuple[str, str, str, str], ...] = (
     ),
 )
 
-PARTS = ("exercise", "indicators", "responses", "score", "shared")
+PARTS = ("exercise", "indicators", "responses", "score", "shared", "traffic")
 COALESCE = 0.3
 """Seconds during which list refreshes asked for by events are gathered into one."""
 
@@ -118,11 +129,16 @@ class TeamApp(App[None]):
     CSS_PATH = "team.tcss"
     AUTO_FOCUS = "#alert-table"
     TITLE = "Grapevine team console"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
     BINDINGS = [
         *(
             Binding(f"f{i}", f"show_tab('{tab}')", title, show=False)
             for i, (tab, title, _, _) in enumerate(TABS, start=1)
         ),
+        # F8 works everywhere; ? wherever the focus is not in a text field
+        Binding("f8", "help", "Help"),
+        Binding("question_mark", "help", "Help", show=False),
         Binding("f9", "reload", "Reload"),
         Binding("f10", "toggle_theme", "Theme"),
     ]
@@ -134,7 +150,10 @@ class TeamApp(App[None]):
         poll_wait: float = 2.0,
         shared_every: float = 10.0,
         clock_every: float = 5.0,
+        guide: bool = False,
     ) -> None:
+        """``guide``: a first-time player, shown the briefing first and the help as
+        they leave it."""
         super().__init__()
         self.client = client
         self.poll_wait = poll_wait
@@ -151,19 +170,31 @@ class TeamApp(App[None]):
         self._stop = threading.Event()
         self._dirty: set[str] = set()
         self._flush_pending = False
+        self.guide = guide
+        if guide:
+            self.AUTO_FOCUS = "#briefing-scroll"  # focusing another tab would show it
+        self.guided = False
+        """True once the help was shown by itself (the caller remembers it)."""
 
     # -- layout ----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield StatusLine(self.client.user, id="status")
-        with TabbedContent(initial="alerts", id="tabs"):
+        with TabbedContent(initial="briefing" if self.guide else "alerts", id="tabs"):
             for tab, title, pane, _ in TABS:
                 with TabPane(title, id=tab):
                     yield pane(id=f"{tab}-pane")
         yield Footer()
 
+    @property
+    def main(self) -> Screen:
+        """The console's screen (queries go there, not to the help over it)."""
+        if not self.screen_stack:  # closing
+            raise NoMatches("the console is closing")
+        return self.screen_stack[0]
+
     def pane(self, cls: type[T]) -> T:
-        return self.query_one(cls)  # type: ignore[arg-type]
+        return self.main.query_one(cls)  # type: ignore[arg-type]
 
     def on_ready(self) -> None:
         """Start reading once the first frame is up (every widget mounted)."""
@@ -174,16 +205,34 @@ class TeamApp(App[None]):
     def on_unmount(self) -> None:
         self._stop.set()
 
+    async def action_quit(self) -> None:
+        """Quit at once: the feed's long-poll runs on a daemon thread nobody waits for."""
+        self._stop.set()
+        self.exit()
+
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if not self.screen_stack:  # closing
+            return
         self._tab_shown = True
         self.loaded = self._data_shown
         focus = {tab: selector for tab, _, _, selector in TABS}
         tab = event.pane.id or ""
-        for widget in self.query(focus.get(tab, "#none")):  # none while closing
+        for widget in self.main.query(focus.get(tab, "#none")):  # none while closing
             widget.focus()
+        if tab == "traffic" and self.loaded:
+            self.pane(TrafficView).opened()
+        if self.guide and not self.guided and tab != "briefing":
+            self.guided = True
+            # once the switch has settled: a screen pushed while the tabs are still
+            # moving the focus brought the briefing back when it closed
+            self.call_after_refresh(self.action_help)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
 
     def action_show_tab(self, tab: str) -> None:
-        self.query_one("#tabs", TabbedContent).active = tab
+        self.main.query_one("#tabs", TabbedContent).active = tab
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
@@ -200,12 +249,13 @@ class TeamApp(App[None]):
             )
         for title, help_text, tab, action in PALETTE:
             yield SystemCommand(title, help_text, partial(self._palette, tab, action))
+        yield SystemCommand("Help: keys", "What every key does (? or F8)", self.action_help)
         yield SystemCommand("Reload everything", "Read every list again (F9)", self.action_reload)
         yield SystemCommand("Toggle light/dark", "Switch theme (F10)", self.action_toggle_theme)
 
     def _palette(self, tab: str, action: str) -> None:
         self.action_show_tab(tab)
-        pane = self.query_one(f"#{tab}-pane")
+        pane = self.main.query_one(f"#{tab}-pane")
         getattr(pane, f"action_{action}")()
 
     # -- running client calls ----------------------------------------------------------
@@ -217,13 +267,20 @@ class TeamApp(App[None]):
         done: Callable[[T], Any],
         *,
         group: str = "actions",
+        background: bool = False,
     ) -> None:
         """Run ``call(client)`` in a thread worker; ``done(result)`` on the UI thread
-        once the server answered, or a notification saying what was refused and why."""
+        once the server answered, or a notification saying what was refused and why.
+        A ``background`` read that finds the server away says nothing: the status line
+        already does, and everything is read again once it is back."""
 
         def job() -> None:
             try:
                 result = call(self.client)
+            except ConnectionLostError as exc:
+                if not background:
+                    self._from_thread(self.refused, what, exc)
+                return
             except ClientError as exc:
                 self._from_thread(self.refused, what, exc)
                 return
@@ -246,11 +303,14 @@ class TeamApp(App[None]):
 
     def refused(self, what: str, error: ClientError) -> None:
         if isinstance(error, ConnectionLostError):
-            message = f"{what}: not confirmed, the server did not answer; try again"
+            message = (
+                f"{what}: NOT DONE, no answer from the server (see the status line);"
+                " what you typed is kept, try again once it says connected"
+            )
         else:
             where = f"{error.field}: " if error.field else ""
             message = f"{what} refused ({error.status}): {where}{error.detail}"
-        self.notify(message, severity="error", timeout=8)
+        self.notify(message, severity="error", timeout=8, markup=False)
         if error.position is not None:
             self.pane(Workbench).refused(error)
 
@@ -274,9 +334,12 @@ class TeamApp(App[None]):
                 return snapshot
             snapshot.cursor = page.last_seq
 
-    @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
-        """Read everything (retrying while the server is away), then follow events."""
+        """Read everything (retrying while the server is away), then follow events, on
+        a daemon thread: quitting never waits for it."""
+        threading.Thread(target=self._load, name="team-load", daemon=True).start()
+
+    def _load(self) -> None:
         backoff = Backoff()
         while not self._stop.is_set():
             try:
@@ -304,11 +367,16 @@ class TeamApp(App[None]):
         self.loaded = self._tab_shown
         self.follow(snapshot.cursor)
 
-    @work(thread=True, exclusive=True, group="follow")
     def follow(self, after: int) -> None:
-        worker = get_current_worker()
+        """Follow the event log after ``after`` on a daemon thread (its long-poll may be
+        in flight when the console quits; nobody waits for it)."""
+        thread = threading.Thread(target=self._follow, args=(after,), name="team-follow")
+        thread.daemon = True
+        thread.start()
+
+    def _follow(self, after: int) -> None:
         for item in self.client.follow(after, self._stop, wait=self.poll_wait):
-            if worker.is_cancelled:
+            if self._stop.is_set():
                 return
             if isinstance(item, Link):
                 self._from_thread(self.show_link, item)
@@ -319,8 +387,12 @@ class TeamApp(App[None]):
 
     def refresh_part(self, part: str) -> None:
         """Read one list again (``exercise``, ``indicators``, ``responses``, ``score``,
-        ``shared``) and show it."""
+        ``shared``, and ``traffic`` while its tab is open) and show it."""
         if not self.loaded or self._stop.is_set():
+            return
+        if part == "traffic":
+            if self.main.query_one("#tabs", TabbedContent).active == "traffic":
+                self.pane(TrafficView).refresh_live()
             return
         calls: dict[str, Callable[[ConsoleClient], Any]] = {
             "exercise": lambda c: c.exercise(),
@@ -337,7 +409,7 @@ class TeamApp(App[None]):
             "shared": self.show_shared,
         }
         call, show = calls[part], shows[part]
-        self.act(f"read {part}", call, show, group=f"read-{part}")
+        self.act(f"read {part}", call, show, group=f"read-{part}", background=True)
 
     def refresh_soon(self, *parts: str) -> None:
         """Refresh ``parts`` once after :data:`COALESCE` seconds (bursts of events)."""
@@ -355,10 +427,10 @@ class TeamApp(App[None]):
     # -- showing ---------------------------------------------------------------------------
 
     def show_link(self, link: Link) -> None:
-        self.query_one(StatusLine).show_link(link)
+        self.main.query_one(StatusLine).show_link(link)
 
     def show_exercise(self, view: ExerciseView) -> None:
-        self.query_one(StatusLine).show_exercise(view)
+        self.main.query_one(StatusLine).show_exercise(view)
         self.pane(BriefingPane).show_briefing(view.title, view.briefing)
 
     def show_indicators(self, indicators: list[DeployedIndicator]) -> None:
@@ -394,7 +466,7 @@ class TeamApp(App[None]):
             elif kind == "message":
                 briefing.add_message(e.time, "director", e.text)  # type: ignore[attr-defined]
                 if live:
-                    self.notify(e.text, title="Message from the director")  # type: ignore[attr-defined]
+                    self.notify(e.text, title="Message from the director", markup=False)  # type: ignore[attr-defined]
             elif kind == "sitrep-scored":
                 text = f"sitrep {e.sitrep_id} scored {e.points:g}"  # type: ignore[attr-defined]
                 briefing.add_message(e.time, "director", text)
@@ -403,8 +475,12 @@ class TeamApp(App[None]):
                 self.refresh_soon("indicators", "score")
             elif kind.startswith("response-"):
                 self.refresh_soon("responses")
-            elif kind == "traffic" and e.dropped:  # type: ignore[attr-defined]
-                self.refresh_soon("responses", "score")
+            elif kind == "traffic":
+                self.refresh_soon("traffic")
+                if e.dropped:  # type: ignore[attr-defined]
+                    self.refresh_soon("responses", "score")
+            elif kind == "sighting":
+                self.refresh_soon("shared")
             elif kind in ("exercise-started", "exercise-finished", "clock"):
                 self.refresh_soon("exercise")
 
@@ -412,17 +488,20 @@ class TeamApp(App[None]):
 
     def show_observations(self, alert: AlertRow) -> None:
         """Jump to the traffic view showing the alert's observations (marked *)."""
+        since, until = alert_window(alert.observed)
         search = Search(
             address=source_address(alert.summary),
             start=alert.observed - 1,
             end=alert.observed + 1,
+            since=since,
+            until=until,
             marked=frozenset(alert.observation_ids),
         )
         traffic = self.pane(TrafficView)
         traffic.set_filters(search)
         traffic.run(search)
         self.action_show_tab("traffic")
-        self.query_one("#traffic-table").focus()
+        self.main.query_one("#traffic-table").focus()
 
     def block_source(self, alert: AlertRow) -> None:
         address = source_address(alert.summary)

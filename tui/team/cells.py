@@ -62,6 +62,19 @@ def flow_of(view: ObservationView) -> tuple[str, str]:
     return "", ""
 
 
+_CARRIERS = ("ipv4", "ipv6", "tcp", "udp", "icmp")
+
+
+def top_protocol(protocols: list[str]) -> str:
+    """The protocol that says most of an observation's stack (``http`` for
+    ``ipv4,tcp,http``; the transport when nothing rides on it)."""
+    above = [p for p in protocols if p not in _CARRIERS]
+    if above:
+        return ",".join(above)
+    carried = [p for p in protocols if p not in ("ipv4", "ipv6")]
+    return ",".join(carried or protocols)
+
+
 def position_marker(text: str, position: int) -> tuple[int, int, str]:
     """(line, column, the line with a caret under ``position``), 1-based line/column,
     for marking a pattern error in the editor."""

@@ -9,6 +9,7 @@ from range.errors import UsageError
 from tui.client import ConsoleClient
 from tui.errors import ClientError
 from tui.team.app import TeamApp
+from tui.team.help import first_time, remember_guided
 
 
 def run(url: str, user: str, password: str, *, api_root: str = "grapevine") -> int:
@@ -26,10 +27,13 @@ def run(url: str, user: str, password: str, *, api_root: str = "grapevine") -> i
             " the team console is for team accounts"
         )
     _terminal_as_stdin()
+    app = TeamApp(client, guide=first_time())
     try:
-        TeamApp(client).run()
+        app.run()
     finally:
         client.close()
+    if app.guided:
+        remember_guided()
     return 0
 
 

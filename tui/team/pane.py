@@ -1,9 +1,13 @@
-"""What every pane of the team console shares: the way to its app's client."""
+"""What every pane of the team console shares: the way to its app's client, and
+tables whose columns share the width they are given."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
+from rich.text import Text
+from textual import events
 from textual.containers import Vertical
 from textual.widgets import DataTable
 
@@ -20,7 +24,61 @@ class Pane(Vertical):
         return cast("TeamApp", self.app)
 
 
-def selected_key(table: DataTable) -> str | None:
+@dataclass(frozen=True)
+class Col:
+    """A column of a :class:`FitTable`: at least ``least`` cells wide, and ``share``
+    parts of whatever width is left over once every column has its least."""
+
+    label: str
+    key: str
+    least: int
+    share: int = 0
+
+
+class FitTable(DataTable[Any]):
+    """A row-cursor table whose columns fill its width: each gets its least width and
+    the rest is shared out by :attr:`Col.share` (at 80 columns nothing overflows, at
+    160 the wide columns show more). Cells cut at their column's width."""
+
+    def __init__(self, columns: tuple[Col, ...], **kw: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kw)
+        self.spec = columns
+        for col in columns:
+            self.add_column(col.label, key=col.key, width=col.least)
+
+    def add_row(self, *cells: Any, **kw: Any) -> Any:
+        """A row whose text cells are shown as they are (a pattern's brackets are not
+        markup)."""
+        plain = (Text(c, no_wrap=True, end="") if isinstance(c, str) else c for c in cells)
+        return super().add_row(*plain, **kw)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit(event.size.width)
+
+    def fit(self, width: int) -> None:
+        """Share ``width`` cells between the columns (less the cells' padding and the
+        vertical scrollbar)."""
+        padding = 2 * self.cell_padding * len(self.spec)
+        spare = max(0, width - 2 - padding - sum(c.least for c in self.spec))
+        shares = sum(c.share for c in self.spec) or 1
+        given = 0
+        widths: list[int] = []
+        for col in self.spec:
+            extra = spare * col.share // shares
+            given += extra
+            widths.append(col.least + extra)
+        last = max(range(len(self.spec)), key=lambda i: self.spec[i].share)
+        widths[last] += spare - given if any(c.share for c in self.spec) else 0
+        for col, w in zip(self.columns.values(), widths, strict=True):
+            col.width = w
+        # DataTable has no public way to re-measure its columns: clear its render
+        # caches and ask for its dimensions again, as add_column does.
+        self._clear_caches()
+        self._require_update_dimensions = True
+        self.refresh()
+
+
+def selected_key(table: DataTable[Any]) -> str | None:
     """The key of the row under the table's cursor, or ``None`` when it is empty."""
     if table.row_count == 0:
         return None

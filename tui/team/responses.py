@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from range.api.models import ResponseRule
 from tui.team.cells import clock
-from tui.team.pane import Pane, selected_key
+from tui.team.pane import Col, FitTable, Pane, selected_key
 
 KINDS = (
     ("block address", "block-ip"),
@@ -22,7 +22,7 @@ KINDS = (
 DIRECTIONS = (("both ways", "both"), ("from it (src)", "src"), ("to it (dst)", "dst"))
 
 
-class RulesTable(DataTable):
+class RulesTable(FitTable):
     BINDINGS = [Binding("u,delete", "lift", "Unblock")]
 
     def action_lift(self) -> None:
@@ -43,15 +43,18 @@ class ResponsesPane(Pane):
             yield Select(
                 DIRECTIONS, value="both", allow_blank=False, id="rule-direction", compact=True
             )
-        table = RulesTable(id="rules-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("rule", key="rule", width=6)
-        table.add_column("since", key="since", width=8)
-        table.add_column("kind", key="kind", width=15)
-        table.add_column("value", key="value", width=24)
-        table.add_column("dir", key="direction", width=4)
-        table.add_column("drops", key="drops", width=6)
-        yield table
-        yield Static("No rules.", id="rules-status")
+        yield RulesTable(
+            (
+                Col("rule", "rule", 6),
+                Col("since", "since", 8),
+                Col("kind", "kind", 15),
+                Col("value", "value", 16, 1),
+                Col("dir", "direction", 4),
+                Col("drops", "drops", 6),
+            ),
+            id="rules-table",
+        )
+        yield Static("No rules.", id="rules-status", markup=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_add_rule()
@@ -76,6 +79,12 @@ class ResponsesPane(Pane):
         self.query_one("#rule-value", Input).value = ""
         self.notify(f"{rule.rule_id}: {rule.kind} {rule.value} applied")
         self.console.refresh_part("responses")
+
+    def action_lift(self) -> None:
+        """Lift the rule highlighted in the list."""
+        key = selected_key(self.query_one("#rules-table", DataTable))
+        if key is not None:
+            self.lift(key)
 
     def lift(self, rule_id: str) -> None:
         self.console.act(

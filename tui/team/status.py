@@ -10,7 +10,7 @@ from tui.client import Link
 
 class StatusLine(Static):
     def __init__(self, user: str, **kw: object) -> None:
-        super().__init__("connecting…", **kw)  # type: ignore[arg-type]
+        super().__init__("connecting…", markup=False, **kw)  # type: ignore[arg-type]
         self.user = user
         self.exercise: ExerciseView | None = None
         self.link = "connecting…"

@@ -19,14 +19,14 @@ from range.api.models import (
 )
 from tui.errors import ClientError
 from tui.team.cells import clock, flow_of, position_marker, short_id
-from tui.team.pane import Pane, selected_key
+from tui.team.pane import Col, FitTable, Pane, selected_key
 
 TLPS = ("clear", "green", "amber", "amber+strict", "red")
 DEBOUNCE = 0.3
 """Seconds of quiet typing before the pattern is sent for validation."""
 
 
-class DeployedTable(DataTable):
+class DeployedTable(FitTable):
     BINDINGS = [Binding("u,delete", "undeploy", "Undeploy")]
 
     def action_undeploy(self) -> None:
@@ -51,7 +51,8 @@ class Workbench(Pane):
 
     def compose(self) -> ComposeResult:
         yield TextArea(id="pattern", soft_wrap=True, show_line_numbers=False)
-        yield Static("Write a STIX pattern, e.g. [ipv4-addr:value = '203.0.113.66']", id="check")
+        hint = "Write a STIX pattern, e.g. [ipv4-addr:value = '203.0.113.66']"
+        yield Static(hint, id="check", markup=False)
         with Horizontal(id="publish-row"):
             yield Input(placeholder="name", id="indicator-name", compact=True)
             yield Select(
@@ -61,14 +62,17 @@ class Workbench(Pane):
                 id="tlp",
                 compact=True,
             )
-        yield Static("", id="test-result")
-        table = DeployedTable(id="deployed-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("deployed", key="time", width=8)
-        table.add_column("name", key="name", width=16)
-        table.add_column("producer", key="producer", width=8)
-        table.add_column("TLP", key="tlp", width=12)
-        table.add_column("pattern", key="pattern", width=60)
-        yield table
+        yield Static("", id="test-result", markup=False)
+        yield DeployedTable(
+            (
+                Col("deployed", "time", 8),
+                Col("name", "name", 10, 1),
+                Col("producer", "producer", 8),
+                Col("TLP", "tlp", 12),
+                Col("pattern", "pattern", 8, 4),
+            ),
+            id="deployed-table",
+        )
 
     @property
     def pattern(self) -> str:
@@ -95,6 +99,7 @@ class Workbench(Pane):
             lambda c: c.validate(text),
             lambda check: self.show_check(text, check),
             group="validate",
+            background=True,
         )
 
     def show_check(self, text: str, check: PatternCheck) -> None:
@@ -155,6 +160,12 @@ class Workbench(Pane):
         self.query_one("#test-result", Static).update(
             f"published {short_id(result.indicator['id'])} to collection {result.collection}"
         )
+
+    def action_undeploy(self) -> None:
+        """Undeploy the indicator highlighted in the deployed list."""
+        key = selected_key(self.query_one("#deployed-table", DataTable))
+        if key is not None:
+            self.undeploy(key)
 
     def undeploy(self, indicator_id: str) -> None:
         self.console.act(

@@ -123,3 +123,17 @@ def started(api: RangeHarness) -> RangeHarness:
     """The same, started by the director over the API."""
     ok(api.post("director", "/director/start"))
     return api
+
+
+@pytest.fixture
+def short_streams(tmp_path: Path, tiny_scenario: Scenario) -> Iterator[RangeHarness]:
+    """A started range server whose streams last 3 s with a heartbeat every 0.2 s (a
+    stream whose client left ends on the next beat)."""
+    settings = ApiSettings(stream_seconds=3.0, heartbeat=0.2)
+    harness = start_range(tmp_path / "range.db", tiny_scenario, settings)
+    try:
+        ok(harness.post("director", "/director/start"))
+        yield harness
+    finally:
+        harness.server.stop()
+        harness.store.close()

@@ -176,19 +176,6 @@ def test_score_history_of_one_team(started):
 # -- server-sent events -----------------------------------------------------------------
 
 
-@pytest.fixture
-def short_streams(tmp_path, tiny_scenario) -> Iterator[RangeHarness]:
-    """A range server whose streams last 3 s with a heartbeat every 0.2 s."""
-    settings = ApiSettings(stream_seconds=3.0, heartbeat=0.2)
-    harness = start_range(tmp_path / "range.db", tiny_scenario, settings)
-    try:
-        ok(harness.post("director", "/director/start"))
-        yield harness
-    finally:
-        harness.server.stop()
-        harness.store.close()
-
-
 def _sse(lines: Iterator[str]) -> Iterator[dict]:
     """Parse server-sent events (and comments) from decoded lines."""
     block: dict = {}

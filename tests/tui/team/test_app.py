@@ -4,18 +4,29 @@ each action checked on the screen and in the server's state through the API."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Awaitable, Callable
 
+from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Log, Static, TextArea
+from textual.widgets._footer import FooterKey
 
+from indicators.taxii import ServerConfig, TaxiiServer
 from indicators.tlp import Tlp
+from range.api.app import create_range_app
 from tests.range.api.conftest import RangeHarness, ok
 from tests.tui.conftest import until
 from tui.client import ConsoleClient
 from tui.team.alerts import AlertFeed
-from tui.team.app import TeamApp
+from tui.team.app import PALETTE, TABS, TeamApp
+from tui.team.cells import clock
+from tui.team.help import HelpScreen, first_time, remember_guided
+from tui.team.responses import RulesTable
+from tui.team.status import StatusLine
+from tui.team.traffic import TrafficView
+from tui.team.workbench import DeployedTable
 
 SCANNER = "203.0.113.66"
 PATTERN = f"[network-traffic:src_ref.value = '{SCANNER}']"
@@ -35,8 +46,8 @@ def run(
     asyncio.run(main())
 
 
-def text(app: TeamApp, selector: str) -> str:
-    return str(app.query_one(selector, Static).render())
+def text(node, selector: str) -> str:
+    return str(node.query_one(selector, Static).render())
 
 
 def rows(app: TeamApp, selector: str) -> list[list[str]]:
@@ -75,7 +86,9 @@ def test_write_validate_deploy_see_alert_block(started: RangeHarness, client_for
         await asyncio.to_thread(started.step, 40)  # the scan of ee's portal at 30s
         stepped = time.monotonic()
         await until(pilot, lambda: feed.table.row_count > 0, "an alert")
-        print(f"alert on screen {time.monotonic() - stepped:.3f}s after the engine raised it")
+        latency = time.monotonic() - stepped
+        print(f"alert on screen {latency:.3f}s after the engine raised it")
+        assert latency < 1.0  # the engine's step returned with the alert in the log
         await pilot.press("f1")
         top = rows(app, "#alert-table")[0]
         assert top[2] == "NEW" and top[3] == "scanner (ours)"
@@ -136,6 +149,10 @@ def test_false_positive_and_jump_to_observations(started: RangeHarness, client_f
         await until(pilot, lambda: rows(app, "#traffic-table"), "the alert's observations")
         assert app.query_one("#tabs").active == "traffic"
         assert app.query_one("#filter-address", Input).value == SCANNER
+        start = app.query_one("#filter-since", Input).value  # the alert's time window
+        end = app.query_one("#filter-until", Input).value
+        assert start < clock(alert.observed) <= end
+        assert all(start <= r[0].lstrip("* ") <= end for r in rows(app, "#traffic-table"))
         starred = [r for r in rows(app, "#traffic-table") if r[0].startswith("* ")]
         assert len(starred) == len(alert.observation_ids)
         assert all(SCANNER in r[1] + r[2] for r in rows(app, "#traffic-table"))
@@ -175,7 +192,8 @@ def test_shared_inbox_deploys_with_one_key(started: RangeHarness, client_for):
     async def body(app: TeamApp, pilot: Pilot) -> None:
         await pilot.press("f4")
         inbox = rows(app, "#inbox-table")
-        assert [r[1:5] for r in inbox] == [["ee", "TLP:GREEN", "", "scan"]]
+        assert [r[1:6] for r in inbox] == [["ee", "TLP:GREEN", "", "", "scan"]]
+        assert "from ee, TLP:GREEN, no sightings yet" in text(app, "#inbox-status")
         await pilot.press("d")
         await until(pilot, lambda: rows(app, "#inbox-table")[0][3] == "deployed", "deployed")
         deployed = ok(started.get("lv-analyst", "/teams/lv/indicators"))["indicators"]
@@ -183,6 +201,15 @@ def test_shared_inbox_deploys_with_one_key(started: RangeHarness, client_for):
             (shared_id, "ee", True)
         ]
         assert Tlp.GREEN.label == deployed[0]["tlp"]
+
+        await asyncio.to_thread(started.step, 140)  # the scan of lv's portal at 2m
+        await until(pilot, lambda: rows(app, "#inbox-table")[0][4], "the sightings")
+        events = ok(started.get("director", "/events", limit=1000))["events"]
+        sightings = [e for e in events if e["kind"] == "sighting"]
+        assert sightings and {e["team"] for e in sightings} == {"lv"}
+        count = sightings[-1]["count"]
+        assert rows(app, "#inbox-table")[0][4] == str(count)
+        assert f"sighted {count} time(s) by lv" in text(app, "#inbox-status")
 
     run(client_for("lv-analyst"), body)
 
@@ -230,11 +257,14 @@ def test_messages_sitrep_and_score(started: RangeHarness, client_for):
         await until(pilot, lambda: any("Report by noon" in x for x in log.lines), "the message")
 
         await pilot.press("f7")
-        await pilot.press(*"scan seen")
+        assert app.focused is app.query_one("#briefing-scroll")  # ? opens the help from here
+        await pilot.press("ctrl+o")  # an empty sitrep: the field gets the focus
+        assert app.focused is app.query_one("#sitrep", Input)
+        await pilot.press(*"scan seen?")
         await pilot.press("enter")
-        await until(pilot, lambda: any("scan seen" in x for x in log.lines), "the sitrep")
+        await until(pilot, lambda: any("scan seen?" in x for x in log.lines), "the sitrep")
         events = ok(started.get("director", "/events", limit=1000))["events"]
-        assert [e["text"] for e in events if e["kind"] == "sitrep"] == ["scan seen"]
+        assert [e["text"] for e in events if e["kind"] == "sitrep"] == ["scan seen?"]
 
         await pilot.press("f6")
         score = ok(started.get("ee-analyst", "/teams/ee/score"))
@@ -266,3 +296,205 @@ def test_theme_toggles(started: RangeHarness, client_for):
         assert app.theme != first and app.theme in ("textual-light", "textual-dark")
 
     run(client_for("ee-analyst"), body, size=(80, 24))
+
+
+def test_traffic_shows_recent_follows_and_filters_by_time(started: RangeHarness, client_for):
+    started.step(20)
+
+    async def body(app: TeamApp, pilot: Pilot) -> None:
+        traffic = app.query_one(TrafficView)
+        await pilot.press("f2")
+        await until(pilot, lambda: traffic.searched, "the recent observations")
+        recent = ok(started.get("ee-analyst", "/teams/ee/observations"))["observations"]
+        assert recent and [r[0] for r in rows(app, "#traffic-table")] == [
+            clock(o["time"]) for o in recent
+        ]
+        assert recent[0]["id"] in text(app, "#traffic-detail")  # the detail pane
+
+        await asyncio.to_thread(started.step, 40)  # the scan at 30s comes in live
+        await until(
+            pilot,
+            lambda: any(SCANNER in r[1] for r in rows(app, "#traffic-table")),
+            "the scan's observations without a new search",
+        )
+
+        app.query_one("#filter-since", Input).value = "08:00:29"
+        app.query_one("#filter-until", Input).value = "08:00:31"
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: traffic.search.until, "the window's search")
+        await until(pilot, lambda: traffic.searched and not traffic.search.live, "the answer")
+        window = {"start": "2026-01-05T08:00:29Z", "end": "2026-01-05T08:00:31Z"}
+        expected = ok(started.get("ee-analyst", "/teams/ee/observations", **window))
+        await until(
+            pilot,
+            lambda: len(rows(app, "#traffic-table")) == len(expected["observations"]),
+            "the window's observations",
+        )
+        assert all("08:00:29" <= r[0] <= "08:00:31" for r in rows(app, "#traffic-table"))
+
+        app.query_one("#filter-since", Input).value = "last 5s"  # of simulated time: 08:00:35
+        app.query_one("#filter-until", Input).value = ""
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: traffic.search.since == "last 5s", "the relative search")
+        since = {"start": "2026-01-05T08:00:35Z"}
+        expected = ok(started.get("ee-analyst", "/teams/ee/observations", **since))
+        await until(
+            pilot,
+            lambda: len(rows(app, "#traffic-table")) == len(expected["observations"]),
+            "the last five seconds",
+        )
+        assert all(r[0] >= "08:00:35" for r in rows(app, "#traffic-table"))
+
+        app.query_one("#filter-since", Input).value = "soon"
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: errors(app), "the refusal of a bad time")
+        assert errors(app)[0].startswith("since: 'soon' is not a time")
+
+    run(client_for("ee-analyst"), body)
+
+
+def test_first_time_player_is_guided(started: RangeHarness, client_for):
+    async def body(app: TeamApp, pilot: Pilot) -> None:
+        assert app.query_one("#tabs").active == "briefing"
+        assert "Press ? for the keys" in text(app, "#briefing-hint")
+        assert "Tiny range" in text(app, "#briefing-text")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("f3")  # leaving the briefing the first time shows the help
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        keys = text(app.screen, "#help-keys")
+        for key in ("ctrl+t  test", "ctrl+g  deploy", "ctrl+s", "a ack", "ctrl+b"):
+            assert key in keys
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, HelpScreen), "the help closed")
+        assert app.guided and app.query_one("#tabs").active == "workbench"
+        await pilot.press("f1")  # only once by itself
+        await until(pilot, lambda: app.query_one("#tabs").active == "alerts", "the alerts")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("question_mark")  # and on ? any time
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help on ?")
+        await pilot.click("#help-close")  # the mouse closes it
+        await until(pilot, lambda: not isinstance(app.screen, HelpScreen), "the help closed")
+        await pilot.press("f3", "question_mark")  # typed into the pattern, not help
+        await until(pilot, lambda: app.query_one("#pattern", TextArea).text == "?", "the ?")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("f8")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help on F8")
+        log = app.main.query_one("#messages", Log)  # news under the help is not lost
+        ok(started.post("director", "/director/messages", {"text": "Read the help"}))
+        await until(pilot, lambda: any("Read the help" in x for x in log.lines), "the message")
+        await pilot.press("escape")
+
+    client = client_for("ee-analyst")
+
+    async def main() -> None:
+        app = TeamApp(client, poll_wait=0.5, guide=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.loaded, "the console to load")
+            await body(app, pilot)
+
+    asyncio.run(main())
+
+
+def test_help_is_remembered_once_shown(tmp_path):
+    env = {"XDG_CONFIG_HOME": str(tmp_path)}
+    assert first_time(env)
+    remember_guided(env)
+    assert not first_time(env)
+    assert not first_time({"HOME": str(tmp_path / "home"), **env})
+
+
+def test_every_action_has_a_footer_key_and_a_palette_entry(started: RangeHarness, client_for):
+    palette = {(tab, action) for _, _, tab, action in PALETTE}
+    for tab, _, pane, _ in TABS:
+        tables = {"workbench": [DeployedTable], "responses": [RulesTable]}.get(tab, [])
+        for cls in (pane, *tables):
+            for binding in cls.BINDINGS:
+                assert binding.show, binding
+                assert (tab, binding.action) in palette, (tab, binding)
+                assert hasattr(pane, f"action_{binding.action}")
+    started.step(60)
+    rule = {"kind": "block-port", "value": "tcp/22"}
+    ok(started.post("ee-analyst", "/teams/ee/responses", rule), 201)
+    ok(started.post("ee-analyst", "/teams/ee/indicators", {"pattern": PATTERN}), 201)
+
+    async def body(app: TeamApp, pilot: Pilot) -> None:
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {title for title, _, _, _ in PALETTE} | {"Help: keys"} <= titles
+        await until(pilot, lambda: rows(app, "#rules-table"), "the rule")
+        await pilot.press("ctrl+p")  # the real command palette
+        await pilot.press(*"Unblock")
+        await until(pilot, lambda: app.screen.query_one(CommandList).option_count, "the match")
+        assert "Unblock" in str(app.screen.query_one(CommandList).get_option_at_index(0).prompt)
+        await pilot.press("enter")
+        await until(pilot, lambda: not rows(app, "#rules-table"), "the unblock")
+        assert ok(started.get("ee-analyst", "/teams/ee/responses"))["rules"] == []
+        assert app.query_one("#tabs").active == "responses"
+
+        await pilot.click("#--content-tab-alerts")  # the mouse: a tab, a row, a footer key
+        assert app.query_one("#tabs").active == "alerts"
+        await until(pilot, lambda: rows(app, "#alert-table"), "the alerts")
+        await pilot.click("#alert-table", offset=(10, 3))  # the third row (header first)
+        feed = app.query_one(AlertFeed)
+        await until(pilot, lambda: feed.table.cursor_row == 2, "the clicked row")
+        clicked = feed.current()
+        ack = next(k for k in app.query(FooterKey) if k.action == "acknowledge")
+        await pilot.click(ack)
+        await until(pilot, lambda: clicked.state == "acknowledged", "the ack by mouse")
+        acked = ok(started.get("ee-analyst", "/teams/ee/alerts", state="acknowledged"))
+        assert [a["alert_id"] for a in acked["alerts"]] == [clicked.alert_id]
+
+    run(client_for("ee-analyst"), body)
+
+
+def test_connection_loss_shown_refused_and_recovered(started: RangeHarness, client_for):
+    ok(started.post("ee-analyst", "/teams/ee/indicators", {"pattern": PATTERN}), 201)
+
+    async def body(app: TeamApp, pilot: Pilot) -> None:
+        status = app.query_one(StatusLine)
+        assert "● connected" in text(app, "#status")
+        port = started.server.port
+        await asyncio.to_thread(started.server.stop)
+        await until(pilot, lambda: "connection lost" in text(app, "#status"), "the loss shown")
+        assert status.has_class("down")
+
+        await pilot.press("f5")
+        await pilot.press(*"198.51.100.99")
+        await pilot.press("ctrl+b")
+        await until(pilot, lambda: errors(app), "the refusal while down")
+        assert errors(app)[0].startswith("block-ip 198.51.100.99: NOT DONE, no answer")
+        assert app.query_one("#rule-value", Input).value == "198.51.100.99"  # kept
+
+        server = create_range_app(ServerConfig(), started.store, started.service)
+        started.server = TaxiiServer(server, port=port).start()
+        await until(pilot, lambda: "● connected" in text(app, "#status"), "the reconnection")
+        assert not status.has_class("down")
+
+        await pilot.press("ctrl+b")  # the same rule again, now applied
+        await until(pilot, lambda: rows(app, "#rules-table"), "the rule")
+        rules = ok(started.get("ee-analyst", "/teams/ee/responses"))["rules"]
+        assert [r["value"] for r in rules] == ["198.51.100.99"]
+        await asyncio.to_thread(started.step, 40)  # and the feed follows again
+        await until(pilot, lambda: rows(app, "#alert-table"), "an alert after the restart")
+
+    run(client_for("ee-analyst"), body)
+
+
+def test_quit_does_not_wait_for_the_long_poll(started: RangeHarness, client_for):
+    client = client_for("ee-analyst")
+    pressed = []
+
+    async def main() -> None:
+        app = TeamApp(client, poll_wait=8.0)
+        async with app.run_test() as pilot:
+            await until(pilot, lambda: app.loaded, "the console to load")
+            await until(
+                pilot,
+                lambda: any(t.name == "team-follow" for t in threading.enumerate()),
+                "the long-poll",
+            )
+            pressed.append(time.monotonic())
+            await pilot.press("ctrl+q")
+
+    asyncio.run(main())  # waits for the executor's threads as it ends
+    assert time.monotonic() - pressed[0] < 1.0
+    ok(started.post("director", "/director/messages", {"text": "bye"}))  # ends the long-poll

@@ -15,6 +15,8 @@ from textual.widgets import Input, TextArea
 from tests.range.api.conftest import RangeHarness, ok
 from tests.tui.conftest import until
 from tui.team.app import TeamApp
+from tui.team.help import HelpScreen
+from tui.team.traffic import TrafficView
 
 SCANNER = "203.0.113.66"
 SIZES = [(80, 24), (160, 48)]
@@ -24,6 +26,14 @@ TYPED = f"[ipv4-addr:value = '{SCANNER}' AND"
 # screen: (key, what must be on it before the shot)
 SCREENS = {
     "alerts": ("f1", lambda app: app.query_one("#alert-table").row_count == 4),
+    "traffic": (
+        "f2",
+        lambda app: (
+            app.query_one(TrafficView).searched
+            and "observed-data--" in str(app.query_one("#traffic-detail").render())
+        ),
+    ),
+    "help": ("question_mark", lambda app: isinstance(app.screen, HelpScreen)),
     "workbench": (
         "f3",
         lambda app: f"col {len(TYPED) + 1}:" in str(app.query_one("#check").render()),
