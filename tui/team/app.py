@@ -451,17 +451,18 @@ class TeamApp(App[None]):
 
     def apply_events(self, events: Iterable[Event], *, live: bool) -> None:
         """Show what events tell (alerts, states, messages) and ask for the lists they
-        change to be read again."""
-        alerts = self.pane(AlertFeed)
+        change to be read again. A page's alerts go into the feed together."""
         briefing = self.pane(BriefingPane)
+        new_alerts: list[Any] = []
+        states: list[tuple[str, str]] = []  # shown once the page's alerts are in
         for e in events:
             kind = getattr(e, "kind", "")
             if kind == "alert":
-                alerts.add(e)  # type: ignore[arg-type]
+                new_alerts.append(e)
                 self.refresh_soon("score")
             elif kind in ("alert-acknowledged", "alert-false-positive"):
                 state = "acknowledged" if kind == "alert-acknowledged" else "false-positive"
-                alerts.set_state(e.alert_id, state)  # type: ignore[attr-defined]
+                states.append((e.alert_id, state))  # type: ignore[attr-defined]
                 self.refresh_soon("score")
             elif kind == "message":
                 briefing.add_message(e.time, "director", e.text)  # type: ignore[attr-defined]
@@ -483,6 +484,10 @@ class TeamApp(App[None]):
                 self.refresh_soon("shared")
             elif kind in ("exercise-started", "exercise-finished", "clock"):
                 self.refresh_soon("exercise")
+        alerts = self.pane(AlertFeed)
+        alerts.add_all(new_alerts)  # the page's alerts in one change of the table
+        for alert_id, state in states:
+            alerts.set_state(alert_id, state)
 
     # -- actions that span panes -------------------------------------------------------------
 

@@ -3,13 +3,17 @@ tables whose columns share the width they are given."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import events
+from textual._two_way_dict import TwoWayDict
 from textual.containers import Vertical
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
 
 if TYPE_CHECKING:
     from tui.team.app import TeamApp
@@ -51,6 +55,37 @@ class FitTable(DataTable[Any]):
         markup)."""
         plain = (Text(c, no_wrap=True, end="") if isinstance(c, str) else c for c in cells)
         return super().add_row(*plain, **kw)
+
+    def put_first(self, rows: Sequence[tuple[str, Sequence[Any]]], keep: int) -> None:
+        """Put ``rows`` (key, cells; top first) above the rows there and keep at most
+        ``keep`` rows, dropping from the bottom, as one change of the table: no sort
+        and one re-render, however many rows. The cursor stays on the row it was on,
+        unless that was the top row (it then shows the newest) or a dropped one.
+
+        DataTable can only append a row or sort them all (each costs a render of
+        every visible line): this appends, then renumbers its row order
+        (``_row_locations``) once and drops the surplus rows itself."""
+        if not rows:
+            return
+        top = self.row_count == 0 or self.cursor_row == 0
+        before = selected_key(self)
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+        old = [self._row_locations.get_key(i) for i in range(self.row_count)]
+        order = old[-len(rows) :] + old[: -len(rows)]
+        for key in order[keep:]:
+            del self.rows[key]
+            del self._data[key]
+            self._new_rows.discard(key)
+        self._row_locations = TwoWayDict({key: i for i, key in enumerate(order[:keep])})
+        self._update_count += 1
+        self._require_update_dimensions = True
+        if top or before is None or RowKey(before) not in self.rows:
+            row = 0
+        else:
+            row = self._row_locations.get(RowKey(before)) or 0
+        self.cursor_coordinate = Coordinate(row, 0)
+        self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
         self.fit(event.size.width)

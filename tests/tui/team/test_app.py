@@ -498,3 +498,25 @@ def test_quit_does_not_wait_for_the_long_poll(started: RangeHarness, client_for)
     asyncio.run(main())  # waits for the executor's threads as it ends
     assert time.monotonic() - pressed[0] < 1.0
     ok(started.post("director", "/director/messages", {"text": "bye"}))  # ends the long-poll
+
+
+def test_tab_leaves_the_pattern_editor_for_the_name(started: RangeHarness, client_for):
+    async def body(app: TeamApp, pilot: Pilot) -> None:
+        editor = app.query_one("#pattern", TextArea)
+        name = app.query_one("#indicator-name", Input)
+        await pilot.press("f3")
+        for attempt in range(3):  # typed fast, with the validation's answer arriving
+            editor.focus()
+            await until(pilot, lambda: app.focused is editor, "the editor focused")
+            editor.text = ""
+            name.value = ""
+            await pilot.press(*PATTERN, "tab", *"scanner")
+            assert app.focused is name, attempt
+            assert editor.text == PATTERN and name.value == "scanner"
+            await until(pilot, lambda: "✓ valid" in text(app, "#check"), "the verdict")
+            await pilot.press("shift+tab")
+            assert app.focused is editor
+            await pilot.press("tab")
+            assert app.focused is name and editor.text == PATTERN
+
+    run(client_for("ee-analyst"), body)
