@@ -75,13 +75,15 @@ class AlertFeed(Pane):
     def compose(self) -> ComposeResult:
         table = FitTable(
             (
+                # at 80 columns: a whole address matched and a whole source
+                # (addr:port); the destination is in the detail below
                 Col("#", "seq", 4),
                 Col("time", "time", 8),
                 Col("state", "state", 5),
-                Col("indicator", "indicator", 12, 3),
-                Col("matched", "matched", 4, 3),
-                Col("source", "source", 13, 2),
-                Col("destination", "destination", 16, 2),
+                Col("indicator", "indicator", 12, 2),
+                Col("matched", "matched", 12, 3),
+                Col("source", "source", 18, 1),
+                Col("destination", "destination", 16, 2, wide=100),
             ),
             id="alert-table",
         )

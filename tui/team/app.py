@@ -74,6 +74,7 @@ PALETTE: tuple[tuple[str, str, str, str], ...] = (
         "alerts",
         "block_source",
     ),
+    ("Older alerts", "Show older alerts below those in the feed (m)", "alerts", "more"),
     ("Search traffic", "Search observations with the filters (ctrl+r)", "traffic", "search"),
     ("Clear traffic filters", "Show all recent observations (ctrl+l)", "traffic", "clear"),
     ("Test pattern", "Run the pattern over recent observations (ctrl+t)", "workbench", "test"),
@@ -171,6 +172,8 @@ class TeamApp(App[None]):
         self._dirty: set[str] = set()
         self._flush_pending = False
         self.guide = guide
+        self.first_tab = "briefing" if guide else "alerts"
+        """The tab shown first (what has the focus first must be on it)."""
         if guide:
             self.AUTO_FOCUS = "#briefing-scroll"  # focusing another tab would show it
         self.guided = False
@@ -180,11 +183,11 @@ class TeamApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusLine(self.client.user, id="status")
-        with TabbedContent(initial="briefing" if self.guide else "alerts", id="tabs"):
+        with TabbedContent(initial=self.first_tab, id="tabs"):
             for tab, title, pane, _ in TABS:
                 with TabPane(title, id=tab):
                     yield pane(id=f"{tab}-pane")
-        yield Footer()
+        yield Footer(compact=True)  # every key fits at 80 columns (see team.tcss)
 
     @property
     def main(self) -> Screen:

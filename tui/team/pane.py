@@ -37,6 +37,9 @@ class Col:
     key: str
     least: int
     share: int = 0
+    wide: int = 0
+    """Below this table width the column gets no cells (only its padding: put such
+    columns last, where that is blank space at the edge)."""
 
 
 class FitTable(DataTable[Any]):
@@ -93,17 +96,19 @@ class FitTable(DataTable[Any]):
     def fit(self, width: int) -> None:
         """Share ``width`` cells between the columns (less the cells' padding and the
         vertical scrollbar)."""
+        shown = [col.wide <= width for col in self.spec]
         padding = 2 * self.cell_padding * len(self.spec)
-        spare = max(0, width - 2 - padding - sum(c.least for c in self.spec))
-        shares = sum(c.share for c in self.spec) or 1
+        least = sum(c.least for c, s in zip(self.spec, shown, strict=True) if s)
+        spare = max(0, width - 2 - padding - least)
+        share = [c.share if s else 0 for c, s in zip(self.spec, shown, strict=True)]
         given = 0
         widths: list[int] = []
-        for col in self.spec:
-            extra = spare * col.share // shares
+        for col, on, part in zip(self.spec, shown, share, strict=True):
+            extra = spare * part // (sum(share) or 1)
             given += extra
-            widths.append(col.least + extra)
-        last = max(range(len(self.spec)), key=lambda i: self.spec[i].share)
-        widths[last] += spare - given if any(c.share for c in self.spec) else 0
+            widths.append(col.least + extra if on else 0)
+        last = max(range(len(self.spec)), key=lambda i: share[i])
+        widths[last] += spare - given if any(share) else 0
         for col, w in zip(self.columns.values(), widths, strict=True):
             col.width = w
         # DataTable has no public way to re-measure its columns: clear its render
