@@ -65,8 +65,10 @@ class PlayApp(TeamApp):
     }
     """
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        # the footer shows ctrl+q: q types into a text field, where the footer would
+        # not show it
+        Binding("q", "quit", "Quit", show=False),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
@@ -84,6 +86,7 @@ class PlayApp(TeamApp):
             # what gets the focus first decides the tab shown first (a focused widget
             # brings its tab forward), so the briefing tab's field takes it
             self.AUTO_FOCUS = "#sitrep"
+            self.first_tab = "briefing"  # from the start: a later switch races the keys
         self.finished = False
         """True once the console has shown that the exercise is over."""
 
@@ -92,10 +95,6 @@ class PlayApp(TeamApp):
             yield widget
             if isinstance(widget, StatusLine):
                 yield Static(FINISHED_TEXT, id="finished")
-
-    def on_mount(self) -> None:
-        if self.briefing_first:
-            self.call_after_refresh(self.action_show_tab, "briefing")
 
     def show_exercise(self, view: ExerciseView) -> None:
         super().show_exercise(view)

@@ -10,11 +10,14 @@ from collections.abc import Awaitable, Callable
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static, TabbedContent
+from textual.widgets._footer import FooterKey
 
 from tests.range.api.conftest import RangeHarness
 from tests.tui.conftest import until
 from tui.client import ConsoleClient
 from tui.play import FINISHED_TEXT, PlayApp
+from tui.team.cells import clock
+from tui.team.status import StatusLine
 
 
 def run(
@@ -90,5 +93,40 @@ def test_q_types_into_a_text_field(started: RangeHarness, client_for) -> None:
         await pilot.press("f5", "q")  # the rule form's value field has the focus
         assert app.is_running
         assert app.query_one("#rule-value").value == "q"
+
+    run(client_for("ee-analyst"), body)
+
+
+def test_the_clock_stops_at_the_end(started: RangeHarness, client_for) -> None:
+    start, duration = started.exercise.start_time, started.exercise.scenario.duration
+    shown = f"finished {clock(start + duration)} +{duration:.0f}s/{duration:.0f}s"
+
+    async def body(app: PlayApp, pilot: Pilot) -> None:
+        status = app.query_one(StatusLine)
+        started.step(duration)
+        assert started.exercise.finished
+        for past in (300, 600):  # the server's clock goes on after the end (as at a speed)
+            started.service.clock.advance_to(start + duration + past)
+            await until(
+                pilot,
+                lambda past=past: status.exercise.clock.elapsed == duration + past,
+                "the clock read past the end",
+            )
+            assert shown in str(status.render())
+
+    run(client_for("ee-analyst"), body)
+
+
+def test_status_and_footer_fit_80_columns(started: RangeHarness, client_for) -> None:
+    async def body(app: PlayApp, pilot: Pilot) -> None:
+        status = app.query_one("#status", Static)
+        await until(pilot, lambda: "connected" in str(status.render()), "connected")
+        shown = status.render_lines(status.region.reset_offset)[0].text
+        assert "● connected · ee · running" in shown  # not cut at 80 columns
+        for tab in ("f1", "f2", "f3", "f4", "f5", "f6", "f7"):
+            await pilot.press(tab)
+            await pilot.pause()
+            keys = [k for k in app.query(FooterKey) if k.action == "quit"]
+            assert keys and keys[0].region.right <= 80 and keys[0].region.width, tab
 
     run(client_for("ee-analyst"), body)

@@ -1,8 +1,16 @@
 """The live alert feed: newest first; acknowledge, mark false positive, block the
-source, or jump to the alert's observations."""
+source, or jump to the alert's observations.
+
+Alerts arrive a page of events at a time and go into the table in one change (put
+above the rows there, no sort), so a burst costs one re-render of the table, not one
+per alert. The table keeps the newest :data:`SHOWN` alerts; ``m`` (More) brings the
+next :data:`SHOWN` older ones in below them. Every alert stays known to the feed
+(its state is kept up to date), and the server keeps them all
+(``GET /teams/{team}/alerts``, the after-action report)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
@@ -15,6 +23,8 @@ from tui.team.cells import clock, endpoints, matched_values, producer_text, shor
 from tui.team.pane import Col, FitTable, Pane, selected_key
 
 STATE_TEXT = {"new": "NEW", "acknowledged": "ack", "false-positive": "FP"}
+SHOWN = 500
+"""Rows the table keeps at first, and how many more each ``m`` (More) shows."""
 
 
 @dataclass
@@ -52,22 +62,28 @@ class AlertFeed(Pane):
         Binding("x", "false_positive", "False+"),
         Binding("o", "observations", "Flows"),
         Binding("b", "block_source", "Block"),
+        Binding("m", "more", "More"),
     ]
 
     def __init__(self, **kw: object) -> None:
         super().__init__(**kw)  # type: ignore[arg-type]
         self.alerts: dict[str, AlertRow] = {}
+        """Every alert seen, oldest first (the event log's order)."""
+        self.shown = SHOWN
+        """How many of the newest alerts the table keeps."""
 
     def compose(self) -> ComposeResult:
         table = FitTable(
             (
+                # at 80 columns: a whole address matched and a whole source
+                # (addr:port); the destination is in the detail below
                 Col("#", "seq", 4),
                 Col("time", "time", 8),
                 Col("state", "state", 5),
-                Col("indicator", "indicator", 12, 3),
-                Col("matched", "matched", 4, 3),
-                Col("source", "source", 13, 2),
-                Col("destination", "destination", 16, 2),
+                Col("indicator", "indicator", 12, 2),
+                Col("matched", "matched", 12, 3),
+                Col("source", "source", 18, 1),
+                Col("destination", "destination", 16, 2, wide=100),
             ),
             id="alert-table",
         )
@@ -75,18 +91,32 @@ class AlertFeed(Pane):
         yield Static("No alerts yet.", id="alert-detail", classes="detail", markup=False)
 
     @property
-    def table(self) -> DataTable:
-        return self.query_one("#alert-table", DataTable)
+    def table(self) -> FitTable:
+        return self.query_one("#alert-table", FitTable)
 
     def add(self, alert: Alert | AlertView) -> None:
         """Show an alert (once; a repeated id only updates its state)."""
-        row = AlertRow.of(alert)
-        if row.alert_id in self.alerts:
-            self.set_state(row.alert_id, row.state)
+        self.add_all([alert])
+
+    def add_all(self, alerts: Iterable[Alert | AlertView]) -> None:
+        """Show a page of alerts at the top of the table, newest first, in one change
+        (a repeated id only updates its state)."""
+        fresh: list[AlertRow] = []
+        for alert in sorted(alerts, key=lambda a: a.seq):
+            row = AlertRow.of(alert)
+            if row.alert_id in self.alerts:
+                self.set_state(row.alert_id, row.state)
+                continue
+            self.alerts[row.alert_id] = row
+            fresh.append(row)
+        if not fresh:
             return
-        self.alerts[row.alert_id] = row
+        self.table.put_first([(r.alert_id, self._cells(r)) for r in reversed(fresh)], self.shown)
+        self._show_detail(self.current())
+
+    def _cells(self, row: AlertRow) -> tuple[object, ...]:
         src, dst = endpoints(row.summary)
-        self.table.add_row(
+        return (
             row.seq,
             clock(row.observed),
             STATE_TEXT.get(row.state, row.state),
@@ -94,11 +124,7 @@ class AlertFeed(Pane):
             matched_values(row.summary),
             src,
             dst,
-            key=row.alert_id,
         )
-        self.table.sort("seq", reverse=True)
-        self.table.move_cursor(row=0)
-        self._show_detail(self.current())
 
     def _indicator_text(self, row: AlertRow) -> str:
         name = self.console.indicator_names.get(row.indicator_id) or short_id(row.indicator_id)
@@ -109,7 +135,8 @@ class AlertFeed(Pane):
         if row is None:
             return
         row.state = state
-        self.table.update_cell(alert_id, "state", STATE_TEXT.get(state, state))
+        if alert_id in self.table.rows:  # not when older than the rows kept
+            self.table.update_cell(alert_id, "state", STATE_TEXT.get(state, state))
 
     def current(self) -> AlertRow | None:
         key = selected_key(self.table)
@@ -124,7 +151,8 @@ class AlertFeed(Pane):
         if row is None:
             return
         head = f"{row.alert_id} · {self._indicator_text(row)} · {row.indicator_id}"
-        self.query_one("#alert-detail", Static).update("\n".join([head, *row.summary]))
+        text = "\n".join([head, *row.summary])
+        self.query_one("#alert-detail", Static).update(text, layout=False)  # its size is fixed
 
     # -- actions ---------------------------------------------------------------------
 
@@ -145,6 +173,17 @@ class AlertFeed(Pane):
                 lambda c: c.false_positive(row.alert_id, "marked in the team console"),
                 lambda _: self.set_state(row.alert_id, "false-positive"),
             )
+
+    def action_more(self) -> None:
+        """Show the next :data:`SHOWN` older alerts below those in the table."""
+        table = self.table
+        older = list(reversed(self.alerts))[table.row_count : table.row_count + SHOWN]
+        self.shown = max(self.shown, table.row_count) + SHOWN
+        for alert_id in older:
+            table.add_row(*self._cells(self.alerts[alert_id]), key=alert_id)
+        self.console.notify(
+            f"{table.row_count} of {len(self.alerts)} alerts in the table", timeout=3
+        )
 
     def action_observations(self) -> None:
         row = self.current()

@@ -12,6 +12,7 @@ follow worker retries with back-off, and everything is read again once it is bac
 from __future__ import annotations
 
 import contextlib
+import gc
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -74,6 +75,7 @@ PALETTE: tuple[tuple[str, str, str, str], ...] = (
         "alerts",
         "block_source",
     ),
+    ("Older alerts", "Show older alerts below those in the feed (m)", "alerts", "more"),
     ("Search traffic", "Search observations with the filters (ctrl+r)", "traffic", "search"),
     ("Clear traffic filters", "Show all recent observations (ctrl+l)", "traffic", "clear"),
     ("Test pattern", "Run the pattern over recent observations (ctrl+t)", "workbench", "test"),
@@ -171,6 +173,8 @@ class TeamApp(App[None]):
         self._dirty: set[str] = set()
         self._flush_pending = False
         self.guide = guide
+        self.first_tab = "briefing" if guide else "alerts"
+        """The tab shown first (what has the focus first must be on it)."""
         if guide:
             self.AUTO_FOCUS = "#briefing-scroll"  # focusing another tab would show it
         self.guided = False
@@ -180,11 +184,11 @@ class TeamApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusLine(self.client.user, id="status")
-        with TabbedContent(initial="briefing" if self.guide else "alerts", id="tabs"):
+        with TabbedContent(initial=self.first_tab, id="tabs"):
             for tab, title, pane, _ in TABS:
                 with TabPane(title, id=tab):
                     yield pane(id=f"{tab}-pane")
-        yield Footer()
+        yield Footer(compact=True)  # every key fits at 80 columns (see team.tcss)
 
     @property
     def main(self) -> Screen:
@@ -204,6 +208,7 @@ class TeamApp(App[None]):
 
     def on_unmount(self) -> None:
         self._stop.set()
+        gc.unfreeze()
 
     async def action_quit(self) -> None:
         """Quit at once: the feed's long-poll runs on a daemon thread nobody waits for."""
@@ -366,6 +371,10 @@ class TeamApp(App[None]):
         self._data_shown = True
         self.loaded = self._tab_shown
         self.follow(snapshot.cursor)
+        # Everything up to here lives as long as the console: out of the collector's
+        # sight, a full collection no longer walks it (those stopped the frames for
+        # 100-400 ms while the alerts came in); given back when the console closes.
+        gc.freeze()
 
     def follow(self, after: int) -> None:
         """Follow the event log after ``after`` on a daemon thread (its long-poll may be
@@ -451,17 +460,18 @@ class TeamApp(App[None]):
 
     def apply_events(self, events: Iterable[Event], *, live: bool) -> None:
         """Show what events tell (alerts, states, messages) and ask for the lists they
-        change to be read again."""
-        alerts = self.pane(AlertFeed)
+        change to be read again. A page's alerts go into the feed together."""
         briefing = self.pane(BriefingPane)
+        new_alerts: list[Any] = []
+        states: list[tuple[str, str]] = []  # shown once the page's alerts are in
         for e in events:
             kind = getattr(e, "kind", "")
             if kind == "alert":
-                alerts.add(e)  # type: ignore[arg-type]
+                new_alerts.append(e)
                 self.refresh_soon("score")
             elif kind in ("alert-acknowledged", "alert-false-positive"):
                 state = "acknowledged" if kind == "alert-acknowledged" else "false-positive"
-                alerts.set_state(e.alert_id, state)  # type: ignore[attr-defined]
+                states.append((e.alert_id, state))  # type: ignore[attr-defined]
                 self.refresh_soon("score")
             elif kind == "message":
                 briefing.add_message(e.time, "director", e.text)  # type: ignore[attr-defined]
@@ -483,6 +493,10 @@ class TeamApp(App[None]):
                 self.refresh_soon("shared")
             elif kind in ("exercise-started", "exercise-finished", "clock"):
                 self.refresh_soon("exercise")
+        alerts = self.pane(AlertFeed)
+        alerts.add_all(new_alerts)  # the page's alerts in one change of the table
+        for alert_id, state in states:
+            alerts.set_state(alert_id, state)
 
     # -- actions that span panes -------------------------------------------------------------
 

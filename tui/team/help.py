@@ -21,7 +21,7 @@ KEYS = """\
   ctrl+t  test          hits and a sample from recent traffic
   ctrl+g  deploy        your sensor alerts on it from now on
   TLP box, ctrl+s       publish it to the other CERTs with that TLP
-[b]Alerts[/b] (F1)     a ack · x false positive · o its traffic · b block source
+[b]Alerts[/b] (F1)     a ack · x false positive · o its traffic · b block · m older
 [b]Responses[/b] (F5)  ctrl+b block/sinkhole/isolate · u unblock the rule
 [b]Shared[/b] (F4)     d deploy what another CERT shared
 [b]Traffic[/b] (F2)    filters (address … since, until), Enter searches

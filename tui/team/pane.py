@@ -3,13 +3,17 @@ tables whose columns share the width they are given."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import events
+from textual._two_way_dict import TwoWayDict
 from textual.containers import Vertical
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
 
 if TYPE_CHECKING:
     from tui.team.app import TeamApp
@@ -33,6 +37,9 @@ class Col:
     key: str
     least: int
     share: int = 0
+    wide: int = 0
+    """Below this table width the column gets no cells (only its padding: put such
+    columns last, where that is blank space at the edge)."""
 
 
 class FitTable(DataTable[Any]):
@@ -52,23 +59,56 @@ class FitTable(DataTable[Any]):
         plain = (Text(c, no_wrap=True, end="") if isinstance(c, str) else c for c in cells)
         return super().add_row(*plain, **kw)
 
+    def put_first(self, rows: Sequence[tuple[str, Sequence[Any]]], keep: int) -> None:
+        """Put ``rows`` (key, cells; top first) above the rows there and keep at most
+        ``keep`` rows, dropping from the bottom, as one change of the table: no sort
+        and one re-render, however many rows. The cursor stays on the row it was on,
+        unless that was the top row (it then shows the newest) or a dropped one.
+
+        DataTable can only append a row or sort them all (each costs a render of
+        every visible line): this appends, then renumbers its row order
+        (``_row_locations``) once and drops the surplus rows itself."""
+        if not rows:
+            return
+        top = self.row_count == 0 or self.cursor_row == 0
+        before = selected_key(self)
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+        old = [self._row_locations.get_key(i) for i in range(self.row_count)]
+        order = old[-len(rows) :] + old[: -len(rows)]
+        for key in order[keep:]:
+            del self.rows[key]
+            del self._data[key]
+            self._new_rows.discard(key)
+        self._row_locations = TwoWayDict({key: i for i, key in enumerate(order[:keep])})
+        self._update_count += 1
+        self._require_update_dimensions = True
+        if top or before is None or RowKey(before) not in self.rows:
+            row = 0
+        else:
+            row = self._row_locations.get(RowKey(before)) or 0
+        self.cursor_coordinate = Coordinate(row, 0)
+        self.refresh()
+
     def on_resize(self, event: events.Resize) -> None:
         self.fit(event.size.width)
 
     def fit(self, width: int) -> None:
         """Share ``width`` cells between the columns (less the cells' padding and the
         vertical scrollbar)."""
+        shown = [col.wide <= width for col in self.spec]
         padding = 2 * self.cell_padding * len(self.spec)
-        spare = max(0, width - 2 - padding - sum(c.least for c in self.spec))
-        shares = sum(c.share for c in self.spec) or 1
+        least = sum(c.least for c, s in zip(self.spec, shown, strict=True) if s)
+        spare = max(0, width - 2 - padding - least)
+        share = [c.share if s else 0 for c, s in zip(self.spec, shown, strict=True)]
         given = 0
         widths: list[int] = []
-        for col in self.spec:
-            extra = spare * col.share // shares
+        for col, on, part in zip(self.spec, shown, share, strict=True):
+            extra = spare * part // (sum(share) or 1)
             given += extra
-            widths.append(col.least + extra)
-        last = max(range(len(self.spec)), key=lambda i: self.spec[i].share)
-        widths[last] += spare - given if any(c.share for c in self.spec) else 0
+            widths.append(col.least + extra if on else 0)
+        last = max(range(len(self.spec)), key=lambda i: share[i])
+        widths[last] += spare - given if any(share) else 0
         for col, w in zip(self.columns.values(), widths, strict=True):
             col.width = w
         # DataTable has no public way to re-measure its columns: clear its render

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 from range.api.models import ScoreHistory, TeamScore
 from tui.chart import ScoreChart
 from tui.team.cells import clock
-from tui.team.pane import Pane
+from tui.team.pane import Col, FitTable, Pane
 
 
 class ScorePanel(Pane):
@@ -26,13 +26,16 @@ class ScorePanel(Pane):
     def compose(self) -> ComposeResult:
         yield Static("Score: -", id="score-total")
         yield ScoreChart(id="score-chart", legend=False)
-        table: DataTable = DataTable(id="score-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("time", key="time", width=8)
-        table.add_column("points", key="points", width=7)
-        table.add_column("category", key="category", width=12)
-        table.add_column("inject", key="inject", width=10)
-        table.add_column("why", key="why", width=100)
-        yield table
+        yield FitTable(
+            (
+                Col("time", "time", 8),
+                Col("points", "points", 6),
+                Col("category", "category", 10, 1),
+                Col("inject", "inject", 8, 1),
+                Col("why", "why", 20, 6),
+            ),
+            id="score-table",
+        )
 
     def show(self, score: TeamScore) -> None:
         """Read the team's score history, then show it with ``score`` (the chart and

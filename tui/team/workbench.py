@@ -50,7 +50,8 @@ class Workbench(Pane):
         self.checked_text = ""
 
     def compose(self) -> ComposeResult:
-        yield TextArea(id="pattern", soft_wrap=True, show_line_numbers=False)
+        # tab leaves the editor for the name field (a pattern has no use for tabs)
+        yield TextArea(id="pattern", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
         hint = "Write a STIX pattern, e.g. [ipv4-addr:value = '203.0.113.66']"
         yield Static(hint, id="check", markup=False)
         with Horizontal(id="publish-row"):

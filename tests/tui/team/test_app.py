@@ -498,3 +498,52 @@ def test_quit_does_not_wait_for_the_long_poll(started: RangeHarness, client_for)
     asyncio.run(main())  # waits for the executor's threads as it ends
     assert time.monotonic() - pressed[0] < 1.0
     ok(started.post("director", "/director/messages", {"text": "bye"}))  # ends the long-poll
+
+
+def test_tab_leaves_the_pattern_editor_for_the_name(started: RangeHarness, client_for):
+    async def body(app: TeamApp, pilot: Pilot) -> None:
+        editor = app.query_one("#pattern", TextArea)
+        name = app.query_one("#indicator-name", Input)
+        await pilot.press("f3")
+        for attempt in range(3):  # typed fast, with the validation's answer arriving
+            editor.focus()
+            await until(pilot, lambda: app.focused is editor, "the editor focused")
+            editor.text = ""
+            name.value = ""
+            await pilot.press(*PATTERN, "tab", *"scanner")
+            assert app.focused is name, attempt
+            assert editor.text == PATTERN and name.value == "scanner"
+            await until(pilot, lambda: "✓ valid" in text(app, "#check"), "the verdict")
+            await pilot.press("shift+tab")
+            assert app.focused is editor
+            await pilot.press("tab")
+            assert app.focused is name and editor.text == PATTERN
+
+    run(client_for("ee-analyst"), body)
+
+
+def test_feed_keeps_the_newest_alerts_and_shows_older_ones_on_more(
+    started: RangeHarness, client_for
+):
+    started.step(60)  # the scan is in the recent traffic: deploying finds 4 alerts
+
+    async def body(app: TeamApp, pilot: Pilot) -> None:
+        feed = app.query_one(AlertFeed)
+        feed.shown = 2
+        ok(started.post("ee-analyst", "/teams/ee/indicators", {"pattern": PATTERN}), 201)
+        await until(pilot, lambda: len(feed.alerts) == 4, "the hunt's alerts")
+        server = ok(started.get("ee-analyst", "/teams/ee/alerts"))["alerts"]
+        newest = sorted(server, key=lambda a: a["seq"], reverse=True)
+        assert set(feed.alerts) == {a["alert_id"] for a in server}
+        assert feed.table.row_count == 2  # the newest two, newest first
+        assert [r[0] for r in rows(app, "#alert-table")] == [str(a["seq"]) for a in newest[:2]]
+        assert feed.current().alert_id == newest[0]["alert_id"]
+        await pilot.press("m")
+        assert [r[0] for r in rows(app, "#alert-table")] == [str(a["seq"]) for a in newest]
+        feed.table.move_cursor(row=3)
+        await pilot.press("a")  # the oldest, acknowledged from the older rows
+        await until(pilot, lambda: rows(app, "#alert-table")[3][2] == "ack", "the ack")
+        acked = ok(started.get("ee-analyst", "/teams/ee/alerts", state="acknowledged"))
+        assert [a["alert_id"] for a in acked["alerts"]] == [newest[3]["alert_id"]]
+
+    run(client_for("ee-analyst"), body)

@@ -55,8 +55,10 @@ COLUMNS = (Col("a", "a", 8), Col("b", "b", 10, 1), Col("c", "c", 4, 3))
 
 
 class OneTable(App[None]):
+    COLUMNS = COLUMNS
+
     def compose(self) -> ComposeResult:
-        yield FitTable(COLUMNS, id="t")
+        yield FitTable(self.COLUMNS, id="t")
 
 
 @pytest.mark.parametrize(
@@ -76,3 +78,40 @@ def test_fit_table_shares_what_is_left(width, widths):
     # at 80: 80 - 2 (scrollbar) - 6 (padding) - 22 (least) = 50 left, b has 1 share
     # of 4 (12), c 3 (37, and the 1 lost to rounding: the largest share gets it)
     assert asyncio.run(main()) == widths
+
+
+def test_fit_table_leaves_out_a_column_below_its_width():
+    async def main(width: int) -> list[int]:
+        app = OneTable()
+        app.COLUMNS = (*COLUMNS, Col("d", "d", 6, 1, wide=60))  # type: ignore[attr-defined]
+        async with app.run_test(size=(width, 10)) as pilot:
+            await pilot.pause()
+            return [c.width for c in app.query_one(FitTable).columns.values()]
+
+    # at 40: 40 - 2 - 8 (padding) - 22 = 8 left for b (1 share) and c (3); d gets 0
+    assert asyncio.run(main(40)) == [8, 12, 10, 0]
+    assert asyncio.run(main(80))[3] > 6
+
+
+def test_put_first_adds_on_top_keeps_the_newest_and_the_cursor_row():
+    async def main() -> None:
+        app = OneTable()
+        async with app.run_test(size=(60, 12)) as pilot:
+            table = app.query_one(FitTable)
+            table.put_first([("2", ("two",)), ("1", ("one",))], keep=4)
+            assert [r.key.value for r in table.ordered_rows] == ["2", "1"]
+            assert table.cursor_row == 0  # on the newest
+            table.put_first([("3", ("three",))], keep=4)
+            assert [r.key.value for r in table.ordered_rows] == ["3", "2", "1"]
+            assert table.cursor_row == 0  # it was on the top row: stays on the newest
+            table.move_cursor(row=1)  # on "2"
+            table.put_first([("5", ("five",)), ("4", ("four",))], keep=4)
+            assert [r.key.value for r in table.ordered_rows] == ["5", "4", "3", "2"]
+            assert table.row_count == 4 and "1" not in table.rows  # the oldest dropped
+            assert table.get_row_at(3)[0].plain == "two"
+            assert table.cursor_row == 3  # still on "2"
+            await pilot.pause()
+            shown = table.render_lines(Region(0, 1, 60, 4))
+            assert [line.text.split()[0] for line in shown] == ["five", "four", "three", "two"]
+
+    asyncio.run(main())
