@@ -46,6 +46,7 @@ class ScorePanel(Pane):
             lambda client: client.score_history(team),
             partial(self.show_with_history, score),
             group="read-score-history",
+            background=True,  # the status line tells of a lost connection
         )
 
     def show_with_history(self, score: TeamScore, history: ScoreHistory) -> None:
