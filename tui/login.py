@@ -37,6 +37,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from range.api.models import ExerciseView
 from tui.client import ConsoleClient
 from tui.errors import ClientError, ConnectionLostError
+from tui.widgets.ui_calls import UiCalls, run_on_ui
 
 CONSOLES: dict[str, tuple[str, str, str]] = {
     # name: (module, App class taking a logged-in ConsoleClient, what it is)
@@ -142,7 +143,7 @@ class HandOverDriver(WebDriver):
             os.environ["COLUMNS"], os.environ["ROWS"] = (str(n) for n in self._size)
 
 
-class LoginApp(App[Login | None]):
+class LoginApp(UiCalls, App[Login | None]):
     """Asks for an account and a console; exits with the checked :class:`Login`."""
 
     TITLE = "Grapevine"
@@ -232,9 +233,9 @@ class LoginApp(App[Login | None]):
             console = console_for(client.exercise(), wanted)
         except (ClientError, ValueError) as exc:
             client.close()
-            self.call_from_thread(self.refused, exc)
+            run_on_ui(self, self.refused, exc)
             return
-        self.call_from_thread(self.logged_in, Login(client, console))
+        run_on_ui(self, self.logged_in, Login(client, console))
 
     def refused(self, error: Exception) -> None:
         self.query_one("#login-button", Button).disabled = False

@@ -51,7 +51,7 @@ def test_sessions_log_in_and_get_their_consoles_on_loopback_only(started):
         assert listening_addresses(web.port) == {"0100007F"}  # 127.0.0.1, nothing else
 
         team = asyncio.run(browser_session(web.url, "ee-analyst", PASSWORD, "● connected"))
-        assert "ee · Tiny range" in team.text()  # the team console's status line
+        assert "ee · running" in team.text()  # the team console's status line
         partner = asyncio.run(browser_session(web.url, "partner", PASSWORD, "● live"))
         assert "CERT-LV" in partner.text()  # the scoreboard, a partner's console by role
         asyncio.run(browser_session(web.url, "ee-analyst", "not it", "wrong user or password"))

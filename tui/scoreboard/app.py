@@ -10,7 +10,6 @@ says so and polling goes on until it is back.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
 from textual import work
@@ -25,6 +24,7 @@ from tui.client import ConsoleClient
 from tui.errors import ClientError, ConnectionLostError
 from tui.scoreboard.podium import TALL, Podium
 from tui.scoreboard.ranking import RankingTable
+from tui.widgets.ui_calls import UiCalls, run_on_ui
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Reading:
     history: ScoreHistory
 
 
-class ScoreboardApp(App[None]):
+class ScoreboardApp(UiCalls, App[None]):
     CSS_PATH = "scoreboard.tcss"
     TITLE = "Grapevine scoreboard"
     BINDINGS = [
@@ -100,8 +100,7 @@ class ScoreboardApp(App[None]):
             self._from_thread(self.show, reading)
 
     def _from_thread(self, callback, *args, **kw) -> None:  # noqa: ANN001
-        with contextlib.suppress(RuntimeError):  # the app closed meanwhile
-            self.call_from_thread(callback, *args, **kw)
+        run_on_ui(self, callback, *args, **kw)
 
     # -- showing ---------------------------------------------------------------------------
 

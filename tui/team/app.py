@@ -45,6 +45,7 @@ from tui.team.score import ScorePanel
 from tui.team.status import StatusLine
 from tui.team.traffic import Search, TrafficView, alert_window
 from tui.team.workbench import Workbench
+from tui.widgets.ui_calls import UiCalls, run_on_ui
 
 T = TypeVar("T")
 
@@ -127,7 +128,7 @@ class Snapshot:
     cursor: int = 0
 
 
-class TeamApp(App[None]):
+class TeamApp(UiCalls, App[None]):
     CSS_PATH = "team.tcss"
     AUTO_FOCUS = "#alert-table"
     TITLE = "Grapevine team console"
@@ -301,10 +302,8 @@ class TeamApp(App[None]):
             with contextlib.suppress(NoMatches):
                 callback(*args)
 
-        if self._stop.is_set():
-            return
-        with contextlib.suppress(RuntimeError):  # the app closed meanwhile
-            self.call_from_thread(guarded)
+        if not self._stop.is_set():
+            run_on_ui(self, guarded)
 
     def refused(self, what: str, error: ClientError) -> None:
         if isinstance(error, ConnectionLostError):

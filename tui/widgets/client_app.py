@@ -28,6 +28,7 @@ from range.api.models import EventPage
 from range.events import Event
 from tui.client import Backoff, ConsoleClient, Link
 from tui.errors import ClientError, ConnectionLostError
+from tui.widgets.ui_calls import UiCalls, run_on_ui
 
 T = TypeVar("T")
 
@@ -35,7 +36,7 @@ COALESCE = 0.3
 """Seconds during which refreshes asked for by events are gathered into one."""
 
 
-class ClientApp(App[None]):
+class ClientApp(UiCalls, App[None]):
     """The plumbing between a console's screens and its client."""
 
     def __init__(self, client: ConsoleClient, *, poll_wait: float = 2.0) -> None:
@@ -105,10 +106,8 @@ class ClientApp(App[None]):
             with contextlib.suppress(NoMatches):
                 callback(*args)
 
-        if self._stop.is_set():
-            return
-        with contextlib.suppress(RuntimeError):  # the app closed meanwhile
-            self.call_from_thread(guarded)
+        if not self._stop.is_set():
+            run_on_ui(self, guarded)
 
     def refused(self, what: str, error: ClientError) -> None:
         """Say on screen that ``what`` was refused (or not confirmed) and why."""
