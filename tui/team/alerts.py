@@ -20,7 +20,8 @@ from textual.widgets import DataTable, Static
 from range.api.models import AlertView
 from range.events import Alert
 from tui.team.cells import clock, endpoints, matched_values, producer_text, short_id
-from tui.team.pane import Col, FitTable, Pane, selected_key
+from tui.team.pane import Col, FitTable, Pane
+from tui.widgets.tables import selected_key
 
 STATE_TEXT = {"new": "NEW", "acknowledged": "ack", "false-positive": "FP"}
 SHOWN = 500

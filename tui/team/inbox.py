@@ -9,7 +9,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from tui.client import SharedIndicator
-from tui.team.pane import Col, FitTable, Pane, selected_key
+from tui.team.pane import Col, FitTable, Pane
+from tui.widgets.tables import selected_key
 
 
 class SharedInbox(Pane):

@@ -15,6 +15,8 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
+from tui.widgets.tables import selected_key
+
 if TYPE_CHECKING:
     from tui.team.app import TeamApp
 
@@ -116,11 +118,3 @@ class FitTable(DataTable[Any]):
         self._clear_caches()
         self._require_update_dimensions = True
         self.refresh()
-
-
-def selected_key(table: DataTable[Any]) -> str | None:
-    """The key of the row under the table's cursor, or ``None`` when it is empty."""
-    if table.row_count == 0:
-        return None
-    row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-    return row_key.value

@@ -10,7 +10,8 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from range.api.models import ResponseRule
 from tui.team.cells import clock
-from tui.team.pane import Col, FitTable, Pane, selected_key
+from tui.team.pane import Col, FitTable, Pane
+from tui.widgets.tables import selected_key
 
 KINDS = (
     ("block address", "block-ip"),

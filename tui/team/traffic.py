@@ -22,7 +22,8 @@ from textual.widgets import DataTable, Input, Static
 from range.api.models import ObservationView
 from tui.client import ConsoleClient
 from tui.team.cells import clock, flow_of, top_protocol
-from tui.team.pane import Col, FitTable, Pane, selected_key
+from tui.team.pane import Col, FitTable, Pane
+from tui.widgets.tables import selected_key
 
 FILTERS = ("address", "port", "protocol", "domain")
 TIMES = ("since", "until")

@@ -19,7 +19,8 @@ from range.api.models import (
 )
 from tui.errors import ClientError
 from tui.team.cells import clock, flow_of, position_marker, short_id
-from tui.team.pane import Col, FitTable, Pane, selected_key
+from tui.team.pane import Col, FitTable, Pane
+from tui.widgets.tables import selected_key
 
 TLPS = ("clear", "green", "amber", "amber+strict", "red")
 DEBOUNCE = 0.3
