@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "range.commands.team",
     "range.commands.scoreboard",
     "range.commands.web",
+    "range.commands.loadtest",
 )
 
 

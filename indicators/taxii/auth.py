@@ -70,25 +70,20 @@ class Authenticator:
         self._names = Backoff(limits, clock)
         self._addresses = Backoff(limits, clock)
         self._checks = threading.BoundedSemaphore(limits.concurrent_checks)
+        self._limits = limits
+        self._queued = 0
 
     def check(self, name: str, password: str, address: str = "") -> User | None:
         """The user, if ``password`` is right for ``name``; else ``None``.
 
         Raises a TAXII 429 while ``name`` or ``address`` is backing off, and a 503
-        when every argon2 check slot is busy.
+        when every argon2 check slot is busy and the queue for one is full (or the
+        wait for one ran out).
         """
         found = self._store.user(name)
         token = hmac.new(self._key, password.encode(), hashlib.sha256).digest()
-        if found is not None:
-            user, password_hash = found
-            with self._lock:
-                cached = self._verified.get(name)
-            if (
-                cached is not None
-                and cached[0] == password_hash
-                and hmac.compare_digest(cached[1], token)
-            ):
-                return user
+        if found is not None and self._known(found, name, token):
+            return found[0]
         wait = max(self._names.retry_after(name), self._addresses.retry_after(address))
         if wait:
             raise TaxiiError(
@@ -98,22 +93,18 @@ class Authenticator:
                 f" try again in {wait} s",
                 {"Retry-After": str(wait)},
             )
-        if not self._checks.acquire(blocking=False):
-            raise TaxiiError(
-                503,
-                "Service Unavailable",
-                "the server is busy checking other passwords; try again in 1 s",
-                {"Retry-After": "1"},
-            )
+        self._slot()
         try:
             if found is None:
                 self._policy.verify(_dummy_hash(), password)  # same time as a wrong password
                 right = False
+            elif self._known(found, name, token):  # verified while this login waited
+                return found[0]
             else:
-                right = self._policy.verify(password_hash, password)
+                right = self._policy.verify(found[1], password)
         finally:
             self._checks.release()
-        if not right:
+        if found is None or not right:
             failures = self._names.failed(name)
             self._addresses.failed(address)
             log.warning(
@@ -124,10 +115,42 @@ class Authenticator:
                 "" if found else "; no such user",
             )
             return None
+        user, password_hash = found
         self._names.succeeded(name)
         with self._lock:
             self._verified[name] = (password_hash, token)
         return user
+
+    def _known(self, found: tuple[User, str], name: str, token: bytes) -> bool:
+        """Whether ``name``'s password was verified before, with this hash and token."""
+        with self._lock:
+            cached = self._verified.get(name)
+        return (
+            cached is not None and cached[0] == found[1] and hmac.compare_digest(cached[1], token)
+        )
+
+    def _slot(self) -> None:
+        """Take an argon2 check slot: at once, or after waiting in the bounded queue;
+        a TAXII 503 when neither is possible."""
+        if self._checks.acquire(blocking=False):
+            return
+        with self._lock:
+            queue = self._queued < self._limits.queued_checks
+            if queue:
+                self._queued += 1
+        if queue:
+            try:
+                if self._checks.acquire(timeout=self._limits.check_wait):
+                    return
+            finally:
+                with self._lock:
+                    self._queued -= 1
+        raise TaxiiError(
+            503,
+            "Service Unavailable",
+            "the server is busy checking other passwords; try again in 1 s",
+            {"Retry-After": "1"},
+        )
 
     def authenticate_request(self) -> None:
         """``before_request`` hook: set ``g.grapevine_user`` or raise a TAXII 401."""

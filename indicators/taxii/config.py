@@ -53,8 +53,10 @@ class LoginLimits:
     address, each further attempt is refused (429 with ``Retry-After``) for a delay
     that doubles from ``backoff`` seconds up to ``max_backoff``; failures older than
     ``forget_after`` seconds no longer count. At most ``concurrent_checks`` argon2
-    verifications run at once; a login arriving while they are all busy is refused
-    at once (503 with ``Retry-After``) rather than holding a worker thread.
+    verifications run at once; up to ``queued_checks`` more logins wait for a free
+    one (``check_wait`` seconds at most: a burst of partners and consoles logging in
+    together is served), and a login beyond that is refused at once (503 with
+    ``Retry-After``) rather than holding more worker threads.
     """
 
     free_failures: int = 5
@@ -62,10 +64,14 @@ class LoginLimits:
     max_backoff: float = 60.0
     forget_after: float = 900.0
     concurrent_checks: int = 2
+    queued_checks: int = 32
+    check_wait: float = 10.0
 
     def __post_init__(self) -> None:
         if self.free_failures < 1 or self.concurrent_checks < 1:
             raise StoreError("free_failures and concurrent_checks must be at least 1")
+        if self.queued_checks < 0 or not self.check_wait > 0:
+            raise StoreError("queued_checks must be 0 or more and check_wait positive")
         if not 0 < self.backoff <= self.max_backoff or self.forget_after <= 0:
             raise StoreError("login back-off: need 0 < backoff <= max_backoff, forget_after > 0")
 

@@ -146,7 +146,8 @@ def add_server_arguments(parser: argparse.ArgumentParser, port: int = DEFAULT_PO
         type=int,
         default=login.concurrent_checks,
         metavar="N",
-        help="argon2 password checks run at once; more logins get 503 (default: %(default)s)",
+        help="argon2 password checks run at once; a few more logins wait for one, beyond"
+        " that they get 503 (default: %(default)s)",
     )
 
 

@@ -109,12 +109,12 @@ class GatedHasher(PasswordHasher):
         return super().verify(hash, password)
 
 
-def test_password_checks_beyond_the_bound_are_refused_at_once(tmp_path: Path) -> None:
+def test_password_checks_beyond_the_bound_and_queue_are_refused_at_once(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "grapevine.db")
     hasher = GatedHasher()
     policy = PasswordPolicy(hasher)
     store.add_user(User("director", Role.DIRECTOR), policy.hash(PASSWORD))
-    auth = Authenticator(store, policy, LoginLimits(concurrent_checks=1))
+    auth = Authenticator(store, policy, LoginLimits(concurrent_checks=1, queued_checks=0))
     results: list[object] = []
     first = threading.Thread(target=lambda: results.append(auth.check("director", PASSWORD, "a")))
     first.start()
@@ -128,3 +128,66 @@ def test_password_checks_beyond_the_bound_are_refused_at_once(tmp_path: Path) ->
         first.join(10)
         store.close()
     assert [getattr(r, "name", r) for r in results] == ["director"]
+
+
+def test_a_login_waits_in_the_bounded_queue_for_a_check_slot(tmp_path: Path) -> None:
+    """A burst of first logins (partners and consoles starting together) is served:
+    one beyond the busy slot waits for it; one beyond the queue too is refused."""
+    store = Store.open(tmp_path / "grapevine.db")
+    hasher = GatedHasher()
+    policy = PasswordPolicy(hasher)
+    store.add_user(User("director", Role.DIRECTOR), policy.hash(PASSWORD))
+    store.add_user(User("partner", Role.PARTNER), policy.hash(PASSWORD))
+    auth = Authenticator(store, policy, LoginLimits(concurrent_checks=1, queued_checks=1))
+    results: list[object] = []
+    first = threading.Thread(target=lambda: results.append(auth.check("director", PASSWORD, "a")))
+    queued = threading.Thread(target=lambda: results.append(auth.check("partner", PASSWORD, "b")))
+    first.start()
+    try:
+        assert hasher.entered.wait(10)
+        queued.start()
+        deadline = time.monotonic() + 10
+        while auth._queued == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert auth._queued == 1
+        with pytest.raises(TaxiiError) as refused:
+            auth.check("partner", "another guess", "c")
+        assert refused.value.status == 503
+    finally:
+        hasher.release.set()
+        first.join(10)
+        queued.join(10)
+        store.close()
+    assert sorted(getattr(r, "name", r) for r in results) == ["director", "partner"]
+
+
+def test_logins_of_one_user_waiting_together_verify_the_password_once(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "grapevine.db")
+    hasher = GatedHasher()
+    policy = PasswordPolicy(hasher)
+    store.add_user(User("partner", Role.PARTNER), policy.hash(PASSWORD))
+    calls: list[str] = []
+    verify = hasher.verify
+    hasher.verify = lambda h, p: calls.append(p) or verify(h, p)  # type: ignore[method-assign]
+    auth = Authenticator(store, policy, LoginLimits(concurrent_checks=1, queued_checks=4))
+    results: list[object] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(auth.check("partner", PASSWORD, "a")))
+        for _ in range(3)
+    ]
+    threads[0].start()
+    try:
+        assert hasher.entered.wait(10)
+        for thread in threads[1:]:
+            thread.start()
+        deadline = time.monotonic() + 10
+        while auth._queued < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert auth._queued == 2
+    finally:
+        hasher.release.set()
+        for thread in threads:
+            thread.join(10)
+        store.close()
+    assert [getattr(r, "name", r) for r in results] == ["partner"] * 3
+    assert calls == [PASSWORD]
