@@ -414,33 +414,29 @@ class Publisher:
 # -- the server ------------------------------------------------------------------------------
 
 
-class ServerProcess:
-    """``grapevine serve SCENARIO`` in a child process, its output kept in a file."""
-
-    def __init__(self, plan: LoadPlan, db: str, log: Path) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "range.cli",
-            "serve",
-            plan.scenario,
-            "--db",
-            db,
-            "--port",
-            "0",
-            "--speed",
-            plan.speed,
-            "--bots",
-            "all",
+def serve_command(plan: LoadPlan, db: str) -> list[str]:
+    """``grapevine serve`` of the plan's exercise on a free loopback port."""
+    command = [
+        *("serve", plan.scenario, "--db", db, "--port", "0", "--speed", plan.speed),
+        *("--bots", "all"),
+        *(
             "--max-connections",
             str(max(1000, 4 * (plan.partners + plan.consoles + plan.publishers))),
-        ]
-        if plan.workers is not None:
-            command += ["--workers", str(plan.workers)]
+        ),
+    ]
+    if plan.workers is not None:
+        command += ["--workers", str(plan.workers)]
+    return command
+
+
+class ServerProcess:
+    """``grapevine ARGS`` (a ``serve``) in a child process, its output kept in ``log``."""
+
+    def __init__(self, args: list[str], log: Path) -> None:
         self.log = log
         self._out = log.open("w")
         self.process = subprocess.Popen(
-            command,
+            [sys.executable, "-m", "range.cli", *args],
             stdout=subprocess.PIPE,
             stderr=self._out,
             text=True,
@@ -501,13 +497,14 @@ class ServerProcess:
         return self.process.returncode
 
 
-def resident_bytes(pids: list[int]) -> int | None:
-    """The summed resident set size of ``pids`` (``None`` where /proc is not there)."""
+def resident_bytes(pids: list[int], field: str = "VmRSS") -> int | None:
+    """The summed resident set size of ``pids`` (``field="VmHWM"``: each one's peak so
+    far); ``None`` where /proc is not there."""
     total, measured = 0, False
     for pid in pids:
         with contextlib.suppress(OSError):
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+                if line.startswith(f"{field}:"):
                     total += int(line.split()[1]) * 1024
                     measured = True
                     break
@@ -721,7 +718,7 @@ def run_load(plan: LoadPlan, scenario_teams: list[str], out: TextIO | None = Non
             accounts = _create_accounts(store, plan, scenario_teams)
         finally:
             store.close()
-        server = ServerProcess(plan, db, Path(tmp) / "server.log")
+        server = ServerProcess(serve_command(plan, db), Path(tmp) / "server.log")
         sampler: MemorySampler | None = None
         clients: list[Client] = []
         try:

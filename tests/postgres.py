@@ -71,9 +71,14 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    """One cluster: :meth:`start`, :meth:`create_database` per test, :meth:`stop`."""
+    """One cluster: :meth:`start`, :meth:`create_database` per test, :meth:`stop`.
 
-    def __init__(self) -> None:
+    The tests' cluster skips flushing to disk (``fsync=off``: they kill clients, never
+    the server); ``durable=True`` keeps PostgreSQL's defaults, for benchmarks of writes.
+    """
+
+    def __init__(self, durable: bool = False) -> None:
+        self.durable = durable
         self.bin_dir = find_bin_dir()
         self.root = Path(tempfile.mkdtemp(prefix="grapevine-pg-"))
         self.data = self.root / "data"
@@ -114,15 +119,14 @@ class PostgresServer:
         )
         for attempt in range(5):
             self.port = _free_port()
+            fast = ["-c fsync=off", "-c full_page_writes=off", "-c synchronous_commit=off"]
             options = " ".join(
                 [
                     "-c listen_addresses=127.0.0.1",
                     f"-c port={self.port}",
                     f"-c unix_socket_directories={self.data}",
                     "-c max_connections=300",
-                    "-c fsync=off",  # the tests kill clients, never the server
-                    "-c full_page_writes=off",
-                    "-c synchronous_commit=off",
+                    *([] if self.durable else fast),
                 ]
             )
             try:

@@ -426,6 +426,9 @@ def run_mix(mix: str, sizes: tuple[int, ...]) -> list[dict]:
         ours = statistics.median(t.rates)
         ref, what, ref_hits = reference[size]
         row: dict[str, Any] = {
+            "measure": f"matcher, {mix} patterns x {size:,} (observations/s)",
+            "grapevine": round(ours),
+            "reference": f"stix2-matcher {ref:,.3f}",
             "mix": mix,
             "patterns": size,
             "ours obs/s": round(ours),
@@ -467,6 +470,9 @@ def _targets(rows: list[dict]) -> list[dict]:
             met = row["ratio"] >= 100
             out.append(
                 {
+                    "measure": f"target: matcher {row['mix']} x 1,000 >= 100x stix2-matcher",
+                    "grapevine": f"{row['ratio']}x",
+                    "ratio": "met" if met else "NOT MET",
                     "mix": row["mix"],
                     "patterns": 1_000,
                     "target": ">= 100x stix2-matcher",
@@ -479,6 +485,9 @@ def _targets(rows: list[dict]) -> list[dict]:
             met = bool(ratio) and float(ratio) >= 0.5
             out.append(
                 {
+                    "measure": f"target: matcher {row['mix']} rate at 10,000 within 2x of 100",
+                    "grapevine": f"{ratio}",
+                    "ratio": "met" if met else "NOT MET",
                     "mix": row["mix"],
                     "patterns": 10_000,
                     "target": "rate within 2x of the rate at 100",

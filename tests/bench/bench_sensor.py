@@ -123,6 +123,11 @@ def run() -> list[dict[str, Any]]:
     scapy_rate = _rate(with_scapy, frames[:SCAPY_SLICE])
     return [
         {
+            "measure": "sensor decoder, frames to observations (packets/s)",
+            "what": f"ransomware-campaign team 1: {len(frames):,} frames (at most {SLICE:,})",
+            "grapevine": round(mine),
+            "reference": f"dpkt {dpkt_rate:,.0f} / Scapy {scapy_rate:,.0f}",
+            "ratio": f"{mine / dpkt_rate:.2f}x dpkt, {mine / scapy_rate:.1f}x Scapy",
             "pcap": f"ransomware-campaign team 1: {len(frames):,} frames (at most {SLICE:,})",
             "observations": ours(frames),
             "ours pkt/s": mine,

@@ -249,6 +249,7 @@ def run() -> list[dict]:
         {
             "measure": labels[key],
             "grapevine": round(ours[key], 1),
+            "reference": f"medallion 3.0 memory {ref[key]:,.1f}",
             "medallion memory": round(ref[key], 1),
             "ratio": round(ours[key] / ref[key], 2),
         }

@@ -88,6 +88,9 @@ def _measure(label: str, make: Any) -> dict[str, Any]:
     ours_pps = len(ours) / ours_s
     scapy_pps = len(theirs) / theirs_s
     return {
+        "measure": f"packet generation, {label} (packets/s)",
+        "grapevine": round(ours_pps),
+        "reference": f"Scapy {scapy_pps:,.0f}" + ("" if ours == theirs else " (bytes differ!)"),
         "what": label,
         "packets": len(ours),
         "ours_pps": ours_pps,
