@@ -194,6 +194,7 @@ class GrapevineBackend(Backend):
             next=filter_args.get("next"),
             object_id=object_id,
             purpose=purpose,
+            collection=self._collection(api_root, collection_id),
         )
         if object_id is not None and not page.rows and "next" not in filter_args:
             # Missing and hidden look the same; present but filtered out is an empty 200.

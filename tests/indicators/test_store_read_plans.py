@@ -120,9 +120,21 @@ WHOLE = frozenset({"no filter", "match[version]=all", "match[spec_version]"})
 """Reads of a whole collection, a page at a time: never sorted to cut a page."""
 
 
-def _check(store: Store, plan: list[str], whole: bool = False, by_id: bool = False) -> None:
-    """``whole``: a whole collection paged (no sort); ``by_id``: rows found by id."""
+def _check(
+    store: Store, plan: list[str], whole: bool = False, by_id: bool = False, seek: bool = False
+) -> None:
+    """``whole``: a whole collection paged (no sort); ``by_id``: rows found by id;
+    ``seek``: a page after ``next`` of a whole collection, which must start in the page
+    index at the cursor, not walk it from the collection's first object."""
     shown = "\n".join(plan)
+    if seek and store.engines[0].dialect.name == "sqlite":
+        assert re.match(
+            r"SEARCH objects USING INDEX ix_objects_page .*date_added_us>\?", plan[0]
+        ), shown
+    elif seek:
+        assert re.search(
+            r'Index Cond: .*ROW\((objects\.)?date_added_us, (objects\.)?"?row"?\) >', shown
+        ), shown
     if by_id and store.engines[0].dialect.name == "sqlite":
         assert any(re.match(r"SEARCH objects USING .*\bstix_id=", x) for x in plan), shown
     elif by_id:
@@ -180,7 +192,7 @@ def test_filtered_reads_use_indexes_and_never_read_the_whole_table(store: Store,
             for plan in _object_reads(
                 store, lambda f=flt, n=nxt: store.query(ROOT, COLL, reader, f, limit=20, next=n)
             ):
-                _check(store, plan, name in WHOLE)
+                _check(store, plan, name in WHOLE, seek=name in WHOLE)
             paged.add(name)
     assert {"no filter", "added_after", "match[type]"} <= paged  # the keyset path was checked
 
