@@ -8,6 +8,10 @@ the store wrote with :func:`json.dumps` from a parsed object, so it is JSON alre
 and :class:`EnvelopeJSONProvider` writes an ``Envelope`` with orjson. Everything else
 the app answers (discovery, collections, statuses, errors, the range API's JSON)
 goes through Flask's default provider unchanged.
+
+Reading, the provider refuses ``NaN``, ``Infinity`` and ``-Infinity``: Python's
+:mod:`json` takes them, but they are not JSON (RFC 8259), so an object holding one
+could be stored and then served to every client as text no JSON reader accepts.
 """
 
 from __future__ import annotations
@@ -33,7 +37,18 @@ class EnvelopeJSONProvider(DefaultJSONProvider):
     orjson (compact; non-ASCII text as UTF-8 rather than ``\\u`` escapes, which any
     JSON reader takes as the same text)."""
 
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        kwargs.setdefault("parse_constant", _not_json)
+        return super().loads(s, **kwargs)
+
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         if type(obj) is Envelope:
             return orjson.dumps(obj).decode()
         return super().dumps(obj, **kwargs)
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(
+        f"{name} is not a JSON number (RFC 8259 has no NaN or Infinity):"
+        " give a finite number or leave the property out"
+    )

@@ -65,6 +65,18 @@ class TestRefusedRequests:
         )
         assert "JSON" in assert_taxii_error(response, 400)["description"]
 
+    @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+    def test_nan_and_infinity_are_not_json(self, taxii: Harness, constant: str) -> None:
+        obj = indicator(random.Random(5), created=9)
+        text = json.dumps({"objects": [{**obj, "x_score": 0}]}).replace(
+            '"x_score": 0', f'"x_score": {constant}'
+        )
+        response = taxii.http("de-analyst").post(
+            taxii.objects_url("cert-de"), data=text.encode(), headers=POST_HEADERS
+        )
+        description = assert_taxii_error(response, 400)["description"]
+        assert f"{constant.lstrip('-')} is not a JSON number" in description
+
     def test_wrong_accept_header(self, taxii: Harness) -> None:
         http = taxii.http("de-analyst")
         http.headers["Accept"] = "application/json"
