@@ -12,9 +12,10 @@ from indicators.store import Store
 from indicators.store.engine import database_url
 
 
-def dump_store(location: str | Path) -> list[str]:
+def dump_store(location: str | Path, leave_out: dict[str, set[str]] | None = None) -> list[str]:
     """Every table, index and row of the store at ``location`` (a SQLite file path or a
-    database URL), as lines ``INSERT INTO "table" VALUES(...)`` in a stable order."""
+    database URL), as lines ``INSERT INTO "table" VALUES(...)`` in a stable order;
+    ``leave_out`` names columns per table not to show (ones a later revision added)."""
     engine = create_engine(database_url(location))
     try:
         metadata = MetaData()
@@ -24,9 +25,11 @@ def dump_store(location: str | Path) -> list[str]:
         with engine.connect() as conn:
             for name in sorted(metadata.tables):
                 table = metadata.tables[name]
-                lines.append(f'TABLE "{name}" ({", ".join(c.name for c in table.columns)})')
+                hidden = (leave_out or {}).get(name, set())
+                columns = [c for c in table.columns if c.name not in hidden]
+                lines.append(f'TABLE "{name}" ({", ".join(c.name for c in columns)})')
                 lines += sorted(f'INDEX "{i["name"]}"' for i in inspector.get_indexes(name))
-                rows = conn.execute(select(table).order_by(*table.columns)).all()
+                rows = conn.execute(select(*columns).order_by(*columns)).all()
                 lines += [f'INSERT INTO "{name}" VALUES{tuple(row)!r}' for row in rows]
         return lines
     finally:

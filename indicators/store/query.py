@@ -163,7 +163,13 @@ def _version_clause(o: Table, reader: Reader, flt: ObjectFilter) -> ColumnElemen
             ]
             if flt.spec_versions:
                 inner.append(o2.c.spec_version.in_(flt.spec_versions))
-            clauses.append(~exists().where(*inner))
+            newest = ~exists().where(*inner)
+            if keyword == "last":
+                # most versions have no newer one at all: the flag answers for them
+                # without the lookup (SQLite and PostgreSQL both stop an OR at its
+                # first true term)
+                newest = or_(o.c.superseded == false(), newest)
+            clauses.append(newest)
     return or_(*clauses) if clauses else false()
 
 

@@ -43,6 +43,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -115,6 +116,10 @@ objects = Table(
     Column("producer", Text, nullable=True),
     Column("posted_by", Text, nullable=True),
     Column("body", Text, nullable=False),
+    # a newer version of this object is stored in this collection (whoever may read
+    # it): kept by the writer, it spares most rows of a latest-version read the
+    # "no newer visible version" lookup (see indicators.store.query)
+    Column("superseded", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("collection_pk", "stix_id", "version_us", name="uq_object_version"),
     Index("ix_objects_page", "collection_pk", "date_added_us", "row"),
     Index("ix_objects_type", "collection_pk", "stix_type", "date_added_us"),

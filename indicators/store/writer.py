@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from indicators.clock import Clock
@@ -483,6 +483,7 @@ class StoreWriter(StoreReader):
         ):
             if values:
                 conn.execute(insert(table), values)
+        _mark_superseded(conn, {(r["collection_pk"], r["stix_id"]) for r in records})
 
     def delete_objects(
         self,
@@ -514,6 +515,7 @@ class StoreWriter(StoreReader):
             for table in schema.OBJECT_LINKS:
                 conn.execute(delete(table).where(table.c.object_row.in_(rows)))
             conn.execute(delete(o).where(o.c.row.in_(rows)))
+            _mark_superseded(conn, {(info.pk, object_id)})
         return len(rows)
 
     # -- statuses ---------------------------------------------------------------------
@@ -672,6 +674,38 @@ def _stored_version(item: Prepared, added_us: int) -> tuple[str, int]:
     if item.version_us is None:
         return format_us(added_us), added_us
     return item.version or "", item.version_us
+
+
+SUPERSEDE_CHUNK = 500
+"""Object ids per UPDATE of :func:`_mark_superseded` (SQLite bounds the parameters)."""
+
+
+def _mark_superseded(conn: Connection, objects: set[tuple[int, str]]) -> None:
+    """Bring ``superseded`` up to date on every version of ``objects`` (collection pk,
+    STIX id) after versions of them were added or deleted: set where a newer version
+    is stored, cleared where none is any more. Only rows whose flag changes are
+    written (PostgreSQL writes a new row version for every row an UPDATE touches)."""
+    o = schema.objects
+    newer = schema.objects.alias("newer")
+    has_newer = exists().where(
+        newer.c.collection_pk == o.c.collection_pk,
+        newer.c.stix_id == o.c.stix_id,
+        newer.c.version_us > o.c.version_us,
+    )
+    by_collection: dict[int, list[str]] = {}
+    for collection_pk, stix_id in sorted(objects):
+        by_collection.setdefault(collection_pk, []).append(stix_id)
+    for collection_pk, ids in by_collection.items():
+        for start in range(0, len(ids), SUPERSEDE_CHUNK):
+            conn.execute(
+                update(o)
+                .where(
+                    o.c.collection_pk == collection_pk,
+                    o.c.stix_id.in_(ids[start : start + SUPERSEDE_CHUNK]),
+                    o.c.superseded != has_newer,
+                )
+                .values(superseded=has_newer)
+            )
 
 
 def _record(

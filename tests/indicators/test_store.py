@@ -673,3 +673,68 @@ def test_a_later_commit_is_after_every_date_added_polled_so_far(store: Store, co
     store.add_objects(ROOT, coll, [later])
     polled = ObjectFilter(added_after_us=first.date_added_us)
     assert ids(store.query(ROOT, coll, DIRECTOR, polled)) == [later["id"]]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_latest_versions_agree_with_may_read_after_adds_and_deletes(
+    store: Store, coll: str, seed: int
+) -> None:
+    """``objects.superseded`` (kept by the writer) and the latest-version read built on
+    it give what :func:`may_read` says, however versions arrive and go: newer ones
+    first or last, at other TLP levels, in batches, deleted one version at a time."""
+    rng = random.Random(seed)
+    for team in ("a", "b", "c"):
+        store.ensure_team(team)
+    levels = [Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER, Tlp.AMBER_STRICT, Tlp.RED]
+    stored: dict[tuple[str, str], tuple[Tlp, str, list[str]]] = {}
+    pending = []
+    for n in range(12):
+        base = indicator(rng, created=n, tlp=None)
+        for step in range(rng.randint(1, 4)):
+            level = rng.choice(levels)
+            recipients = ["b"] if level is Tlp.RED and rng.random() < 0.5 else []
+            version = indicator(
+                random.Random(n), created=n, tlp=level, recipients=recipients or None
+            )
+            version = {
+                **version,
+                "id": base["id"],
+                "modified": new_version(base, n + step)["modified"],
+            }
+            pending.append((version, rng.choice(["a", "b"]), level, recipients))
+    rng.shuffle(pending)
+    while pending:
+        size = rng.randint(1, 5)
+        batch, pending = pending[:size], pending[size:]
+        for producer in ("a", "b"):
+            objs = [v for v, p, _, _ in batch if p == producer]
+            if objs:
+                status = store.add_objects(ROOT, coll, objs, producer=producer)
+                assert status["success_count"] == len(objs), status
+        for version, producer, level, recipients in batch:
+            stored[(version["id"], version["modified"])] = (level, producer, recipients)
+    for stix_id, modified in rng.sample(sorted(stored), len(stored) // 3):
+        flt = ObjectFilter.from_taxii({"match[version]": modified})
+        assert store.delete_objects(ROOT, coll, stix_id, DIRECTOR, flt) == 1
+        del stored[(stix_id, modified)]
+
+    newest = {}
+    for stix_id, modified in stored:
+        newest[stix_id] = max(newest.get(stix_id, ""), modified)
+    flagged = {
+        r[0] for r in sql(store, "SELECT stix_id || ' ' || version FROM objects WHERE superseded")
+    }
+    assert flagged == {f"{i} {m}" for i, m in stored if m < newest[i]}
+    for reader in (
+        DIRECTOR,
+        Reader(is_partner=True),
+        Reader(team="a"),
+        Reader(team="b"),
+        Reader(team="c"),
+    ):
+        expected: dict[str, str] = {}
+        for (stix_id, modified), (level, producer, recipients) in stored.items():
+            if may_read(reader, level, producer, recipients):
+                expected[stix_id] = max(expected.get(stix_id, ""), modified)
+        got = {(r.stix_id, r.version) for r in store.query(ROOT, coll, reader).rows}
+        assert got == set(expected.items()), reader

@@ -56,7 +56,7 @@ def test_a_new_store_is_at_the_newest_revision_and_matches_the_schema(store_url:
         pass
     engine = raw_engine(store_url)
     try:
-        assert migrate.current(engine) == migrate.head() == "0003"
+        assert migrate.current(engine) == migrate.head() == "0004"
         assert "ix_objects_stix_id" in indexes(engine, "objects")
         assert not {"ix_objects_tlp", "ix_objects_spec"} & indexes(engine, "objects")
         with engine.connect() as conn:
@@ -94,6 +94,17 @@ def lived_in(location: str) -> tuple[list[str], list[int]]:
     return [o["id"] for o in objects], [e.seq for e in events]
 
 
+ADDED = {"objects": {"superseded"}}
+"""Columns revisions after 1 added (revision 4: ``objects.superseded``)."""
+
+
+def superseded(engine: Engine) -> set[str]:
+    """The ids of the stored versions marked superseded."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT stix_id FROM objects WHERE superseded")).all()
+    return {r[0] for r in rows}
+
+
 PREVIOUS = ["revision 1", "before revisions were kept", "before revisions, no exercise yet"]
 
 
@@ -121,7 +132,7 @@ def test_a_store_of_the_previous_schema_opens_upgraded_with_its_data(
             assert "ix_objects_stix_id" in indexes(engine, "objects")
             if engine.dialect.name == "postgresql":
                 assert column_type(engine, "objects", "stix_id") == "TEXT"
-            after = [line for line in dump_store(store_url) if not line.startswith("INDEX")]
+            after = [line for line in dump_store(store_url, ADDED) if not line.startswith("INDEX")]
             after = [line for line in after if "alembic_version" not in line]
             if previous.endswith("no exercise yet"):
                 assert [x for x in after if "exercise_events" not in x] == before
@@ -129,6 +140,7 @@ def test_a_store_of_the_previous_schema_opens_upgraded_with_its_data(
             else:
                 assert after == before
                 assert [e.seq for e in EventLog(store).after(0)] == seqs
+            assert superseded(engine) == {ids[0]}  # revision 4 marked the older version
             # the data reads and grows as before: versions, TLP, users, statuses
             coll = store.team_collection(ROOT, "cert-de").id
             rows = store.query(ROOT, coll, DIRECTOR, ALL).rows
@@ -158,7 +170,7 @@ def test_a_store_from_a_newer_grapevine_is_refused_untouched(store_url: str) -> 
     finally:
         engine.dispose()
     before = dump_store(store_url)
-    with pytest.raises(StoreError, match=r"revision 0099.*up to 0003.*newer Grapevine"):
+    with pytest.raises(StoreError, match=r"revision 0099.*up to 0004.*newer Grapevine"):
         Store.open(store_url)
     assert dump_store(store_url) == before
 
@@ -203,9 +215,10 @@ def test_a_store_of_revision_2_opens_without_the_tlp_and_spec_indexes_data_intac
         before = [line for line in before if "alembic_version" not in line]
 
         with Store.open(store_url, ManualClock(EPOCH)) as store:
-            assert migrate.current(engine) == "0003"
+            assert migrate.current(engine) == migrate.head()
             assert not {"ix_objects_tlp", "ix_objects_spec"} & indexes(engine, "objects")
-            after = [line for line in dump_store(store_url) if not line.startswith("INDEX")]
+            assert superseded(engine) == {ids[0]}
+            after = [line for line in dump_store(store_url, ADDED) if not line.startswith("INDEX")]
             after = [line for line in after if "alembic_version" not in line]
             assert after == before
             assert [e.seq for e in EventLog(store).after(0)] == seqs
