@@ -18,6 +18,7 @@ What we add to waitress, per server (nothing global is changed):
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import ssl
 import threading
@@ -254,6 +255,19 @@ def tls_context(cert: str, key: str) -> ssl.SSLContext:
     except (OSError, ssl.SSLError) as exc:
         raise StoreError(f"cannot load --cert {cert} with --key {key}: {exc}") from None
     return context
+
+
+def settle_heap() -> None:
+    """Collect once, then move every object alive (modules, the app, the store's
+    engine) where the garbage collector no longer walks it (:func:`gc.freeze`).
+
+    Called once a server process has built its app, before it serves: a full
+    collection otherwise walks all of them every few hundred requests, and each such
+    pause (100-150 ms, measured on a full read of 100,000 objects) lands on one
+    client's page. Objects made later are collected as usual.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class TaxiiServer:

@@ -33,7 +33,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from indicators.taxii.config import ConnectionLimits
-from indicators.taxii.serving import tls_context
+from indicators.taxii.serving import settle_heap, tls_context
 
 GRACEFUL_TIMEOUT = 5
 """Seconds a stopping worker gets to finish its requests before it is killed."""
@@ -118,7 +118,9 @@ class WorkerServer(BaseApplication):
             self.cfg.set(name, value)
 
     def load(self) -> Callable[..., Any]:
-        return self._factory()
+        app = self._factory()
+        settle_heap()  # in the worker, once its app is built
+        return app
 
     def _ready(self, arbiter: Any) -> None:
         if self._on_ready is None:

@@ -37,7 +37,7 @@ from indicators.taxii.config import (
     ConnectionLimits,
     LoginLimits,
 )
-from indicators.taxii.serving import tls_context
+from indicators.taxii.serving import settle_heap, tls_context
 from range.commands import serve_exercise, serve_workers
 from range.commands.stores import open_or_create
 from range.errors import UsageError
@@ -252,6 +252,7 @@ def announce_at(url: str, config: ServerConfig, has_users: bool, out: TextIO) ->
 
 def serve_until_interrupted(server: TaxiiServer, store: Store) -> int:
     """Serve until Ctrl-C, then close the store; the exit status (0)."""
+    settle_heap()
     try:
         server.serve()
     except KeyboardInterrupt:

@@ -30,6 +30,7 @@ from typing import TextIO
 
 from indicators.store import Store
 from indicators.taxii import ServerConfig, TaxiiServer
+from indicators.taxii.serving import settle_heap
 from range.api.app import create_range_app
 from range.api.service import RangeService
 from range.bots.runner import BotRunner, create_accounts, make_bots
@@ -180,6 +181,7 @@ def run(
         announce_server(server, config, store, out)
         announce(exercise, bots, server, out)
         print("  Ctrl-C stops the exercise and the server.", file=out, flush=True)
+        settle_heap()
         try:
             server.serve()
         except KeyboardInterrupt:
