@@ -30,6 +30,7 @@ from indicators.store.query import ObjectFilter, QueryError
 from indicators.store.reader import (
     ApiRootInfo,
     CollectionInfo,
+    LoginFailure,
     ObjectRow,
     Page,
     StatusRecord,
@@ -42,6 +43,7 @@ __all__ = [
     "ApiRootInfo",
     "CollectionInfo",
     "CursorError",
+    "LoginFailure",
     "ObjectFilter",
     "ObjectRow",
     "Page",

@@ -77,6 +77,14 @@ class ObjectRow(NamedTuple):
         }
 
 
+class LoginFailure(NamedTuple):
+    """The wrong passwords counted for one user name or client address."""
+
+    failures: int
+    last_us: int
+    blocked_until_us: int
+
+
 @dataclass(frozen=True)
 class Page:
     """One page of a read: the rows, whether more follow, and the cursor to them."""
@@ -231,6 +239,17 @@ class StoreReader:
         if row is None:
             return None
         return User(name=row.name, role=Role(row.role), team=row.team), row.password_hash
+
+    def login_failure(self, kind: str, key: str) -> LoginFailure | None:
+        """The wrong passwords counted for ``key`` of ``kind`` (``name``, ``address``)."""
+        t = schema.login_failures
+        with self._read.connect() as conn:
+            row = conn.execute(
+                select(t.c.failures, t.c.last_us, t.c.blocked_until_us).where(
+                    t.c.kind == kind, t.c.key == key
+                )
+            ).first()
+        return LoginFailure(*row) if row is not None else None
 
     def users(self) -> list[User]:
         """Every user, by name."""

@@ -144,6 +144,19 @@ object_recipients = _object_link("object_recipients", "team", "ix_recipients_tea
 OBJECT_LINKS = (object_markings, object_extensions, object_recipients)
 """The tables that hang off an object version's row (deleted along with it)."""
 
+login_failures = Table(
+    "login_failures",
+    metadata,
+    # wrong passwords per user name (kind "name") or client address ("address"),
+    # counted here when several processes serve the store (gunicorn workers), so that
+    # each does not grant its own allowance (see indicators.taxii.throttle)
+    Column("kind", String(16), primary_key=True),
+    Column("key", Text, primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_us", BigInteger, nullable=False),
+    Column("blocked_until_us", BigInteger, nullable=False),
+)
+
 statuses = Table(
     "statuses",
     metadata,

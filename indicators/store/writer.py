@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -38,7 +38,7 @@ from indicators.store.imports import (
 )
 from indicators.store.ingest import Prepared, describe_version, prepare
 from indicators.store.query import ObjectFilter, where_clauses
-from indicators.store.reader import ApiRootInfo, CollectionInfo, StoreReader
+from indicators.store.reader import ApiRootInfo, CollectionInfo, LoginFailure, StoreReader
 from indicators.store.timestamps import format_us, to_us
 from indicators.tlp import DEFAULT_LEVEL, Reader, Tlp, level_of, marking_level
 from indicators.users import Role, User, check_name, team_identity_id
@@ -241,6 +241,41 @@ class StoreWriter(StoreReader):
             ).rowcount
         if not done:
             raise NotFoundError(f"user {name!r} not found")
+
+    # -- login failures ------------------------------------------------------------------
+
+    def count_login_failure(
+        self,
+        kind: str,
+        key: str,
+        count: Callable[[LoginFailure | None], LoginFailure],
+        forget_before_us: int,
+    ) -> LoginFailure:
+        """One more wrong password for ``key`` of ``kind``: ``count`` turns the stored
+        record (``None``: none yet) into the new one, in a transaction other processes
+        wait for; records last changed before ``forget_before_us`` are dropped."""
+        t = schema.login_failures
+        with self._write.begin() as conn:
+            write_lock(conn, "logins")
+            conn.execute(delete(t).where(t.c.last_us < forget_before_us))
+            row = conn.execute(
+                select(t.c.failures, t.c.last_us, t.c.blocked_until_us).where(
+                    t.c.kind == kind, t.c.key == key
+                )
+            ).first()
+            new = count(LoginFailure(*row) if row is not None else None)
+            values = new._asdict()
+            if row is None:
+                conn.execute(insert(t).values(kind=kind, key=key, **values))
+            else:
+                conn.execute(update(t).where(t.c.kind == kind, t.c.key == key).values(**values))
+        return new
+
+    def clear_login_failures(self, kind: str, key: str) -> None:
+        """Forget the wrong passwords counted for ``key`` of ``kind``."""
+        t = schema.login_failures
+        with self._write.begin() as conn:
+            conn.execute(delete(t).where(t.c.kind == kind, t.c.key == key))
 
     # -- objects ----------------------------------------------------------------------
 

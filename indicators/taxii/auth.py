@@ -40,10 +40,10 @@ from collections.abc import Callable, Iterator, Mapping
 
 from flask import g, request
 
-from indicators.store import StoreReader
+from indicators.store import Store, StoreReader
 from indicators.taxii.config import LoginLimits
 from indicators.taxii.errors import TaxiiError
-from indicators.taxii.throttle import Backoff
+from indicators.taxii.throttle import Backoff, StoredBackoff
 from indicators.users import PasswordPolicy, User
 
 REALM = "Grapevine TAXII"
@@ -67,8 +67,14 @@ class Authenticator:
         self._key = secrets.token_bytes(32)
         self._verified: dict[str, tuple[str, bytes]] = {}
         self._lock = threading.Lock()
-        self._names = Backoff(limits, clock)
-        self._addresses = Backoff(limits, clock)
+        self._names: Backoff | StoredBackoff
+        self._addresses: Backoff | StoredBackoff
+        if limits.shared and isinstance(store, Store):
+            self._names = StoredBackoff(store, "name", limits)
+            self._addresses = StoredBackoff(store, "address", limits)
+        else:
+            self._names = Backoff(limits, clock)
+            self._addresses = Backoff(limits, clock)
         self._checks = threading.BoundedSemaphore(limits.concurrent_checks)
         self._limits = limits
         self._queued = 0

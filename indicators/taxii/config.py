@@ -66,6 +66,9 @@ class LoginLimits:
     concurrent_checks: int = 2
     queued_checks: int = 32
     check_wait: float = 10.0
+    shared: bool = False
+    """Count wrong passwords in the store rather than in the process: set when several
+    processes serve the store (``--workers``), so the back-off holds across them."""
 
     def __post_init__(self) -> None:
         if self.free_failures < 1 or self.concurrent_checks < 1:

@@ -121,6 +121,8 @@ def run(
     """Serve with ``args.workers`` processes until interrupted; the exit status.
     ``announce`` prints where TAXII is (and how to add users)."""
     check(args.workers, config.db)
+    if args.workers > 1:  # one back-off for all the workers, not an allowance each
+        config = dataclasses.replace(config, logins=dataclasses.replace(config.logins, shared=True))
     if args.scenario:
         return _run_exercise(args, config, announce, out)
     return _run_taxii(args, config, announce, out)

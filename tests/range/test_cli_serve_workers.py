@@ -10,6 +10,7 @@ and API rules still hold. A SQLite store refuses more than one worker.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 import socket
@@ -181,6 +182,32 @@ def test_taxii_tlp_holds_through_the_workers(pg_store):
         wrong = requests.get(objects, auth=("partner", "nope"), headers={"Accept": TAXII},
                              timeout=30)  # fmt: skip
         assert wrong.status_code == 401
+    finally:
+        assert stop(proc) == 0
+
+
+def test_wrong_passwords_back_off_across_the_workers(pg_store):
+    """Each wrong password on a connection of its own, so spread over the workers: the
+    back-off starts after --login-failures of them in all, not that many per worker."""
+    url, collection_id = pg_store
+    proc, lines = launch(
+        "serve", "--db", url, "--port", "0", "--workers", str(WORKERS), "--login-failures", "3"
+    )
+    try:
+        objects = f"{_server_url(lines)}grapevine/collections/{collection_id}/objects/"
+        answers = [
+            requests.get(objects, auth=("partner", f"guess {n}"), headers={"Accept": TAXII},
+                         timeout=30).status_code
+            for n in range(4)
+        ]  # fmt: skip
+        assert answers == [401, 401, 401, 429]
+        # counted in the store, where every worker reads them (which worker took which
+        # connection is the kernel's choice: often the same one)
+        with Store.open(url) as store:
+            name = store.login_failure("name", hashlib.sha256(b"partner").hexdigest())
+            address = store.login_failure("address", hashlib.sha256(b"127.0.0.1").hexdigest())
+        assert name is not None and name.failures == 3
+        assert address is not None and address.failures == 3
     finally:
         assert stop(proc) == 0
 
