@@ -32,6 +32,7 @@ Loopback only, bounded in requests and seconds, and it stops by itself.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import ipaddress
 import math
 import os
@@ -441,6 +442,7 @@ class ServerProcess:
             stderr=self._out,
             text=True,
             start_new_session=True,  # a Ctrl-C at the terminal is ours to pass on
+            preexec_fn=_stop_with_parent(),
         )
         self._lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._pump, name="loadtest-server-output", daemon=True).start()
@@ -495,6 +497,19 @@ class ServerProcess:
                 self.process.wait(timeout=10)
         self._out.close()
         return self.process.returncode
+
+
+def _stop_with_parent() -> Callable[[], None] | None:
+    """For ``preexec_fn``: a function that makes Linux send the child SIGINT (Ctrl-C,
+    which it handles by stopping cleanly) if this process dies first, even by
+    SIGKILL. ``None`` where there is no ``prctl`` (the parent's ``finally`` still stops
+    the child whenever it can). libc is loaded here, in the parent: between fork and
+    exec the child may only make the call."""
+    try:
+        prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return lambda: prctl(1, signal.SIGINT)  # PR_SET_PDEATHSIG
 
 
 def resident_bytes(pids: list[int], field: str = "VmRSS") -> int | None:
@@ -728,11 +743,13 @@ def run_load(plan: LoadPlan, scenario_teams: list[str], out: TextIO | None = Non
             sampler.start()
             result = _drive(plan, base, accounts, server, clients, say)
         finally:
-            for client in clients:
-                client.close()
-            if sampler is not None:
-                sampler.finish()
-            exit_status = server.stop()
+            try:
+                for client in clients:
+                    client.close()
+                if sampler is not None:
+                    sampler.finish()
+            finally:
+                exit_status = server.stop()  # whatever failed above
         result.memory = sampler.samples if sampler else []
         result.server_exit = exit_status
         result.store = "PostgreSQL" if is_url(db) else "SQLite"

@@ -22,7 +22,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from range.commands.play import DEFAULT_SCENARIO
+from range.commands.play import DEFAULT_SCENARIO, sigterm_as_interrupt
 from range.commands.scenario import open_scenario
 from range.commands.serve_exercise import parse_speed
 from range.load import LoadPlan, run_load
@@ -119,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
         db=args.db,
         workers=args.workers,
     )
-    result = run_load(plan, scenario.team_ids(), out=sys.stderr)
+    with sigterm_as_interrupt():  # the server stops with us
+        result = run_load(plan, scenario.team_ids(), out=sys.stderr)
     report = result.markdown()
     print(report, end="")
     if args.report:

@@ -10,9 +10,11 @@ objects (a deliberately wrong TAXII server on loopback).
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -182,3 +184,40 @@ def test_the_partner_checks_catch_repeated_lost_and_leaked_objects(wrong_server:
     assert any("TLP:RED" in text for text in findings.examples)
     assert any("never received" in text for text in findings.examples)
     assert recorder.kinds["TAXII poll"].statuses == {"200": 2}
+
+
+def test_the_server_stops_when_the_load_test_is_killed() -> None:
+    """Even by SIGKILL (no clean-up of its own runs): nothing is left listening."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "range.cli", "loadtest", str(TINY), *ARGS, "--seconds", "300"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        server = None
+        for line in proc.stderr:
+            found = re.search(r"\(pid (\d+)\)", line)
+            if found:
+                server = int(found.group(1))
+                break
+        assert server is not None
+        assert Path(f"/proc/{server}").exists()
+        proc.kill()
+        proc.wait(30)
+        deadline = time.monotonic() + 30
+        while _running(server) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _running(server)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)
+
+
+def _running(pid: int) -> bool:
+    try:
+        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
