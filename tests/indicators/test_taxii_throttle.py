@@ -25,7 +25,11 @@ class Clock:
 
 def test_free_failures_cost_nothing_then_waits_double_up_to_the_maximum() -> None:
     clock = Clock()
-    backoff = Backoff(LIMITS, clock)
+    assert_policy(Backoff(LIMITS, clock), clock)
+
+
+def assert_policy(backoff: Backoff | StoredBackoff, clock: Clock) -> None:
+    """Free failures, then waits doubling up to the maximum; keys apart."""
     for _ in range(2):
         backoff.failed("x")
         assert backoff.retry_after("x") == 0
@@ -74,17 +78,7 @@ def test_stored_counts_follow_the_same_policy(stores: tuple[Store, Store]) -> No
     clock = Clock()
     clock.now = 1_800_000_000.0
     backoff = StoredBackoff(stores[0], "name", LIMITS, clock)
-    for _ in range(2):
-        backoff.failed("x")
-        assert backoff.retry_after("x") == 0
-    waits = []
-    for _ in range(6):
-        backoff.failed("x")
-        waits.append(backoff.retry_after("x"))
-        clock.now += waits[-1]
-        assert backoff.retry_after("x") == 0
-    assert waits == [1, 2, 4, 8, 8, 8]
-    assert backoff.retry_after("y") == 0
+    assert_policy(backoff, clock)
     clock.now += 101
     assert backoff.failed("x") == 1  # forgotten
     backoff.succeeded("x")
