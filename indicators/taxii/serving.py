@@ -327,11 +327,13 @@ class TaxiiServer:
             while not self._stopping.is_set():
                 wasyncore.loop(timeout=1.0, use_poll=True, map=server._map, count=1)
         finally:
+            # requests still being served finish first (5 s at most): closing the
+            # server closes the trigger they pull when they are done (EBADF, logged)
+            server.task_dispatcher.shutdown(timeout=5)
             for channel in list(server._map.values()):
                 if channel is not server:
                     channel.close()
             server.close()
-            server.task_dispatcher.shutdown(timeout=5)
 
     def start(self) -> TaxiiServer:
         """Serve on a background daemon thread; returns ``self``."""

@@ -390,7 +390,7 @@ def paged_rows(
         ratio += f"; {result['seconds'] / med['seconds']:.2f}x medallion"
     row = {
         "measure": f"{label}: every page, limit={PAGE} (s)",
-        "grapevine": f"{result['seconds']:.2f}",
+        "grapevine": f"{result['seconds']:.3f}",
         "reference": reference,
         "ratio": ratio,
         "server peak MiB": result.get("peak"),
