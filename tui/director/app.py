@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from textual.app import ComposeResult, SystemCommand
+from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from range.api.models import EventPage, ExerciseView, Scoreboard, TimelineEntry
@@ -35,9 +34,9 @@ from tui.director.sitreps import SitrepsPane
 from tui.director.status import DirectorStatus
 from tui.director.teams import TeamsPane
 from tui.director.timeline import TimelinePane
-from tui.widgets.client_app import ClientApp, all_events
+from tui.widgets.client_app import ClientApp, PaletteEntry, Tab, all_events
 
-TABS: tuple[tuple[str, str, type, str], ...] = (
+TABS: tuple[Tab, ...] = (
     # id, title, pane, what gets the focus
     ("timeline", "Timeline", TimelinePane, "#timeline-table"),
     ("teams", "Teams", TeamsPane, "#teams-table"),
@@ -46,7 +45,7 @@ TABS: tuple[tuple[str, str, type, str], ...] = (
     ("messages", "Messages", MessagesPane, "#message-text"),
 )
 
-PALETTE: tuple[tuple[str, str, str, str], ...] = (
+PALETTE: tuple[PaletteEntry, ...] = (
     # title, help, tab, pane action
     ("Start exercise", "Start the exercise (s on the timeline)", "timeline", "start"),
     ("Pause exercise", "Pause simulated time (p)", "timeline", "pause"),
@@ -86,6 +85,9 @@ class DirectorApp(ClientApp):
     CSS_PATH = "director.tcss"
     AUTO_FOCUS = "#timeline-table"
     TITLE = "Grapevine director console"
+    TABS = TABS
+    PALETTE = PALETTE
+    PARTS = PARTS
     BINDINGS = [
         *(
             Binding(f"f{i}", f"show_tab('{tab}')", title, show=False)
@@ -101,11 +103,6 @@ class DirectorApp(ClientApp):
         super().__init__(client, poll_wait=poll_wait)
         self.clock_every = clock_every
         self.overview = Overview()
-        self.loaded = False
-        """True once the first snapshot is on screen and the first tab is shown (tests
-        wait for it)."""
-        self._data_shown = False
-        self._tab_shown = False
 
     # -- layout ----------------------------------------------------------------------
 
@@ -121,35 +118,6 @@ class DirectorApp(ClientApp):
         """Start reading once the first frame is up (every widget mounted)."""
         self.load()
         self.set_interval(self.clock_every, partial(self.refresh_part, "exercise"))
-
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        self._tab_shown = True
-        self.loaded = self._data_shown
-        focus = {tab: selector for tab, _, _, selector in TABS}
-        for widget in self.query(focus.get(event.pane.id or "", "#none")):  # none while closing
-            widget.focus()
-
-    def action_show_tab(self, tab: str) -> None:
-        self.query_one("#tabs", TabbedContent).active = tab
-
-    def action_reload(self) -> None:
-        for part in PARTS:
-            self.refresh_part(part)
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        for i, (tab, title, _, _) in enumerate(TABS, start=1):
-            yield SystemCommand(
-                f"Go to {title}", f"Show the {title} tab (F{i})", partial(self.action_show_tab, tab)
-            )
-        for title, help_text, tab, action in PALETTE:
-            yield SystemCommand(title, help_text, partial(self._palette, tab, action))
-        yield SystemCommand("Reload everything", "Read every list again (F9)", self.action_reload)
-        yield SystemCommand("Toggle light/dark", "Switch theme (F10)", self.action_toggle_theme)
-
-    def _palette(self, tab: str, action: str) -> None:
-        self.action_show_tab(tab)
-        getattr(self.query_one(f"#{tab}-pane"), f"action_{action}")()
 
     # -- reading -------------------------------------------------------------------------
 
@@ -169,8 +137,7 @@ class DirectorApp(ClientApp):
         self.show_timeline(snapshot.timeline)
         self.show_scoreboard(snapshot.scoreboard)
         self.show_link(Link("up"))
-        self._data_shown = True
-        self.loaded = self._tab_shown
+        self.data_shown()
         self.follow(snapshot.cursor)
 
     def refresh_part(self, part: str) -> None:

@@ -11,18 +11,14 @@ follow worker retries with back-off, and everything is read again once it is bac
 
 from __future__ import annotations
 
-import contextlib
 import gc
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.css.query import NoMatches
-from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from range.api.models import (
@@ -33,8 +29,8 @@ from range.api.models import (
     TeamScore,
 )
 from range.events import Event
-from tui.client import Backoff, ConsoleClient, Link, SharedIndicator
-from tui.errors import ClientError, ConnectionLostError
+from tui.client import ConsoleClient, Link, SharedIndicator
+from tui.errors import ClientError
 from tui.team.alerts import AlertFeed, AlertRow
 from tui.team.briefing import BriefingPane
 from tui.team.cells import source_address
@@ -45,11 +41,9 @@ from tui.team.score import ScorePanel
 from tui.team.status import StatusLine
 from tui.team.traffic import Search, TrafficView, alert_window
 from tui.team.workbench import Workbench
-from tui.widgets.ui_calls import UiCalls, run_on_ui
+from tui.widgets.client_app import ClientApp, PaletteEntry, Tab
 
-T = TypeVar("T")
-
-TABS: tuple[tuple[str, str, type, str], ...] = (
+TABS: tuple[Tab, ...] = (
     # id, title, pane, what gets the focus
     ("alerts", "Alerts", AlertFeed, "#alert-table"),
     ("traffic", "Traffic", TrafficView, "#filter-address"),
@@ -60,7 +54,7 @@ TABS: tuple[tuple[str, str, type, str], ...] = (
     ("briefing", "Briefing", BriefingPane, "#briefing-scroll"),
 )
 
-PALETTE: tuple[tuple[str, str, str, str], ...] = (
+PALETTE: tuple[PaletteEntry, ...] = (
     # title, help, tab, pane action
     ("Acknowledge alert", "Acknowledge the highlighted alert (a)", "alerts", "acknowledge"),
     (
@@ -111,8 +105,6 @@ PALETTE: tuple[tuple[str, str, str, str], ...] = (
 )
 
 PARTS = ("exercise", "indicators", "responses", "score", "shared", "traffic")
-COALESCE = 0.3
-"""Seconds during which list refreshes asked for by events are gathered into one."""
 
 
 @dataclass
@@ -128,10 +120,13 @@ class Snapshot:
     cursor: int = 0
 
 
-class TeamApp(UiCalls, App[None]):
+class TeamApp(ClientApp):
     CSS_PATH = "team.tcss"
     AUTO_FOCUS = "#alert-table"
     TITLE = "Grapevine team console"
+    TABS = TABS
+    PALETTE = PALETTE
+    PARTS = PARTS
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
     BINDINGS = [
@@ -157,22 +152,12 @@ class TeamApp(UiCalls, App[None]):
     ) -> None:
         """``guide``: a first-time player, shown the briefing first and the help as
         they leave it."""
-        super().__init__()
-        self.client = client
-        self.poll_wait = poll_wait
+        super().__init__(client, poll_wait=poll_wait)
         self.shared_every = shared_every
         self.clock_every = clock_every
         self.team: str | None = None
         self.indicator_names: dict[str, str] = {}
         self.deployed: set[str] = set()
-        self.loaded = False
-        """True once the first snapshot is on screen and the first tab is shown (tests
-        wait for it)."""
-        self._data_shown = False
-        self._tab_shown = False
-        self._stop = threading.Event()
-        self._dirty: set[str] = set()
-        self._flush_pending = False
         self.guide = guide
         self.first_tab = "briefing" if guide else "alerts"
         """The tab shown first (what has the focus first must be on it)."""
@@ -191,16 +176,6 @@ class TeamApp(UiCalls, App[None]):
                     yield pane(id=f"{tab}-pane")
         yield Footer(compact=True)  # every key fits at 80 columns (see team.tcss)
 
-    @property
-    def main(self) -> Screen:
-        """The console's screen (queries go there, not to the help over it)."""
-        if not self.screen_stack:  # closing
-            raise NoMatches("the console is closing")
-        return self.screen_stack[0]
-
-    def pane(self, cls: type[T]) -> T:
-        return self.main.query_one(cls)  # type: ignore[arg-type]
-
     def on_ready(self) -> None:
         """Start reading once the first frame is up (every widget mounted)."""
         self.load()
@@ -208,23 +183,10 @@ class TeamApp(UiCalls, App[None]):
         self.set_interval(self.shared_every, partial(self.refresh_part, "shared"))
 
     def on_unmount(self) -> None:
-        self._stop.set()
+        super().on_unmount()
         gc.unfreeze()
 
-    async def action_quit(self) -> None:
-        """Quit at once: the feed's long-poll runs on a daemon thread nobody waits for."""
-        self._stop.set()
-        self.exit()
-
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        if not self.screen_stack:  # closing
-            return
-        self._tab_shown = True
-        self.loaded = self._data_shown
-        focus = {tab: selector for tab, _, _, selector in TABS}
-        tab = event.pane.id or ""
-        for widget in self.main.query(focus.get(tab, "#none")):  # none while closing
-            widget.focus()
+    def tab_opened(self, tab: str) -> None:
         if tab == "traffic" and self.loaded:
             self.pane(TrafficView).opened()
         if self.guide and not self.guided and tab != "briefing":
@@ -237,90 +199,19 @@ class TeamApp(UiCalls, App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
-    def action_show_tab(self, tab: str) -> None:
-        self.main.query_one("#tabs", TabbedContent).active = tab
-
-    def action_toggle_theme(self) -> None:
-        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
-
-    def action_reload(self) -> None:
-        for part in PARTS:
-            self.refresh_part(part)
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        for i, (tab, title, _, _) in enumerate(TABS, start=1):
-            yield SystemCommand(
-                f"Go to {title}", f"Show the {title} tab (F{i})", partial(self.action_show_tab, tab)
-            )
-        for title, help_text, tab, action in PALETTE:
-            yield SystemCommand(title, help_text, partial(self._palette, tab, action))
+    def more_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand("Help: keys", "What every key does (? or F8)", self.action_help)
-        yield SystemCommand("Reload everything", "Read every list again (F9)", self.action_reload)
-        yield SystemCommand("Toggle light/dark", "Switch theme (F10)", self.action_toggle_theme)
-
-    def _palette(self, tab: str, action: str) -> None:
-        self.action_show_tab(tab)
-        pane = self.main.query_one(f"#{tab}-pane")
-        getattr(pane, f"action_{action}")()
 
     # -- running client calls ----------------------------------------------------------
 
-    def act(
-        self,
-        what: str,
-        call: Callable[[ConsoleClient], T],
-        done: Callable[[T], Any],
-        *,
-        group: str = "actions",
-        background: bool = False,
-    ) -> None:
-        """Run ``call(client)`` in a thread worker; ``done(result)`` on the UI thread
-        once the server answered, or a notification saying what was refused and why.
-        A ``background`` read that finds the server away says nothing: the status line
-        already does, and everything is read again once it is back."""
-
-        def job() -> None:
-            try:
-                result = call(self.client)
-            except ConnectionLostError as exc:
-                if not background:
-                    self._from_thread(self.refused, what, exc)
-                return
-            except ClientError as exc:
-                self._from_thread(self.refused, what, exc)
-                return
-            self._from_thread(done, result)
-
-        self.run_worker(job, name=what, group=group, thread=True, exclusive=group != "actions")
-
-    def _from_thread(self, callback: Callable[..., Any], *args: Any) -> None:
-        """Run ``callback(*args)`` on the UI thread, unless the console is closing."""
-
-        def guarded() -> None:
-            # the layout is fixed, so a widget can be missing only while closing
-            with contextlib.suppress(NoMatches):
-                callback(*args)
-
-        if not self._stop.is_set():
-            run_on_ui(self, guarded)
-
     def refused(self, what: str, error: ClientError) -> None:
-        if isinstance(error, ConnectionLostError):
-            message = (
-                f"{what}: NOT DONE, no answer from the server (see the status line);"
-                " what you typed is kept, try again once it says connected"
-            )
-        else:
-            where = f"{error.field}: " if error.field else ""
-            message = f"{what} refused ({error.status}): {where}{error.detail}"
-        self.notify(message, severity="error", timeout=8, markup=False)
+        super().refused(what, error)
         if error.position is not None:
             self.pane(Workbench).refused(error)
 
     # -- reading -------------------------------------------------------------------------
 
-    def _read_all(self) -> Snapshot:
+    def read_everything(self) -> Snapshot:
         client = self.client
         exercise = client.exercise()
         self.team = client.team
@@ -338,28 +229,7 @@ class TeamApp(UiCalls, App[None]):
                 return snapshot
             snapshot.cursor = page.last_seq
 
-    def load(self) -> None:
-        """Read everything (retrying while the server is away), then follow events, on
-        a daemon thread: quitting never waits for it."""
-        threading.Thread(target=self._load, name="team-load", daemon=True).start()
-
-    def _load(self) -> None:
-        backoff = Backoff()
-        while not self._stop.is_set():
-            try:
-                snapshot = self._read_all()
-            except ConnectionLostError as exc:
-                delay = backoff.next()
-                self._from_thread(self.show_link, Link("down", delay, exc.detail))
-                self._stop.wait(delay)
-                continue
-            except ClientError as exc:
-                self._from_thread(self.refused, "connect", exc)
-                return
-            self._from_thread(self._loaded, snapshot)
-            return
-
-    def _loaded(self, snapshot: Snapshot) -> None:
+    def show_everything(self, snapshot: Snapshot) -> None:
         self.show_exercise(snapshot.exercise)
         self.show_indicators(snapshot.indicators)
         self.show_shared(snapshot.shared)
@@ -367,31 +237,12 @@ class TeamApp(UiCalls, App[None]):
         self.pane(ScorePanel).show(snapshot.score)
         self.apply_events(snapshot.events, live=False)
         self.show_link(Link("up"))
-        self._data_shown = True
-        self.loaded = self._tab_shown
+        self.data_shown()
         self.follow(snapshot.cursor)
         # Everything up to here lives as long as the console: out of the collector's
         # sight, a full collection no longer walks it (those stopped the frames for
         # 100-400 ms while the alerts came in); given back when the console closes.
         gc.freeze()
-
-    def follow(self, after: int) -> None:
-        """Follow the event log after ``after`` on a daemon thread (its long-poll may be
-        in flight when the console quits; nobody waits for it)."""
-        thread = threading.Thread(target=self._follow, args=(after,), name="team-follow")
-        thread.daemon = True
-        thread.start()
-
-    def _follow(self, after: int) -> None:
-        for item in self.client.follow(after, self._stop, wait=self.poll_wait):
-            if self._stop.is_set():
-                return
-            if isinstance(item, Link):
-                self._from_thread(self.show_link, item)
-                if item.state == "up":
-                    self._from_thread(self.action_reload)
-            else:
-                self._from_thread(self.apply_page, item)
 
     def refresh_part(self, part: str) -> None:
         """Read one list again (``exercise``, ``indicators``, ``responses``, ``score``,
@@ -418,19 +269,6 @@ class TeamApp(UiCalls, App[None]):
         }
         call, show = calls[part], shows[part]
         self.act(f"read {part}", call, show, group=f"read-{part}", background=True)
-
-    def refresh_soon(self, *parts: str) -> None:
-        """Refresh ``parts`` once after :data:`COALESCE` seconds (bursts of events)."""
-        self._dirty.update(parts)
-        if not self._flush_pending:
-            self._flush_pending = True
-            self.set_timer(COALESCE, self._refresh_dirty)
-
-    def _refresh_dirty(self) -> None:
-        self._flush_pending = False
-        dirty, self._dirty = self._dirty, set()
-        for part in sorted(dirty):
-            self.refresh_part(part)
 
     # -- showing ---------------------------------------------------------------------------
 

@@ -4,6 +4,8 @@ each action checked on the screen and in the server's state through the API."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import Awaitable, Callable
 
 from textual.pilot import Pilot
@@ -293,3 +295,26 @@ def test_connection_loss_shows_and_reconnects(started: RangeHarness, client_for)
         await until(pilot, lambda: any("back" in x for x in log.lines), "the event after it")
 
     run(client_for("director"), body)
+
+
+def test_quit_does_not_wait_for_the_long_poll(started: RangeHarness, client_for):
+    """The director console's feed is a daemon thread too (ClientApp): ctrl+q while a
+    long-poll waits on the server quits at once."""
+    client = client_for("director")
+    pressed = []
+
+    async def main() -> None:
+        app = DirectorApp(client, poll_wait=8.0)
+        async with app.run_test() as pilot:
+            await until(pilot, lambda: app.loaded, "the console to load")
+            await until(
+                pilot,
+                lambda: any(t.name == "console-follow" for t in threading.enumerate()),
+                "the long-poll",
+            )
+            pressed.append(time.monotonic())
+            await pilot.press("ctrl+q")
+
+    asyncio.run(main())  # waits for the executor's threads as it ends
+    assert time.monotonic() - pressed[0] < 1.0
+    ok(started.post("director", "/director/messages", {"text": "bye"}))  # ends the long-poll

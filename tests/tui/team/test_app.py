@@ -489,7 +489,7 @@ def test_quit_does_not_wait_for_the_long_poll(started: RangeHarness, client_for)
             await until(pilot, lambda: app.loaded, "the console to load")
             await until(
                 pilot,
-                lambda: any(t.name == "team-follow" for t in threading.enumerate()),
+                lambda: any(t.name == "console-follow" for t in threading.enumerate()),
                 "the long-poll",
             )
             pressed.append(time.monotonic())
