@@ -4,10 +4,13 @@ a condition on a running app (no fixed sleeps)."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
 
 from tests.indicators.conftest import PASSWORD
@@ -42,3 +45,25 @@ async def until(pilot: Pilot, condition: Callable[[], object], what: str) -> Non
         if time.monotonic() > deadline:
             raise AssertionError(f"waited {DEADLINE}s for {what}")
         await pilot.pause(0.02)
+
+
+def quits_at_once(app: App, started: RangeHarness) -> None:
+    """Run ``app`` (a console over ``started``) until its event feed's long-poll waits
+    on the server, press ctrl+q, and check it quit within a second, not waiting for
+    the long-poll."""
+    pressed = []
+
+    async def main() -> None:
+        async with app.run_test() as pilot:
+            await until(pilot, lambda: app.loaded, "the console to load")  # type: ignore[attr-defined]
+            await until(
+                pilot,
+                lambda: any(t.name == "console-follow" for t in threading.enumerate()),
+                "the long-poll",
+            )
+            pressed.append(time.monotonic())
+            await pilot.press("ctrl+q")
+
+    asyncio.run(main())  # waits for the executor's threads as it ends
+    assert time.monotonic() - pressed[0] < 1.0
+    started.post("director", "/director/messages", {"text": "bye"})  # ends the long-poll

@@ -4,8 +4,6 @@ each action checked on the screen and in the server's state through the API."""
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from collections.abc import Awaitable, Callable
 
 from textual.pilot import Pilot
@@ -14,7 +12,7 @@ from textual.widgets import DataTable, Input, Log, Select, Static
 from indicators.taxii import ServerConfig, TaxiiServer
 from range.api.app import create_range_app
 from tests.range.api.conftest import RangeHarness, ok
-from tests.tui.conftest import until
+from tests.tui.conftest import quits_at_once, until
 from tui.client import ConsoleClient
 from tui.director.app import DirectorApp
 from tui.team.cells import clock
@@ -298,23 +296,4 @@ def test_connection_loss_shows_and_reconnects(started: RangeHarness, client_for)
 
 
 def test_quit_does_not_wait_for_the_long_poll(started: RangeHarness, client_for):
-    """The director console's feed is a daemon thread too (ClientApp): ctrl+q while a
-    long-poll waits on the server quits at once."""
-    client = client_for("director")
-    pressed = []
-
-    async def main() -> None:
-        app = DirectorApp(client, poll_wait=8.0)
-        async with app.run_test() as pilot:
-            await until(pilot, lambda: app.loaded, "the console to load")
-            await until(
-                pilot,
-                lambda: any(t.name == "console-follow" for t in threading.enumerate()),
-                "the long-poll",
-            )
-            pressed.append(time.monotonic())
-            await pilot.press("ctrl+q")
-
-    asyncio.run(main())  # waits for the executor's threads as it ends
-    assert time.monotonic() - pressed[0] < 1.0
-    ok(started.post("director", "/director/messages", {"text": "bye"}))  # ends the long-poll
+    quits_at_once(DirectorApp(client_for("director"), poll_wait=8.0), started)

@@ -4,7 +4,6 @@ each action checked on the screen and in the server's state through the API."""
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import Awaitable, Callable
 
@@ -17,7 +16,7 @@ from indicators.taxii import ServerConfig, TaxiiServer
 from indicators.tlp import Tlp
 from range.api.app import create_range_app
 from tests.range.api.conftest import RangeHarness, ok
-from tests.tui.conftest import until
+from tests.tui.conftest import quits_at_once, until
 from tui.client import ConsoleClient
 from tui.team.alerts import AlertFeed
 from tui.team.app import PALETTE, TABS, TeamApp
@@ -480,24 +479,7 @@ def test_connection_loss_shown_refused_and_recovered(started: RangeHarness, clie
 
 
 def test_quit_does_not_wait_for_the_long_poll(started: RangeHarness, client_for):
-    client = client_for("ee-analyst")
-    pressed = []
-
-    async def main() -> None:
-        app = TeamApp(client, poll_wait=8.0)
-        async with app.run_test() as pilot:
-            await until(pilot, lambda: app.loaded, "the console to load")
-            await until(
-                pilot,
-                lambda: any(t.name == "console-follow" for t in threading.enumerate()),
-                "the long-poll",
-            )
-            pressed.append(time.monotonic())
-            await pilot.press("ctrl+q")
-
-    asyncio.run(main())  # waits for the executor's threads as it ends
-    assert time.monotonic() - pressed[0] < 1.0
-    ok(started.post("director", "/director/messages", {"text": "bye"}))  # ends the long-poll
+    quits_at_once(TeamApp(client_for("ee-analyst"), poll_wait=8.0), started)
 
 
 def test_tab_leaves_the_pattern_editor_for_the_name(started: RangeHarness, client_for):
