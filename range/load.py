@@ -70,6 +70,8 @@ TAXII = "application/taxii+json;version=2.1"
 STIX = "application/stix+json;version=2.1"
 TIMEOUT = 30.0
 """Seconds a request may take before it counts as an error (``timeout``)."""
+RETRIES = 5
+"""Times a request answered ``503`` with ``Retry-After`` is tried again."""
 READY_TIMEOUT = 120.0
 """Seconds the server has to announce itself."""
 PARTNER = Reader(is_partner=True)
@@ -169,6 +171,7 @@ class Recorder:
         self.findings = Findings()
         self.received = 0
         self.published = 0
+        self.retried = 0
 
     def take(self) -> bool:
         """One request from the budget; ``False`` (and everyone stops) when it is
@@ -212,21 +215,46 @@ class Client:
         self, recorder: Recorder | None, kind: str, method: str, url: str, **kw: Any
     ) -> requests.Response | None:
         """One timed request (recorded under ``kind`` unless ``recorder`` is None); the
-        response, or None when it failed to arrive."""
+        response, or None when it failed to arrive.
+
+        As a well-behaved client does, a ``503`` with ``Retry-After`` (the server's
+        back-pressure while it checks other passwords) is retried after that many
+        seconds, :data:`RETRIES` times at most; the retries are counted apart
+        (:attr:`Recorder.retried`), the request's time includes the waits."""
         begun = time.perf_counter()
-        try:
-            response = self.http.request(method, url, timeout=TIMEOUT, **kw)
-            status = str(response.status_code)
-        except requests.Timeout:
-            response, status = None, "timeout"
-        except requests.RequestException as exc:
-            response, status = None, type(exc).__name__
+        for attempt in range(RETRIES + 1):
+            try:
+                response = self.http.request(method, url, timeout=TIMEOUT, **kw)
+                status = str(response.status_code)
+            except requests.Timeout:
+                response, status = None, "timeout"
+            except requests.RequestException as exc:
+                response, status = None, type(exc).__name__
+            wait = _retry_after(response)
+            if wait is None or attempt == RETRIES:
+                break
+            if recorder is None:
+                time.sleep(wait)
+                continue
+            recorder.add("retried", 1)
+            if recorder.stop.wait(wait):  # the run ends: no more tries
+                break
         if recorder is not None:
             recorder.record(kind, (time.perf_counter() - begun) * 1000, status)
         return response
 
     def close(self) -> None:
         self.http.close()
+
+
+def _retry_after(response: requests.Response | None) -> float | None:
+    """Seconds a ``503`` asks to wait (``Retry-After``, at most 10), or ``None``."""
+    if response is None or response.status_code != 503:
+        return None
+    try:
+        return min(10.0, max(0.0, float(response.headers.get("Retry-After", ""))))
+    except ValueError:
+        return None
 
 
 class _SourceAdapter(HTTPAdapter):
@@ -570,6 +598,7 @@ class LoadResult:
     findings: Findings
     received: int
     published: int
+    retried: int
     memory: list[tuple[float, int]]
     server_exit: int | None
 
@@ -635,6 +664,8 @@ class LoadResult:
         lines += [
             "",
             f"Objects: partners received {self.received:,}; publishers stored {self.published:,}.",
+            f"Answered 503 with Retry-After (logins beyond the password checks the server"
+            f" runs at once) and tried again after the wait: {self.retried:,} time(s).",
             f"Checks: 5xx {self.server_errors}, failed requests {self.failed},"
             f" repeated objects {f.duplicates}, lost objects {f.lost},"
             f" TLP breaches {f.tlp_breaches}, refused publications {f.rejected}"
@@ -824,6 +855,7 @@ def _drive(
         kinds=recorder.kinds,
         findings=recorder.findings,
         received=recorder.received,
+        retried=recorder.retried,
         published=recorder.published,
         memory=[],
         server_exit=None,

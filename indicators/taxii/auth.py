@@ -36,6 +36,7 @@ import logging
 import secrets
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 
 from flask import g, request
@@ -78,6 +79,7 @@ class Authenticator:
         self._checks = threading.BoundedSemaphore(limits.concurrent_checks)
         self._limits = limits
         self._queued = 0
+        self._queued_from: Counter[str] = Counter()
 
     def check(self, name: str, password: str, address: str = "") -> User | None:
         """The user, if ``password`` is right for ``name``; else ``None``.
@@ -99,7 +101,7 @@ class Authenticator:
                 f" try again in {wait} s",
                 {"Retry-After": str(wait)},
             )
-        self._slot()
+        self._slot(address)
         try:
             if found is None:
                 self._policy.verify(_dummy_hash(), password)  # same time as a wrong password
@@ -135,22 +137,33 @@ class Authenticator:
             cached is not None and cached[0] == found[1] and hmac.compare_digest(cached[1], token)
         )
 
-    def _slot(self) -> None:
-        """Take an argon2 check slot: at once, or after waiting in the bounded queue;
-        a TAXII 503 when neither is possible."""
+    def _slot(self, address: str) -> None:
+        """Take an argon2 check slot: at once, or after waiting in the bounded queue,
+        where one client address holds at most ``queued_per_address`` places (someone
+        guessing from one address cannot fill it, and so hold the server's threads,
+        while partners logging in from their own addresses wait their turn); a TAXII
+        503 when neither is possible."""
         if self._checks.acquire(blocking=False):
             return
+        limits = self._limits
         with self._lock:
-            queue = self._queued < self._limits.queued_checks
+            queue = (
+                self._queued < limits.queued_checks
+                and self._queued_from[address] < limits.queued_per_address
+            )
             if queue:
                 self._queued += 1
+                self._queued_from[address] += 1
         if queue:
             try:
-                if self._checks.acquire(timeout=self._limits.check_wait):
+                if self._checks.acquire(timeout=limits.check_wait):
                     return
             finally:
                 with self._lock:
                     self._queued -= 1
+                    self._queued_from[address] -= 1
+                    if not self._queued_from[address]:
+                        del self._queued_from[address]
         raise TaxiiError(
             503,
             "Service Unavailable",

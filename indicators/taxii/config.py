@@ -53,10 +53,11 @@ class LoginLimits:
     address, each further attempt is refused (429 with ``Retry-After``) for a delay
     that doubles from ``backoff`` seconds up to ``max_backoff``; failures older than
     ``forget_after`` seconds no longer count. At most ``concurrent_checks`` argon2
-    verifications run at once; up to ``queued_checks`` more logins wait for a free
-    one (``check_wait`` seconds at most: a burst of partners and consoles logging in
-    together is served), and a login beyond that is refused at once (503 with
-    ``Retry-After``) rather than holding more worker threads.
+    verifications run at once; up to ``queued_checks`` more logins, at most
+    ``queued_per_address`` from one client address, wait for a free one
+    (``check_wait`` seconds at most: a burst of partners and consoles logging in
+    together is served, a guesser cannot hold the threads), and a login beyond that
+    is refused at once (503 with ``Retry-After``).
     """
 
     free_failures: int = 5
@@ -64,8 +65,9 @@ class LoginLimits:
     max_backoff: float = 60.0
     forget_after: float = 900.0
     concurrent_checks: int = 2
-    queued_checks: int = 32
-    check_wait: float = 10.0
+    queued_checks: int = 2
+    queued_per_address: int = 1
+    check_wait: float = 5.0
     shared: bool = False
     """Count wrong passwords in the store rather than in the process: set when several
     processes serve the store (``--workers``), so the back-off holds across them."""
@@ -73,8 +75,10 @@ class LoginLimits:
     def __post_init__(self) -> None:
         if self.free_failures < 1 or self.concurrent_checks < 1:
             raise StoreError("free_failures and concurrent_checks must be at least 1")
-        if self.queued_checks < 0 or not self.check_wait > 0:
-            raise StoreError("queued_checks must be 0 or more and check_wait positive")
+        if self.queued_checks < 0 or self.queued_per_address < 0 or not self.check_wait > 0:
+            raise StoreError(
+                "queued_checks and queued_per_address must be 0 or more, check_wait positive"
+            )
         if not 0 < self.backoff <= self.max_backoff or self.forget_after <= 0:
             raise StoreError("login back-off: need 0 < backoff <= max_backoff, forget_after > 0")
 

@@ -169,7 +169,8 @@ def test_logins_of_one_user_waiting_together_verify_the_password_once(tmp_path: 
     calls: list[str] = []
     verify = hasher.verify
     hasher.verify = lambda h, p: calls.append(p) or verify(h, p)  # type: ignore[method-assign]
-    auth = Authenticator(store, policy, LoginLimits(concurrent_checks=1, queued_checks=4))
+    limits = LoginLimits(concurrent_checks=1, queued_checks=4, queued_per_address=4)
+    auth = Authenticator(store, policy, limits)
     results: list[object] = []
     threads = [
         threading.Thread(target=lambda: results.append(auth.check("partner", PASSWORD, "a")))
@@ -191,3 +192,42 @@ def test_logins_of_one_user_waiting_together_verify_the_password_once(tmp_path: 
         store.close()
     assert [getattr(r, "name", r) for r in results] == ["partner"] * 3
     assert calls == [PASSWORD]
+
+
+def test_one_address_holds_few_places_in_the_queue(tmp_path: Path) -> None:
+    """Someone guessing from one address cannot fill the queue (and hold the server's
+    threads): beyond its places a login from that address is refused at once, while
+    one from another address still waits its turn."""
+    store = Store.open(tmp_path / "grapevine.db")
+    hasher = GatedHasher()
+    policy = PasswordPolicy(hasher)
+    for name in ("director", "partner", "other"):
+        store.add_user(User(name, Role.PARTNER), policy.hash(PASSWORD))
+    limits = LoginLimits(concurrent_checks=1, queued_checks=4, queued_per_address=1)
+    auth = Authenticator(store, policy, limits)
+    results: list[object] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(auth.check("director", PASSWORD, "a"))),
+        threading.Thread(target=lambda: results.append(auth.check("partner", PASSWORD, "b"))),
+        threading.Thread(target=lambda: results.append(auth.check("other", PASSWORD, "c"))),
+    ]
+    threads[0].start()
+    try:
+        assert hasher.entered.wait(10)
+        threads[1].start()
+        deadline = time.monotonic() + 10
+        while auth._queued < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with pytest.raises(TaxiiError) as refused:
+            auth.check("partner", "a guess", "b")  # b already waits
+        assert refused.value.status == 503
+        threads[2].start()  # c has a place of its own
+        while auth._queued < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert auth._queued == 2
+    finally:
+        hasher.release.set()
+        for thread in threads:
+            thread.join(10)
+        store.close()
+    assert sorted(getattr(r, "name", r) for r in results) == ["director", "other", "partner"]

@@ -54,6 +54,7 @@ def _check_report(report: str) -> None:
     stored = int(report.split("publishers stored ")[1].split(".")[0].replace(",", ""))
     assert received > 0 and stored > 0, report
     assert "| peak |" in report
+    assert re.search(r"tried again after the wait: [\d,]+ time\(s\)\.", report), report
 
 
 ARGS = ("--partners", "4", "--consoles", "2", "--publishers", "2", "--envelope", "10")
