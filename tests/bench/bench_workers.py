@@ -29,6 +29,8 @@ from pathlib import Path
 
 import orjson
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from indicators.store import Store
 from indicators.users import PasswordPolicy, Role, User
@@ -47,9 +49,14 @@ USER, PASSWORD, TEAM = "bench-writer", "bench writer password", "cert-de"
 
 
 def _session() -> requests.Session:
+    """A client that, as well-behaved clients do, tries again after a ``503`` with
+    ``Retry-After`` (the server's back-pressure while the first logins of every client
+    and worker wait for a password check); nothing else is retried."""
     session = requests.Session()
     session.headers["Accept"] = TAXII
     session.auth = (USER, PASSWORD)
+    retry = Retry(total=5, connect=0, read=0, status_forcelist=[503], allowed_methods=None)
+    session.mount("http://", HTTPAdapter(max_retries=retry))
     return session
 
 
