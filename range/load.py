@@ -70,8 +70,9 @@ TAXII = "application/taxii+json;version=2.1"
 STIX = "application/stix+json;version=2.1"
 TIMEOUT = 30.0
 """Seconds a request may take before it counts as an error (``timeout``)."""
-RETRIES = 5
-"""Times a request answered ``503`` with ``Retry-After`` is tried again."""
+RETRIES = 60
+"""Times a request answered ``503`` with ``Retry-After`` is tried again: dozens of
+clients starting at once queue for a couple of password checks at a time."""
 READY_TIMEOUT = 120.0
 """Seconds the server has to announce itself."""
 PARTNER = Reader(is_partner=True)

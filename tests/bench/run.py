@@ -14,7 +14,9 @@ its own; it is the report's last column. The report goes to
 ``bench:end`` markers; every row as measured goes to ``bench-results.json``.
 
 ``python -m tests.bench.run [NAME ...]`` runs only the modules whose name contains a
-NAME (the README's table is then left alone). ``GRAPEVINE_BENCH_QUICK=1`` leaves out
+NAME (the README's table is then left alone); ``--update NAME ...`` runs them again
+and puts their rows into the last full report (kept in ``tests/bench/results.json``),
+saying which were measured later. ``GRAPEVINE_BENCH_QUICK=1`` leaves out
 the runs at 100,000 objects. Speed is only ever measured here, never asserted in
 tests: the machines are shared and noisy.
 """
@@ -34,6 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = ROOT / "tests" / "bench" / "report.md"
+RESULTS = ROOT / "tests" / "bench" / "results.json"
 README = ROOT / "README.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
@@ -127,11 +130,11 @@ def table(results: dict[str, tuple[list[dict], float, float | None]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def report(results: dict[str, tuple[list[dict], float, float | None]]) -> str:
+def report(results: dict[str, tuple[list[dict], float, float | None]], later: str = "") -> str:
     cpus = os.cpu_count()
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     head = (
-        f"Measured {when} on {platform.machine()}, {cpus} CPUs, Python"
+        f"Measured {when}{later} on {platform.machine()}, {cpus} CPUs, Python"
         f" {platform.python_version()}{' (quick: no 100,000-object runs)' if quick() else ''};"
         " one run, a shared machine: read the ratios, not the absolute figures."
         " Rerun with `make bench`.\n\n"
@@ -154,6 +157,8 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--one"]:
         run_one(argv[1], Path(argv[2]))
         return 0
+    if argv[:1] == ["--update"]:
+        return update(argv[1:])
     selected = [b for b in BENCHMARKS if not argv or any(a in b for a in argv)]
     results: dict[str, tuple[list[dict], float, float | None]] = {}
     for name in selected:
@@ -169,12 +174,32 @@ def main(argv: list[str]) -> int:
     )
     print(f"\n{text}\nwritten: bench-results.json")
     if not argv:
+        RESULTS.write_text(json.dumps({k: list(v) for k, v in results.items()}, default=str))
         REPORT.write_text("# Benchmarks\n\n" + text)
         print(f"written: {REPORT.relative_to(ROOT)}")
         if update_readme(text):
             print("the README's table is updated")
     failed = [n for n, (_, _, peak) in results.items() if peak is None]
     return 1 if failed else 0
+
+
+def update(names: list[str]) -> int:
+    """Run the modules named again and put their rows into the last full report."""
+    kept = json.loads(RESULTS.read_text())
+    results = {name: tuple(value) for name, value in kept.items()}
+    again = [b for b in BENCHMARKS if any(n in b for n in names)]
+    for name in again:
+        print(f"\n# {name}", flush=True)
+        results[name] = measure(name)
+        print(table({name: results[name]}), flush=True)
+    when = time.strftime("%H:%M UTC", time.gmtime())
+    short = ", ".join(n.rsplit(".", 1)[-1].removeprefix("bench_") for n in again)
+    text = report(results, f" ({short} measured again at {when})")  # type: ignore[arg-type]
+    RESULTS.write_text(json.dumps({k: list(v) for k, v in results.items()}, default=str))
+    REPORT.write_text("# Benchmarks\n\n" + text)
+    update_readme(text)
+    print(f"written: {REPORT.relative_to(ROOT)} and the README's table")
+    return 0 if all(results[n][2] is not None for n in again) else 1
 
 
 if __name__ == "__main__":
