@@ -290,6 +290,7 @@ class Partner:
         """Every page after the cursor of ``url``; the (id, version) pairs received,
         or None if the budget ran out or a request failed."""
         got: set[tuple[str, str]] = set()
+        seen = self.seen[url]
         query: dict[str, Any] = {"limit": self.page}
         if self.cursor[url]:
             query["added_after"] = self.cursor[url]
@@ -306,20 +307,20 @@ class Partner:
             objects = body.get("objects", [])
             for obj in objects:
                 key = (obj.get("id", ""), obj.get("modified") or obj.get("created") or "")
-                if recorder is not None and (key in got or key in self.seen[url]):
+                level = level_of(obj)
+                if recorder is not None and key in seen:
                     recorder.finding("duplicates", f"{self.client.user}: {key[0]} twice")
-                got.add(key)
-                if recorder is not None and not may_read(PARTNER, level_of(obj), None):
+                if recorder is not None and not may_read(PARTNER, level, None):
                     recorder.finding(
-                        "tlp_breaches",
-                        f"{self.client.user} received {key[0]} at TLP:{level_of(obj).label}",
+                        "tlp_breaches", f"{self.client.user} received {key[0]} at TLP:{level.label}"
                     )
+                seen.add(key)
+                got.add(key)
             if recorder is not None:
                 recorder.add("received", len(objects))
             last = response.headers.get("X-TAXII-Date-Added-Last")
             if last:
                 self.cursor[url] = last
-            self.seen[url] |= got
             if not body.get("more") or not body.get("next"):
                 return got
             params = {**query, "next": body["next"]}  # the same query, the next page

@@ -174,13 +174,18 @@ def main(argv: list[str]) -> int:
     )
     print(f"\n{text}\nwritten: bench-results.json")
     if not argv:
-        RESULTS.write_text(json.dumps({k: list(v) for k, v in results.items()}, default=str))
-        REPORT.write_text("# Benchmarks\n\n" + text)
-        print(f"written: {REPORT.relative_to(ROOT)}")
-        if update_readme(text):
-            print("the README's table is updated")
+        publish(results, text)
     failed = [n for n, (_, _, peak) in results.items() if peak is None]
     return 1 if failed else 0
+
+
+def publish(results: dict[str, tuple[list[dict], float, float | None]], text: str) -> None:
+    """Write the report, the data behind it and the README's table."""
+    RESULTS.write_text(json.dumps({k: list(v) for k, v in results.items()}, default=str))
+    REPORT.write_text("# Benchmarks\n\n" + text)
+    print(f"written: {REPORT.relative_to(ROOT)}")
+    if update_readme(text):
+        print("the README's table is updated")
 
 
 def update(names: list[str]) -> int:
@@ -195,10 +200,7 @@ def update(names: list[str]) -> int:
     when = time.strftime("%H:%M UTC", time.gmtime())
     short = ", ".join(n.rsplit(".", 1)[-1].removeprefix("bench_") for n in again)
     text = report(results, f" ({short} measured again at {when})")  # type: ignore[arg-type]
-    RESULTS.write_text(json.dumps({k: list(v) for k, v in results.items()}, default=str))
-    REPORT.write_text("# Benchmarks\n\n" + text)
-    update_readme(text)
-    print(f"written: {REPORT.relative_to(ROOT)} and the README's table")
+    publish(results, text)  # type: ignore[arg-type]
     return 0 if all(results[n][2] is not None for n in again) else 1
 
 

@@ -109,6 +109,13 @@ class GatedHasher(PasswordHasher):
         return super().verify(hash, password)
 
 
+def until_queued(auth: Authenticator, count: int, deadline: float = 10.0) -> None:
+    """Wait (polling, :data:`deadline` s at most) until ``count`` logins wait for a slot."""
+    end = time.monotonic() + deadline
+    while auth._queued < count and time.monotonic() < end:
+        time.sleep(0.01)
+
+
 def test_password_checks_beyond_the_bound_and_queue_are_refused_at_once(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "grapevine.db")
     hasher = GatedHasher()
@@ -146,9 +153,7 @@ def test_a_login_waits_in_the_bounded_queue_for_a_check_slot(tmp_path: Path) -> 
     try:
         assert hasher.entered.wait(10)
         queued.start()
-        deadline = time.monotonic() + 10
-        while auth._queued == 0 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        until_queued(auth, 1)
         assert auth._queued == 1
         with pytest.raises(TaxiiError) as refused:
             auth.check("partner", "another guess", "c")
@@ -181,9 +186,7 @@ def test_logins_of_one_user_waiting_together_verify_the_password_once(tmp_path: 
         assert hasher.entered.wait(10)
         for thread in threads[1:]:
             thread.start()
-        deadline = time.monotonic() + 10
-        while auth._queued < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        until_queued(auth, 2)
         assert auth._queued == 2
     finally:
         hasher.release.set()
@@ -215,15 +218,12 @@ def test_one_address_holds_few_places_in_the_queue(tmp_path: Path) -> None:
     try:
         assert hasher.entered.wait(10)
         threads[1].start()
-        deadline = time.monotonic() + 10
-        while auth._queued < 1 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        until_queued(auth, 1)
         with pytest.raises(TaxiiError) as refused:
             auth.check("partner", "a guess", "b")  # b already waits
         assert refused.value.status == 503
         threads[2].start()  # c has a place of its own
-        while auth._queued < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        until_queued(auth, 2)
         assert auth._queued == 2
     finally:
         hasher.release.set()
