@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
@@ -68,6 +70,25 @@ def shown(path_or_url: str | Path) -> str:
         return text
 
 
+def _enter_wal(cursor: sqlite3.Cursor) -> None:
+    """``PRAGMA journal_mode = WAL``, waiting up to the busy timeout for other
+    connections. Switching a new file to WAL (or opening one while the last connection
+    to close checkpoints it) needs the file to itself, and SQLite answers "database is
+    locked" at once there instead of calling the busy handler: several processes or
+    threads opening one new store together met it."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.001
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
 def _sqlite_engine(url: str, immediate: bool) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False}, pool_size=POOL_SIZE)
 
@@ -76,7 +97,7 @@ def _sqlite_engine(url: str, immediate: bool) -> Engine:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _enter_wal(cursor)
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
