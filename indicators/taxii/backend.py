@@ -32,9 +32,10 @@ from indicators.errors import NotFoundError
 from indicators.store import ApiRootInfo, CollectionInfo, ObjectFilter, Page, Store
 from indicators.store.ingest import json_text_depth
 from indicators.store.query import FILTER_PARAMETERS
+from indicators.store.reader import BODIES
 from indicators.taxii.auth import current_user
 from indicators.taxii.config import ServerConfig
-from indicators.taxii.envelope import Envelope, stored_json
+from indicators.taxii.envelope import Envelope, stored_array
 from indicators.users import Role, access
 
 MEDIA_TYPE_TAXII_V21 = "application/taxii+json;version=2.1"
@@ -182,6 +183,7 @@ class GrapevineBackend(Backend):
         filter_args: Mapping[str, str],
         limit: int,
         object_id: str | None = None,
+        columns: str = "rows",
     ) -> Page:
         default_version = "all" if purpose == "versions" else "last"
         flt = ObjectFilter.from_taxii(filter_args, ALLOWED[purpose], default_version)
@@ -195,6 +197,7 @@ class GrapevineBackend(Backend):
             object_id=object_id,
             purpose=purpose,
             collection=self._collection(api_root, collection_id),
+            columns=columns,
         )
         if object_id is not None and not page.rows and "next" not in filter_args:
             # Missing and hidden look the same; present but filtered out is an empty 200.
@@ -214,11 +217,12 @@ class GrapevineBackend(Backend):
         return page
 
     @staticmethod
-    def _envelope(page: Page, key: str, items: list[Any]) -> tuple[dict[str, Any], dict]:
+    def _envelope(page: Page, key: str, items: object) -> tuple[dict[str, Any], dict]:
+        """``items``: a list, or a fragment of JSON (an array), with an item per row."""
         resource: dict[str, Any] = Envelope(more=page.more)
         if page.next:
             resource["next"] = page.next
-        if items:
+        if page.rows:
             resource[key] = items
         headers = {}
         if page.rows:
@@ -234,8 +238,8 @@ class GrapevineBackend(Backend):
         allowed_filters: tuple,
         limit: int,
     ) -> tuple[dict[str, Any], dict]:
-        page = self._page("objects", api_root, collection_id, filter_args, limit)
-        return self._envelope(page, "objects", [stored_json(r.body) for r in page.rows])
+        page = self._page("objects", api_root, collection_id, filter_args, limit, columns=BODIES)
+        return self._envelope(page, "objects", stored_array(page.bodies()))
 
     def get_object_manifest(
         self,
@@ -257,8 +261,8 @@ class GrapevineBackend(Backend):
         allowed_filters: tuple,
         limit: int,
     ) -> tuple[dict[str, Any], dict]:
-        page = self._page("object", api_root, collection_id, filter_args, limit, object_id)
-        return self._envelope(page, "objects", [stored_json(r.body) for r in page.rows])
+        page = self._page("object", api_root, collection_id, filter_args, limit, object_id, BODIES)
+        return self._envelope(page, "objects", stored_array(page.bodies()))
 
     def get_object_versions(
         self,

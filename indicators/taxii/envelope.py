@@ -3,8 +3,9 @@
 medallion's views serialize what the backend returns with ``flask.json.dumps``, that
 is the app's JSON provider. A page of objects would be parsed from the stored JSON
 text only to be written back to JSON; instead the backend returns an
-:class:`Envelope` whose objects are :class:`orjson.Fragment` (the stored text, which
-the store wrote with :func:`json.dumps` from a parsed object, so it is JSON already),
+:class:`Envelope` whose objects are one :class:`orjson.Fragment` (the stored texts
+joined as an array; the store wrote each with :func:`json.dumps` from a parsed
+object, so it is JSON already),
 and :class:`EnvelopeJSONProvider` writes an ``Envelope`` with orjson. Everything else
 the app answers (discovery, collections, statuses, errors, the range API's JSON)
 goes through Flask's default provider unchanged.
@@ -27,9 +28,11 @@ class Envelope(dict):
     its values may hold :class:`orjson.Fragment` (JSON text spliced in unparsed)."""
 
 
-def stored_json(body: str) -> orjson.Fragment:
-    """A stored object's JSON text, to be spliced into an :class:`Envelope`."""
-    return orjson.Fragment(body)
+def stored_array(bodies: list[str]) -> orjson.Fragment:
+    """Stored objects' JSON texts as one JSON array, to be spliced into an
+    :class:`Envelope` (one fragment a page: a fragment per object cost a third of a
+    millisecond a page of a thousand)."""
+    return orjson.Fragment("[" + ",".join(bodies) + "]")
 
 
 class EnvelopeJSONProvider(DefaultJSONProvider):

@@ -9,7 +9,7 @@ import random
 
 from flask import Flask
 
-from indicators.taxii.envelope import Envelope, EnvelopeJSONProvider, stored_json
+from indicators.taxii.envelope import Envelope, EnvelopeJSONProvider, stored_array
 from tests.indicators.conftest import TAXII, Harness
 from tests.indicators.factory import indicator
 
@@ -56,7 +56,9 @@ def test_only_envelopes_go_through_orjson() -> None:
     app.json.sort_keys = False
     with app.app_context():
         raw = '{"id":"x--1","name":"ü"}'
-        envelope = Envelope(more=False, objects=[stored_json(raw)])
-        assert app.json.dumps(envelope) == '{"more":false,"objects":[{"id":"x--1","name":"ü"}]}'
+        envelope = Envelope(more=False, objects=stored_array([raw, raw]))
+        assert app.json.dumps(envelope) == (
+            '{"more":false,"objects":[{"id":"x--1","name":"ü"},{"id":"x--1","name":"ü"}]}'
+        )
         # anything else is Flask's default provider: ASCII escapes, its own spacing
         assert app.json.dumps({"name": "ü", "more": False}) == '{"name": "\\u00fc", "more": false}'
