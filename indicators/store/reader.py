@@ -55,7 +55,7 @@ class CollectionInfo:
 class ObjectRow(NamedTuple):
     """One stored version of one object in one collection (a named tuple: a page makes
     a thousand of them, and a frozen dataclass is several times slower to build). The
-    first three fields are the layout of a body-only read's rows (:data:`BODIES`)."""
+    first three fields are the layout of a body-only read's rows (:data:`BodyRow`)."""
 
     row: int
     date_added_us: int
@@ -91,9 +91,6 @@ BodyRow = tuple[int, int, str]
 """A row of a body-only read: ``(row, date_added_us, body)``, the driver's own tuple (a
 page of a full read makes a thousand, and even a named tuple costs as much to build
 as the fetch): :class:`ObjectRow`'s first three fields."""
-
-BODIES = "bodies"
-"""``columns`` of :meth:`StoreReader.query` for a read that serves only the objects."""
 
 
 @dataclass(frozen=True)
@@ -140,25 +137,26 @@ class StoreReader:
 
     def api_roots(self) -> list[ApiRootInfo]:
         """Every API root, in creation order."""
-        t = schema.api_roots
         with self._read.connect() as conn:
-            rows = conn.execute(select(t).order_by(t.c.pk)).all()
-        return [_api_root(r) for r in rows]
+            rows = conn.execute(select(*_api_root_columns()).order_by(schema.api_roots.c.pk))
+            return [_api_root(r) for r in rows]
 
     def api_root(self, name: str) -> ApiRootInfo:
         """The API root ``name``, or :class:`NotFoundError`."""
         row = _lookups().api_root.first(self._read, {"name": name})
         if row is None:
             raise NotFoundError(f"API root {name!r} not found")
-        return ApiRootInfo(*row)
+        return _api_root(row)
 
     def collections(self, api_root: str) -> list[CollectionInfo]:
         """Every collection of ``api_root``, in creation order."""
         root = self.api_root(api_root)
         t = schema.collections
         with self._read.connect() as conn:
-            rows = conn.execute(select(t).where(t.c.api_root_pk == root.pk).order_by(t.c.pk)).all()
-        return [_collection(r) for r in rows]
+            rows = conn.execute(
+                select(*_collection_columns()).where(t.c.api_root_pk == root.pk).order_by(t.c.pk)
+            )
+            return [_collection(r) for r in rows]
 
     def collection(self, api_root: str, collection_id: str) -> CollectionInfo:
         """One collection, or :class:`NotFoundError` naming what is missing (one query
@@ -167,8 +165,7 @@ class StoreReader:
         if row is None:
             self.api_root(api_root)  # NotFoundError naming the API root if it is missing
             raise NotFoundError(f"collection {collection_id!r} not found in API root {api_root!r}")
-        *fields, can_read, can_write, owner, tlp, pk = row
-        return CollectionInfo(*fields, bool(can_read), bool(can_write), owner, Tlp(tlp), pk)
+        return _collection(row)
 
     def team_collection(self, api_root: str, team: str) -> CollectionInfo | None:
         """The collection team ``team`` owns in ``api_root``, if any."""
@@ -191,21 +188,20 @@ class StoreReader:
         object_id: str | None = None,
         purpose: str = "objects",
         collection: CollectionInfo | None = None,
-        columns: str = "rows",
+        bodies: bool = False,
     ) -> Page:
         """One page of the versions ``reader`` may see, in ``(date_added, row)`` order.
 
         ``next`` is a cursor from an earlier page of the same query (same collection,
         reader, filters, object id and purpose); ``limit=None`` reads everything.
         ``collection`` is the collection's record if the caller looked it up already
-        in this request (the TAXII server does), saving the query. ``columns``:
-        ``"rows"`` gives :class:`ObjectRow` rows; :data:`BODIES` reads only what serving
-        the objects needs (:data:`BodyRow`; half the fetch's time at a thousand rows).
+        in this request (the TAXII server does), saving the query. The rows are
+        :class:`ObjectRow`, or with ``bodies`` only what serving the objects needs
+        (:data:`BodyRow`; half the fetch's time at a thousand rows).
         """
         flt = flt or ObjectFilter()
         info = collection or self.collection(api_root, collection_id)
         digest = cursor.query_digest(api_root, collection_id, reader, flt.key(), object_id, purpose)
-        bodies = columns == BODIES
         stmt = _page_statement(info.pk, reader, flt, object_id, next is not None, limit, bodies)
         position = {}
         if next is not None:
@@ -275,28 +271,38 @@ class StoreReader:
         return {r.name: r.identity_id for r in sorted(rows)}
 
 
-def _api_root(row) -> ApiRootInfo:  # noqa: ANN001
-    return ApiRootInfo(
-        name=row.name,
-        title=row.title,
-        description=row.description,
-        max_content_length=row.max_content_length,
-        pk=row.pk,
+def _api_root_columns() -> tuple:
+    """The columns of an API root, in :class:`ApiRootInfo`'s field order."""
+    r = schema.api_roots
+    return (r.c.name, r.c.title, r.c.description, r.c.max_content_length, r.c.pk)
+
+
+def _api_root(row: tuple) -> ApiRootInfo:
+    """An API root from a row of :func:`_api_root_columns`."""
+    return ApiRootInfo(*row)
+
+
+def _collection_columns() -> tuple:
+    """The columns of a collection, in :class:`CollectionInfo`'s field order."""
+    c = schema.collections
+    return (
+        c.c.collection_id,
+        c.c.title,
+        c.c.description,
+        c.c.alias,
+        c.c.can_read,
+        c.c.can_write,
+        c.c.owner_team,
+        c.c.default_tlp,
+        c.c.pk,
     )
 
 
-def _collection(row) -> CollectionInfo:  # noqa: ANN001
-    return CollectionInfo(
-        id=row.collection_id,
-        title=row.title,
-        description=row.description,
-        alias=row.alias,
-        can_read=bool(row.can_read),
-        can_write=bool(row.can_write),
-        owner_team=row.owner_team,
-        default_tlp=Tlp(row.default_tlp),
-        pk=row.pk,
-    )
+def _collection(row: tuple) -> CollectionInfo:
+    """A collection from a row of :func:`_collection_columns` (SQLite gives its
+    booleans as ints)."""
+    *fields, can_read, can_write, owner, tlp, pk = row
+    return CollectionInfo(*fields, bool(can_read), bool(can_write), owner, Tlp(tlp), pk)
 
 
 class _Lookups(NamedTuple):
@@ -311,23 +317,9 @@ def _lookups() -> _Lookups:
     compiled once; their columns in the order of the records they make."""
     r, c, u = schema.api_roots, schema.collections, schema.users
     return _Lookups(
-        api_root=Prepared(
-            select(r.c.name, r.c.title, r.c.description, r.c.max_content_length, r.c.pk).where(
-                r.c.name == bindparam("name")
-            )
-        ),
+        api_root=Prepared(select(*_api_root_columns()).where(r.c.name == bindparam("name"))),
         collection=Prepared(
-            select(
-                c.c.collection_id,
-                c.c.title,
-                c.c.description,
-                c.c.alias,
-                c.c.can_read,
-                c.c.can_write,
-                c.c.owner_team,
-                c.c.default_tlp,
-                c.c.pk,
-            )
+            select(*_collection_columns())
             .join(r, r.c.pk == c.c.api_root_pk)
             .where(r.c.name == bindparam("root"), c.c.collection_id == bindparam("id"))
         ),

@@ -32,7 +32,6 @@ from indicators.errors import NotFoundError
 from indicators.store import ApiRootInfo, CollectionInfo, ObjectFilter, Page, Store
 from indicators.store.ingest import json_text_depth
 from indicators.store.query import FILTER_PARAMETERS
-from indicators.store.reader import BODIES
 from indicators.taxii.auth import current_user
 from indicators.taxii.config import ServerConfig
 from indicators.taxii.envelope import Envelope, stored_array
@@ -183,7 +182,7 @@ class GrapevineBackend(Backend):
         filter_args: Mapping[str, str],
         limit: int,
         object_id: str | None = None,
-        columns: str = "rows",
+        bodies: bool = False,
     ) -> Page:
         default_version = "all" if purpose == "versions" else "last"
         flt = ObjectFilter.from_taxii(filter_args, ALLOWED[purpose], default_version)
@@ -197,7 +196,7 @@ class GrapevineBackend(Backend):
             object_id=object_id,
             purpose=purpose,
             collection=self._collection(api_root, collection_id),
-            columns=columns,
+            bodies=bodies,
         )
         if object_id is not None and not page.rows and "next" not in filter_args:
             # Missing and hidden look the same; present but filtered out is an empty 200.
@@ -238,7 +237,7 @@ class GrapevineBackend(Backend):
         allowed_filters: tuple,
         limit: int,
     ) -> tuple[dict[str, Any], dict]:
-        page = self._page("objects", api_root, collection_id, filter_args, limit, columns=BODIES)
+        page = self._page("objects", api_root, collection_id, filter_args, limit, bodies=True)
         return self._envelope(page, "objects", stored_array(page.bodies()))
 
     def get_object_manifest(
@@ -261,7 +260,9 @@ class GrapevineBackend(Backend):
         allowed_filters: tuple,
         limit: int,
     ) -> tuple[dict[str, Any], dict]:
-        page = self._page("object", api_root, collection_id, filter_args, limit, object_id, BODIES)
+        page = self._page(
+            "object", api_root, collection_id, filter_args, limit, object_id, bodies=True
+        )
         return self._envelope(page, "objects", stored_array(page.bodies()))
 
     def get_object_versions(
