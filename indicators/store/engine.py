@@ -28,13 +28,15 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, SQLAlchemyError
 
 from indicators.errors import StoreError
 from indicators.store import schema
 
 BUSY_TIMEOUT_MS = 10_000
 POOL_SIZE = 8
+PING_AFTER_IDLE_S = 1.0
+"""A pooled PostgreSQL connection idle for longer than this is pinged before use."""
 
 
 def database_url(path_or_url: str | Path) -> str:
@@ -109,8 +111,46 @@ def _sqlite_engine(url: str, immediate: bool) -> Engine:
     return engine
 
 
-def _server_engine(url: URL) -> Engine:
-    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
+def _server_engine(url: URL, read: bool) -> Engine:
+    """A PostgreSQL engine. The read engine runs in autocommit: every read the store
+    and the event log make is one SELECT, which is one snapshot by itself, and in a
+    transaction each would cost a ``BEGIN`` and a ``ROLLBACK`` round trip besides
+    (and the rollback drops the driver's prepared statements, so the page query was
+    planned afresh every time); a full paged read at 100,000 objects took a fifth
+    less without them."""
+    options = {"isolation_level": "AUTOCOMMIT"} if read else {}
+    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_SIZE, **options)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection that sat idle for :data:`PING_AFTER_IDLE_S` or more
+    before handing it out, and replace it if the server dropped it (a restart, an idle
+    timeout): the pool retries with a new connection. SQLAlchemy's ``pool_pre_ping``
+    pings at every checkout, one more round trip before each of the four statements
+    a TAXII read runs (a full paged read at 100,000 objects took 7% longer with it);
+    a connection given back less than a second ago was alive then. A server that
+    restarts within that second fails the statements of connections used in it once
+    (the pool then drops them), as a restart during any statement does."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record) -> None:  # noqa: ANN001
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy) -> None:  # noqa: ANN001
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+        except Exception as exc:  # the driver's error for a dropped connection
+            raise DisconnectionError(f"pooled connection lost: {exc}") from exc
 
 
 def open_engines(path_or_url: str | Path) -> tuple[Engine, Engine]:
@@ -125,7 +165,7 @@ def open_engines(path_or_url: str | Path) -> tuple[Engine, Engine]:
     else:
         parsed = make_url(url)
         try:
-            read, write = _server_engine(parsed), _server_engine(parsed)
+            read, write = _server_engine(parsed, True), _server_engine(parsed, False)
         except (ImportError, ArgumentError) as exc:
             raise StoreError(
                 f"--db {shown(path_or_url)}: not a database Grapevine can use ({exc}); give a"

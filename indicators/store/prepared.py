@@ -13,10 +13,9 @@ converts values on the way in; no ``IN`` list that expands at execution): a stat
 that has one is run through SQLAlchemy as usual (checked once, when it is compiled).
 Where something listens to the engine's
 ``before_cursor_execute`` (the tests of query plans) or echoes it, the same SQL runs
-through SQLAlchemy so that it sees the statement. On SQLite the SELECT runs in
-autocommit mode, so it is one snapshot, as one
-statement in a ``BEGIN`` is; on PostgreSQL the pool rolls back the driver's implicit
-transaction when the connection returns, as it does for SQLAlchemy's own.
+through SQLAlchemy so that it sees the statement. The driver's connection is in
+autocommit mode on both databases' read engines, so the SELECT runs outside any
+transaction: one snapshot, as one statement in a ``BEGIN`` is.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -18,16 +19,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from indicators.clock import ManualClock, SystemClock
 from indicators.errors import NotFoundError, StixValidationError, StoreError
 from indicators.store import CursorError, ObjectFilter, QueryError, Store
+from indicators.store import engine as engine_module
 from indicators.store.imports import DatedVersion, NewApiRoot, NewCollection, NewStatus
 from indicators.store.ingest import prepare
 from indicators.store.timestamps import format_us, to_us
 from indicators.tlp import Reader, Tlp, may_read
 from indicators.users import Role, User, team_identity_id
-from tests.conftest import EPOCH
+from tests.conftest import BACKENDS, EPOCH
 from tests.dbdump import dump_store, refuse_inserts, sql
 from tests.indicators.factory import indicator, new_version
 
@@ -567,6 +570,64 @@ def test_a_database_failure_during_an_import_stores_none_of_it(lived_in: Store) 
     )
     assert dump_store(lived_in.location) == before
     assert "new-team" not in lived_in.teams()
+
+
+def _drop_other_connections(store: Store) -> int:
+    """Have the server end every other connection to the store's database (as a
+    restart or an idle timeout does) and wait until they are gone; how many it ended."""
+    others = (
+        "SELECT pid FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    with store.engines[1].begin() as conn:
+        pids = list(conn.execute(text(others)).scalars())
+        for pid in pids:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    deadline = time.monotonic() + 30
+    while True:  # the server ends them asynchronously
+        with store.engines[1].begin() as conn:
+            left = conn.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"),
+                {"pids": pids},
+            ).scalar_one()
+        if not left:
+            return len(pids)
+        assert time.monotonic() < deadline, f"{left} connections still open"
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b == "postgresql"], indirect=True)
+def test_pooled_connections_the_server_dropped_are_replaced_once_idle(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: a pooled connection idle for PING_AFTER_IDLE_S or more is pinged
+    before use and replaced if the server dropped it, so reads and writes go on; one
+    used more recently is not pinged (the first statement on it fails, and the pool
+    drops it)."""
+    with Store.open(store_url) as store:
+        store.ensure_team("cert-fr")
+        store.create_api_root("root", "Root")
+        read = store.engines[0]
+
+        def backend_pid() -> int:
+            with read.connect() as conn:
+                return conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+        before = backend_pid()
+        monkeypatch.setattr(engine_module, "PING_AFTER_IDLE_S", 3600.0)
+        assert _drop_other_connections(store) >= 1
+        with pytest.raises(DBAPIError):
+            backend_pid()  # not pinged: the dropped connection fails the statement
+
+        monkeypatch.setattr(engine_module, "PING_AFTER_IDLE_S", 0.0)
+        after_first = backend_pid()  # the pool replaced what it knew was gone
+        assert after_first != before
+        assert _drop_other_connections(store) >= 1
+        assert backend_pid() != after_first  # pinged, found dropped, replaced: no error
+        assert [r.name for r in store.api_roots()] == ["root"]
+        assert store.user("nobody") is None  # the driver-level lookups too
+        store.create_collection("root", "c", collection_id="c")
+        assert [c.id for c in store.collections("root")] == ["c"]
 
 
 def test_engines_reach_the_store_database_with_its_durability(store_url: str) -> None:
