@@ -8,7 +8,7 @@ process of its own (as a partner's client is), and a team user (so the TLP claus
 with its RED-recipient lookup is in every query) reads:
 
 * every page of ``GET objects/`` with ``limit=1000``, following ``next`` (the client
-  parses each page with orjson, as a fast client would); figures are the whole read
+  reads each body whole and parses it with orjson, as a fast client would); figures are the whole read
   in seconds and objects per second, and the first and the last page in ms (the
   fastest of :data:`FULL_READS` reads, the references' too);
 * filtered reads: ``added_after`` (the newest 1%), ``match[type]`` (malware, 20%),
