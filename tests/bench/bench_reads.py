@@ -8,9 +8,9 @@ process of its own (as a partner's client is), and a team user (so the TLP claus
 with its RED-recipient lookup is in every query) reads:
 
 * every page of ``GET objects/`` with ``limit=1000``, following ``next`` (the client
-  reads each body whole and parses it with orjson, as a fast client would); figures are the whole read
-  in seconds and objects per second, and the first and the last page in ms (the
-  fastest of :data:`FULL_READS` reads, the references' too);
+  reads each body whole and parses it with orjson, as a fast client would); figures
+  are the whole read in seconds and objects per second, and the first and the last
+  page in ms (the fastest of :data:`FULL_READS` reads, the references' too);
 * filtered reads: ``added_after`` (the newest 1%), ``match[type]`` (malware, 20%),
   ``match[id]`` (one id; 50 ids), ``match[version]=all`` and
   ``match[spec_version]=2.1`` (both the first page), median of a few requests, ms.
