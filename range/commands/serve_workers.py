@@ -57,6 +57,7 @@ from indicators.store import Store
 from indicators.store.engine import shown
 from indicators.taxii import ServerConfig, TaxiiServer, create_app
 from indicators.taxii.config import ConnectionLimits
+from indicators.taxii.serving import settle_heap
 from indicators.taxii.workers import GRACEFUL_TIMEOUT, WorkerOptions, WorkerServer
 from range.api.app import create_range_app
 from range.api.forward import create_worker_app
@@ -227,6 +228,7 @@ def _run_exercise(
         serve_exercise.announce_at(exercise, bots, url, out)
         print(f"  {args.workers} worker processes; the engine on {engine_server.url}", file=out)
         print("  Ctrl-C stops the exercise and the server.", file=out, flush=True)
+        settle_heap()  # the engine's process, as grapevine serve SCENARIO does
         try:
             status = _wait(arbiter)
         except KeyboardInterrupt:
