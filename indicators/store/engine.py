@@ -116,8 +116,8 @@ def _server_engine(url: URL, read: bool) -> Engine:
     and the event log make is one SELECT, which is one snapshot by itself, and in a
     transaction each would cost a ``BEGIN`` and a ``ROLLBACK`` round trip besides
     (and the rollback drops the driver's prepared statements, so the page query was
-    planned afresh every time); a full paged read at 100,000 objects took a fifth
-    less without them."""
+    planned afresh every time); a full paged read at 100,000 objects took a tenth
+    less without them (0.83 -> 0.75 s over HTTP, one A/B run)."""
     options = {"isolation_level": "AUTOCOMMIT"} if read else {}
     engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_SIZE, **options)
     _ping_when_idle(engine)
@@ -138,18 +138,16 @@ def _ping_when_idle(engine: Engine) -> None:
     def _on_checkin(_dbapi_connection, record) -> None:  # noqa: ANN001
         record.info["idle_since"] = time.monotonic()
 
+    dialect = engine.dialect
+
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_connection, record, _proxy) -> None:  # noqa: ANN001
         since = record.info.get("idle_since")
         if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
             return
         try:
-            cursor = dbapi_connection.cursor()
-            try:
-                cursor.execute("SELECT 1")
-            finally:
-                cursor.close()
-        except Exception as exc:  # the driver's error for a dropped connection
+            dialect.do_ping(dbapi_connection)  # what pool_pre_ping runs
+        except dialect.loaded_dbapi.Error as exc:
             raise DisconnectionError(f"pooled connection lost: {exc}") from exc
 
 

@@ -574,26 +574,29 @@ def test_a_database_failure_during_an_import_stores_none_of_it(lived_in: Store) 
 
 def _drop_other_connections(store: Store) -> int:
     """Have the server end every other connection to the store's database (as a
-    restart or an idle timeout does) and wait until they are gone; how many it ended."""
-    others = (
-        "SELECT pid FROM pg_stat_activity"
-        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-    )
-    with store.engines[1].begin() as conn:
+    restart or an idle timeout does) and wait until they are gone; how many it ended.
+    One connection of its own does it all (never one the pool hands out, which may be
+    among those ended), in autocommit: the activity view is a snapshot per
+    transaction."""
+    with store.engines[1].connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        others = (
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         pids = list(conn.execute(text(others)).scalars())
         for pid in pids:
             conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-    deadline = time.monotonic() + 30
-    while True:  # the server ends them asynchronously
-        with store.engines[1].begin() as conn:
+        deadline = time.monotonic() + 30
+        while True:  # the server ends them asynchronously
             left = conn.execute(
                 text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"),
                 {"pids": pids},
             ).scalar_one()
-        if not left:
-            return len(pids)
-        assert time.monotonic() < deadline, f"{left} connections still open"
-        time.sleep(0.01)
+            if not left:
+                return len(pids)
+            assert time.monotonic() < deadline, f"{left} connections still open"
+            time.sleep(0.01)
 
 
 @pytest.mark.parametrize("backend", [b for b in BACKENDS if b == "postgresql"], indirect=True)
